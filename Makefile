@@ -1,0 +1,47 @@
+# kopdes: `make run` to start the service with demo data, `make test` to run every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install migrate seed run test test-sqlite lint format bench clean
+
+$(BIN)/kopdes: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("kopdes needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/kopdes ## Create .venv and install kopdes with its development tools.
+
+migrate: install ## Bring the database (KOPDES_DATABASE_URL; default var/kopdes.sqlite3) to the latest schema.
+	$(BIN)/alembic upgrade head
+
+seed: migrate ## Load the Kemendagri regions and Kukar demo data (both idempotent).
+	$(BIN)/kopdes regions load
+	$(BIN)/kopdes demo load --skip-if-real-records
+
+run: seed ## Serve the API on http://$(HOST):$(PORT) (docs at /docs).
+	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole suite: on SQLite, and on PostgreSQL when it is reachable.
+	$(BIN)/pytest
+
+test-sqlite: install ## Run the suite on SQLite only.
+	$(BIN)/pytest -k "not postgresql"
+
+lint: install ## Check style and common mistakes.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check app planner tests bench
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format app planner tests bench
+
+bench: install ## Throughput of the hot reads against the raw driver (needs PostgreSQL and wrk).
+	$(BIN)/python bench/bench_registry.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,190 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("kopdes.errors")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    status_code = 500
+    slug = "internal-error"
+    title = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+        self.extensions = extensions
+
+
+class BadRequest(AppError):
+    status_code = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+
+class NotFound(AppError):
+    status_code = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class Invalid(AppError):
+    """A well-formed request whose content breaks a rule; ``errors`` names the fields."""
+
+    status_code = 422
+    slug = "validation-error"
+    title = "Invalid request"
+
+    @classmethod
+    def field(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> "Invalid":
+        where = ".".join(str(part) for part in loc)
+        return cls(f"{where}: {msg}", errors=[{"loc": loc, "msg": msg, "type": type_}])
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"
+
+
+_SLUG_BY_STATUS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Invalid request"),
+    429: ("too-many-requests", "Too many requests"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> JSONResponse:
+    default_slug, default_title = _SLUG_BY_STATUS.get(status, ("error", "Error"))
+    body: dict[str, Any] = {
+        "type": f"urn:kopdes:problem:{slug or default_slug}",
+        "title": title or default_title,
+        "status": status,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extensions or {})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _loc(raw: tuple[Any, ...] | list[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in raw]
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        exc.status_code,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+        extensions=exc.extensions,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": _loc(err["loc"]), "msg": err["msg"], "type": err["type"]} for err in exc.errors()
+    ]
+    named = "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"] for e in errors[:5])
+    return problem_response(request, 422, detail=named, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        500,
+        slug="internal-error",
+        title="Internal server error",
+        detail="The server could not complete the request. It has been logged.",
+    )
+
+
+def register(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+# Declared once per router so the OpenAPI document lists the problem shape for every error.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": title}
+    for status, (_slug, title) in _SLUG_BY_STATUS.items()
+    if status in (400, 404, 409, 422)
+}

@@ -1,0 +1,69 @@
+"""Column types and input types shared by the domain models."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+import phonenumbers
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+# Input models reject unknown fields. Strictness is per type (StrictInt, StrictBool, StrictStr)
+# rather than model-wide, because FastAPI validates parsed JSON in Python mode, where a
+# model-wide strict mode would also refuse ISO date strings and enum values.
+INPUT_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_WIT = timezone(timedelta(hours=9))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _not_in_future(value: date) -> date:
+    # The office works in WIB/WITA/WIT; UTC+9 is the latest "today" anywhere in Indonesia.
+    latest_today = datetime.now(UTC).astimezone(_WIT).date()
+    if value > latest_today:
+        raise ValueError("date is in the future; record only what has happened")
+    return value
+
+
+def _e164_phone(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, "ID")
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            "not a phone number; use e.g. 0812-3456-7890 or +62 812 3456 7890"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number for its country")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+ShortText = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+LongText = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+Flag = StrictBool
+PastDate = Annotated[date, AfterValidator(_not_in_future)]
+Phone = Annotated[StrictStr, Field(max_length=40), AfterValidator(_e164_phone)]

@@ -1,0 +1,453 @@
+"""The cooperatives registry: identity, identifiers, business units, officers, legal pipeline."""
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel
+from pydantic import Field as PydanticField
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, text
+from sqlmodel import Field, SQLModel
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.id import nik as stdnum_nik
+from stdnum.id import npwp as stdnum_npwp
+
+from app.models.common import (
+    INPUT_CONFIG,
+    Count,
+    Flag,
+    LongText,
+    Name,
+    PastDate,
+    Phone,
+    ShortText,
+    UTCDateTime,
+    utcnow,
+)
+from app.models.region import VILLAGE_CODE_PATTERN, VillageKind
+
+
+class BusinessUnit(StrEnum):
+    """Business units named by Inpres 9/2025, plus local ones under `lainnya`."""
+
+    kantor_koperasi = "kantor_koperasi"
+    gerai_sembako = "gerai_sembako"
+    simpan_pinjam = "simpan_pinjam"
+    klinik_desa = "klinik_desa"
+    apotek_desa = "apotek_desa"
+    cold_storage_pergudangan = "cold_storage_pergudangan"
+    logistik = "logistik"
+    lainnya = "lainnya"
+
+
+class LegalMilestone(StrEnum):
+    sosialisasi = "sosialisasi"
+    musdesus = "musdesus"
+    founding_meeting = "founding_meeting"
+    notary_deed = "notary_deed"
+    sk_ahu_requested = "sk_ahu_requested"
+    sk_ahu_issued = "sk_ahu_issued"
+    nik_koperasi = "nik_koperasi"
+    npwp = "npwp"
+    nib = "nib"
+    bank_account = "bank_account"
+    operating = "operating"
+
+
+class LegalStage(StrEnum):
+    """Where a cooperative stands: the furthest milestone it has reached, in pipeline order."""
+
+    none = "none"
+    sosialisasi = "sosialisasi"
+    musdesus = "musdesus"
+    founding_meeting = "founding_meeting"
+    notary_deed = "notary_deed"
+    sk_ahu_requested = "sk_ahu_requested"
+    sk_ahu_issued = "sk_ahu_issued"
+    registration = "registration"
+    operating = "operating"
+
+
+# NIK koperasi, NPWP, NIB and the bank account are one stage, reached in any order.
+STAGE_OF_MILESTONE: dict[LegalMilestone, LegalStage] = {
+    LegalMilestone.sosialisasi: LegalStage.sosialisasi,
+    LegalMilestone.musdesus: LegalStage.musdesus,
+    LegalMilestone.founding_meeting: LegalStage.founding_meeting,
+    LegalMilestone.notary_deed: LegalStage.notary_deed,
+    LegalMilestone.sk_ahu_requested: LegalStage.sk_ahu_requested,
+    LegalMilestone.sk_ahu_issued: LegalStage.sk_ahu_issued,
+    LegalMilestone.nik_koperasi: LegalStage.registration,
+    LegalMilestone.npwp: LegalStage.registration,
+    LegalMilestone.nib: LegalStage.registration,
+    LegalMilestone.bank_account: LegalStage.registration,
+    LegalMilestone.operating: LegalStage.operating,
+}
+STAGE_ORDER: list[LegalStage] = list(LegalStage)
+
+
+class SkAhuFormat(StrEnum):
+    modern = "modern"
+    legacy = "legacy"
+
+
+class OfficerBody(StrEnum):
+    pengurus = "pengurus"
+    pengawas = "pengawas"
+
+
+class OfficerRole(StrEnum):
+    ketua = "ketua"
+    wakil_ketua = "wakil_ketua"
+    wakil_ketua_bidang_anggota = "wakil_ketua_bidang_anggota"
+    wakil_ketua_bidang_usaha = "wakil_ketua_bidang_usaha"
+    sekretaris = "sekretaris"
+    bendahara = "bendahara"
+    anggota = "anggota"
+
+
+PENGAWAS_ROLES = {OfficerRole.ketua, OfficerRole.anggota}
+
+# --- identifier validation -------------------------------------------------------------------
+
+SK_AHU_MODERN_RE = re.compile(r"^AHU-\d{7}\.AH\.01\.\d{2}\.TAHUN \d{4}$")
+
+
+def sk_ahu_format(number: str) -> SkAhuFormat:
+    return SkAhuFormat.modern if SK_AHU_MODERN_RE.match(number) else SkAhuFormat.legacy
+
+
+def _normalise_sk_ahu(value: str) -> str:
+    collapsed = " ".join(value.split())
+    upper = collapsed.upper()
+    # Keep older free-text numbers as typed; only tidy numbers that are the modern format.
+    return upper if SK_AHU_MODERN_RE.match(upper) else collapsed
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"[\s.\-/]", "", value)
+
+
+def _npwp(value: str) -> str:
+    try:
+        compact = stdnum_npwp.validate(value)
+    except StdnumError as exc:
+        raise ValueError(f"not a valid NPWP ({exc}); give 16 digits, or the old 15") from None
+    # Organisations carry their old 15-digit number behind a leading 0 in the 16-digit scheme.
+    return compact if len(compact) == 16 else "0" + compact
+
+
+def _nib(value: str) -> str:
+    digits = _digits(value)
+    if not re.fullmatch(r"\d{13}", digits):
+        raise ValueError("NIB is 13 digits, as issued by OSS")
+    return digits
+
+
+def _nik_koperasi(value: str) -> str:
+    digits = _digits(value)
+    if not re.fullmatch(r"\d{10,20}", digits):
+        raise ValueError("NIK koperasi is the number on the ODS certificate: 10 to 20 digits")
+    return digits
+
+
+def _person_nik(value: str) -> str:
+    try:
+        return stdnum_nik.validate(value)
+    except StdnumError as exc:
+        raise ValueError(f"not a valid NIK ({exc}); give the 16 digits on the KTP") from None
+
+
+def mask_nik(nik: str) -> str:
+    return nik[:4] + "*" * 8 + nik[-4:]
+
+
+Npwp = Annotated[str, PydanticField(max_length=30), AfterValidator(_npwp)]
+Nib = Annotated[str, PydanticField(max_length=30), AfterValidator(_nib)]
+NikKoperasi = Annotated[str, PydanticField(max_length=30), AfterValidator(_nik_koperasi)]
+SkAhuNumber = Annotated[
+    str,
+    PydanticField(min_length=3, max_length=120, examples=["AHU-0025573.AH.01.29.TAHUN 2025"]),
+    AfterValidator(_normalise_sk_ahu),
+]
+PersonNik = Annotated[str, PydanticField(max_length=20), AfterValidator(_person_nik)]
+VillageCode = Annotated[
+    str,
+    PydanticField(
+        pattern=VILLAGE_CODE_PATTERN,
+        description="Kemendagri code of a desa or kelurahan.",
+        examples=["64.02.12.2001"],
+    ),
+]
+RatYear = Annotated[int, PydanticField(ge=1945, le=2100, strict=True)]
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+class Cooperative(SQLModel, table=True):
+    __tablename__ = "cooperative"
+    __table_args__ = (
+        # One cooperative per village, unless the office marks it as a joint cooperative.
+        Index(
+            "uq_cooperative_village_single",
+            "village_code",
+            unique=True,
+            postgresql_where=text("NOT is_joint"),
+            sqlite_where=text("NOT is_joint"),
+        ),
+        # Region filters list a region's cooperatives in village order: one index per level.
+        Index("ix_cooperative_province_order", "province_code", "village_code", "id"),
+        Index("ix_cooperative_regency_order", "regency_code", "village_code", "id"),
+        Index("ix_cooperative_district_order", "district_code", "village_code", "id"),
+        Index("ix_cooperative_village_order", "village_code", "id"),
+        Index("ix_cooperative_updated", "updated_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(200))
+    village_code: str = Field(sa_type=String(13), foreign_key="region.code")
+    district_code: str = Field(sa_type=String(8))
+    regency_code: str = Field(sa_type=String(5))
+    province_code: str = Field(sa_type=String(2))
+    kind: str = Field(sa_type=String(10))
+    is_joint: bool = Field(default=False, sa_type=Boolean)
+    members_male: int = Field(default=0)
+    members_female: int = Field(default=0)
+    is_active: bool = Field(default=False, sa_type=Boolean)
+    last_rat_year: int | None = None
+    contact_phone: str | None = Field(default=None, sa_type=String(20))
+    akta_number: str | None = Field(default=None, sa_type=String(100))
+    akta_date: date | None = Field(default=None, sa_type=Date)
+    notary_name: str | None = Field(default=None, sa_type=String(200))
+    sk_ahu_number: str | None = Field(default=None, sa_type=String(120))
+    sk_ahu_date: date | None = Field(default=None, sa_type=Date)
+    sk_ahu_format: str | None = Field(default=None, sa_type=String(10))
+    nik_koperasi: str | None = Field(default=None, sa_type=String(20))
+    nib: str | None = Field(default=None, sa_type=String(13))
+    npwp: str | None = Field(default=None, sa_type=String(16))
+    business_units_other: str | None = Field(default=None, sa_type=String(500))
+    legal_stage: str = Field(default=LegalStage.none, sa_type=String(20), index=True)
+    is_demo: bool = Field(default=False, sa_type=Boolean)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CooperativeBusinessUnit(SQLModel, table=True):
+    __tablename__ = "cooperative_business_unit"
+    __table_args__ = (Index("ix_cooperative_business_unit_unit", "unit", "cooperative_id"),)
+
+    cooperative_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("cooperative.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    unit: str = Field(sa_type=String(30), primary_key=True)
+
+
+class LegalEvent(SQLModel, table=True):
+    __tablename__ = "legal_event"
+    __table_args__ = (
+        Index("uq_legal_event_milestone", "cooperative_id", "milestone", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("cooperative.id", ondelete="CASCADE"), nullable=False)
+    )
+    milestone: str = Field(sa_type=String(20))
+    occurred_on: date = Field(sa_type=Date)
+    document_number: str | None = Field(default=None, sa_type=String(120))
+    note: str | None = Field(default=None, sa_type=String(1000))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Officer(SQLModel, table=True):
+    __tablename__ = "officer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("cooperative.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    body: str = Field(sa_type=String(10))
+    role: str = Field(sa_type=String(30))
+    name: str = Field(sa_type=String(200))
+    phone: str | None = Field(default=None, sa_type=String(20))
+    # Kept whole so that a later, role-gated and audited endpoint can return it; reads mask it.
+    nik: str | None = Field(default=None, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- API schemas ---------------------------------------------------------------------------
+
+
+class CooperativeCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    name: Name
+    village_code: VillageCode
+    is_joint: Flag = PydanticField(
+        default=False,
+        description="A joint cooperative may share its village with another cooperative.",
+    )
+    business_units: list[BusinessUnit] = PydanticField(default_factory=list, max_length=8)
+    business_units_other: ShortText | None = None
+    members_male: Count = 0
+    members_female: Count = 0
+    is_active: Flag = False
+    last_rat_year: RatYear | None = None
+    contact_phone: Phone | None = None
+    akta_number: ShortText | None = None
+    akta_date: PastDate | None = None
+    notary_name: Name | None = None
+    sk_ahu_number: SkAhuNumber | None = None
+    sk_ahu_date: PastDate | None = None
+    nik_koperasi: NikKoperasi | None = None
+    nib: Nib | None = None
+    npwp: Npwp | None = None
+
+
+class CooperativeUpdate(BaseModel):
+    """Only the fields sent are changed; `null` clears an optional field."""
+
+    model_config = INPUT_CONFIG
+
+    name: Name | None = None
+    business_units: list[BusinessUnit] | None = PydanticField(default=None, max_length=8)
+    business_units_other: ShortText | None = None
+    members_male: Count | None = None
+    members_female: Count | None = None
+    is_active: Flag | None = None
+    last_rat_year: RatYear | None = None
+    contact_phone: Phone | None = None
+    akta_number: ShortText | None = None
+    akta_date: PastDate | None = None
+    notary_name: Name | None = None
+    sk_ahu_number: SkAhuNumber | None = None
+    sk_ahu_date: PastDate | None = None
+    nik_koperasi: NikKoperasi | None = None
+    nib: Nib | None = None
+    npwp: Npwp | None = None
+
+
+class CooperativePublic(BaseModel):
+    id: int
+    name: str
+    village_code: str
+    district_code: str
+    regency_code: str
+    province_code: str
+    kind: VillageKind
+    is_joint: bool
+    business_units: list[BusinessUnit]
+    business_units_other: str | None
+    members_male: int
+    members_female: int
+    members_total: int
+    is_active: bool
+    last_rat_year: int | None
+    contact_phone: str | None
+    akta_number: str | None
+    akta_date: date | None
+    notary_name: str | None
+    sk_ahu_number: str | None
+    sk_ahu_date: date | None
+    sk_ahu_format: SkAhuFormat | None = PydanticField(
+        description="`legacy` flags an SK AHU number in an older, free-text format."
+    )
+    nik_koperasi: str | None
+    nib: str | None
+    npwp: str | None
+    legal_stage: LegalStage
+    is_demo: bool = PydanticField(description="True for generated demonstration records.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class CooperativeSort(StrEnum):
+    village_code = "village_code"
+    name = "name"
+    updated_at = "updated_at"
+    updated_at_desc = "-updated_at"
+
+
+class LegalEventCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    milestone: LegalMilestone
+    occurred_on: PastDate = PydanticField(description="The date it happened; never in the future.")
+    document_number: ShortText | None = None
+    note: LongText | None = None
+
+
+class LegalEventPublic(BaseModel):
+    id: int
+    milestone: LegalMilestone
+    stage: LegalStage
+    occurred_on: date
+    document_number: str | None
+    note: str | None
+    recorded_at: datetime
+
+
+class LegalEventRecorded(BaseModel):
+    event: LegalEventPublic
+    legal_stage: LegalStage = PydanticField(description="The cooperative's stage after this event.")
+    warnings: list[str] = PydanticField(
+        description="Out-of-order or late records are kept, with a warning for each oddity."
+    )
+
+
+class LegalHistory(BaseModel):
+    cooperative_id: int
+    legal_stage: LegalStage
+    events: list[LegalEventPublic] = PydanticField(description="In pipeline order.")
+
+
+class OfficerCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    body: OfficerBody
+    role: OfficerRole
+    name: Name
+    phone: Phone | None = None
+    nik: PersonNik | None = None
+
+
+class OfficerUpdate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    role: OfficerRole | None = None
+    name: Name | None = None
+    phone: Phone | None = None
+    nik: PersonNik | None = None
+
+
+class OfficerPublic(BaseModel):
+    id: int
+    cooperative_id: int
+    body: OfficerBody
+    role: OfficerRole
+    name: str
+    phone: str | None
+    nik_masked: str | None = PydanticField(
+        description="The NIK with its middle eight digits hidden, e.g. `6402********0001`."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class StageCounts(BaseModel):
+    code: str
+    name: str
+    level: str
+    total: int
+    stages: dict[LegalStage, int]
+
+
+class LegalProgress(BaseModel):
+    region: str | None
+    rows: list[StageCounts]
+    totals: dict[LegalStage, int]

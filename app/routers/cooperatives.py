@@ -1,0 +1,158 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES
+from app.models.cooperative import (
+    BusinessUnit,
+    CooperativeCreate,
+    CooperativePublic,
+    CooperativeSort,
+    CooperativeUpdate,
+    LegalEventCreate,
+    LegalEventRecorded,
+    LegalHistory,
+    LegalStage,
+    OfficerCreate,
+    OfficerPublic,
+    OfficerUpdate,
+)
+from app.models.region import REGION_CODE_PATTERN, VillageKind
+from app.pagination import CursorCodecDep, Page, PageDep
+from app.services import cooperatives, legal, officers
+from app.services.cooperatives import CooperativeFilters
+
+router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], responses=PROBLEM_RESPONSES)
+
+# Ids are 32-bit in the database; a larger number cannot name a record.
+CooperativeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OfficerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("")
+async def list_cooperatives(
+    session: SessionDep,
+    codec: CursorCodecDep,
+    page: PageDep,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern=REGION_CODE_PATTERN,
+            description="Any ancestor code: `64.02` is all of Kukar, `64.02.12` is Tabang.",
+        ),
+    ] = None,
+    legal_stage: LegalStage | None = None,
+    kind: VillageKind | None = None,
+    active: bool | None = None,
+    business_unit: BusinessUnit | None = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Part of the name, any case.")
+    ] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="Changed at or after this time (ISO 8601; no offset means UTC)."),
+    ] = None,
+    sort: Annotated[
+        CooperativeSort,
+        Query(
+            description="`village_code` (default: by Kemendagri code), `name`, "
+            "`updated_at` (oldest change first) or `-updated_at` (newest first). "
+            "Ties are broken by id."
+        ),
+    ] = CooperativeSort.village_code,
+) -> Page[CooperativePublic]:
+    """Cooperatives, filtered and in a stable order, one page at a time."""
+    filters = CooperativeFilters(
+        region=region,
+        legal_stage=legal_stage,
+        kind=kind,
+        active=active,
+        business_unit=business_unit,
+        q=q,
+        updated_since=updated_since,
+    )
+    return await cooperatives.list_cooperatives(session, codec, page, filters=filters, sort=sort)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_cooperative(session: SessionDep, data: CooperativeCreate) -> CooperativePublic:
+    """Register a cooperative in a desa or kelurahan. A second one in the same village is a
+    409 naming the existing one, unless it is marked as a joint cooperative."""
+    return await cooperatives.create_cooperative(session, data)
+
+
+@router.get("/{cooperative_id}")
+async def get_cooperative(session: SessionDep, cooperative_id: CooperativeId) -> CooperativePublic:
+    """One cooperative."""
+    return await cooperatives.get_cooperative(session, cooperative_id)
+
+
+@router.patch("/{cooperative_id}")
+async def update_cooperative(
+    session: SessionDep, cooperative_id: CooperativeId, patch: CooperativeUpdate
+) -> CooperativePublic:
+    """Change the fields sent; the others stay as they are."""
+    return await cooperatives.update_cooperative(session, cooperative_id, patch)
+
+
+@router.delete("/{cooperative_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_cooperative(session: SessionDep, cooperative_id: CooperativeId) -> None:
+    """Remove a cooperative entered by mistake, with its officers and legal history."""
+    await cooperatives.delete_cooperative(session, cooperative_id)
+
+
+@router.get("/{cooperative_id}/legal-events")
+async def get_legal_history(session: SessionDep, cooperative_id: CooperativeId) -> LegalHistory:
+    """The dated legal history, in pipeline order, and the stage it adds up to."""
+    return await legal.legal_history(session, cooperative_id)
+
+
+@router.post("/{cooperative_id}/legal-events", status_code=status.HTTP_201_CREATED)
+async def record_legal_event(
+    session: SessionDep, cooperative_id: CooperativeId, data: LegalEventCreate
+) -> LegalEventRecorded:
+    """Record that a milestone was reached on a date. Late or out-of-order records are kept,
+    with warnings; dates in the future are refused."""
+    return await legal.record_legal_event(session, cooperative_id, data)
+
+
+@router.get("/{cooperative_id}/officers")
+async def list_officers(
+    session: SessionDep, codec: CursorCodecDep, page: PageDep, cooperative_id: CooperativeId
+) -> Page[OfficerPublic]:
+    """The board (pengurus) and supervisors (pengawas). NIKs are masked."""
+    return await officers.list_officers(session, codec, page, cooperative_id)
+
+
+@router.post("/{cooperative_id}/officers", status_code=status.HTTP_201_CREATED)
+async def create_officer(
+    session: SessionDep, cooperative_id: CooperativeId, data: OfficerCreate
+) -> OfficerPublic:
+    """Add an officer. The NIK is checked and stored; reads show it masked."""
+    return await officers.create_officer(session, cooperative_id, data)
+
+
+@router.get("/{cooperative_id}/officers/{officer_id}")
+async def get_officer(
+    session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId
+) -> OfficerPublic:
+    """One officer, NIK masked."""
+    return await officers.get_officer(session, cooperative_id, officer_id)
+
+
+@router.patch("/{cooperative_id}/officers/{officer_id}")
+async def update_officer(
+    session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId, patch: OfficerUpdate
+) -> OfficerPublic:
+    """Change an officer's role, name, phone or NIK."""
+    return await officers.update_officer(session, cooperative_id, officer_id, patch)
+
+
+@router.delete("/{cooperative_id}/officers/{officer_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_officer(
+    session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId
+) -> None:
+    """Remove an officer who has left."""
+    await officers.delete_officer(session, cooperative_id, officer_id)

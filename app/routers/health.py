@@ -1,0 +1,45 @@
+import asyncio
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from app.errors import PROBLEM_MEDIA_TYPE, Problem, ServiceUnavailable
+from app.migrations import head_revisions
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process serves HTTP. Touches nothing else."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    responses={
+        503: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Not ready"}
+    },
+)
+async def readyz(request: Request) -> dict[str, str]:
+    """Readiness: the database answers within a second and its schema is at the latest migration."""
+    try:
+        async with asyncio.timeout(1):
+            async with request.app.state.engine.connect() as connection:
+                current = set(
+                    (
+                        await connection.execute(text("SELECT version_num FROM alembic_version"))
+                    ).scalars()
+                )
+    except Exception as exc:  # any failure to reach or query the database means "not ready"
+        raise ServiceUnavailable(
+            f"the database did not answer: {type(exc).__name__}", headers={"Retry-After": "5"}
+        ) from None
+    expected = head_revisions()
+    if current != expected:
+        raise ServiceUnavailable(
+            f"the database schema is at {sorted(current) or 'nothing'}, the code expects "
+            f"{sorted(expected)}; run `alembic upgrade head`",
+            headers={"Retry-After": "30"},
+        )
+    return {"status": "ready"}

@@ -1,0 +1,40 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES
+from app.models.region import REGION_CODE_PATTERN, RegionDetail, RegionLevel, RegionPublic
+from app.pagination import CursorCodecDep, Page, PageDep
+from app.services import regions
+
+router = APIRouter(prefix="/regions", tags=["regions"], responses=PROBLEM_RESPONSES)
+
+RegionCodeQuery = Annotated[
+    str | None,
+    Query(pattern=REGION_CODE_PATTERN, description="Only the direct children of this region."),
+]
+
+
+@router.get("")
+async def list_regions(
+    session: SessionDep,
+    codec: CursorCodecDep,
+    page: PageDep,
+    parent: RegionCodeQuery = None,
+    level: RegionLevel | None = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Part of the name, any case.")
+    ] = None,
+) -> Page[RegionPublic]:
+    """Kemendagri regions in code order, e.g. `?parent=64.02` for Kukar's 20 districts."""
+    return await regions.list_regions(session, codec, page, parent=parent, level=level, q=q)
+
+
+@router.get("/{code}")
+async def get_region(
+    session: SessionDep,
+    code: Annotated[str, Path(pattern=REGION_CODE_PATTERN, examples=["64.02.12"])],
+) -> RegionDetail:
+    """One region with its ancestors, province first."""
+    return await regions.get_region(session, code)

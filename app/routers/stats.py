@@ -1,0 +1,27 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES
+from app.models.cooperative import LegalProgress
+from app.models.region import REGION_CODE_PATTERN
+from app.services import stats
+
+router = APIRouter(prefix="/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/legal-progress")
+async def legal_progress(
+    session: SessionDep,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern=REGION_CODE_PATTERN,
+            description="Count per child of this region (`64.02` gives Kukar's districts); "
+            "leave out for the provinces.",
+        ),
+    ] = None,
+) -> LegalProgress:
+    """For each child region, how many cooperatives stand at each legal stage."""
+    return await stats.legal_progress(session, region)

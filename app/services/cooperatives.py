@@ -1,0 +1,301 @@
+"""The cooperatives registry: create, read, list, update and delete cooperatives."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, Invalid, NotFound
+from app.models.common import utcnow
+from app.models.cooperative import (
+    BusinessUnit,
+    Cooperative,
+    CooperativeBusinessUnit,
+    CooperativeCreate,
+    CooperativePublic,
+    CooperativeSort,
+    CooperativeUpdate,
+    LegalStage,
+    sk_ahu_format,
+)
+from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
+from app.pagination import CursorCodec, Page, PageParams
+from app.services.query import LIKE_ESCAPE, contains_pattern
+
+_VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
+# Fields a PATCH may not clear with null.
+_REQUIRED_ON_UPDATE = {"name", "business_units", "members_male", "members_female", "is_active"}
+
+_COLUMNS = Cooperative.__table__.c
+_BUSINESS_UNITS = (
+    select(func.aggregate_strings(CooperativeBusinessUnit.unit, ","))
+    .where(CooperativeBusinessUnit.cooperative_id == _COLUMNS.id)
+    .correlate(Cooperative.__table__)
+    .scalar_subquery()
+    .label("business_units")
+)
+
+
+@dataclass(frozen=True)
+class CooperativeFilters:
+    region: str | None = None
+    legal_stage: LegalStage | None = None
+    kind: VillageKind | None = None
+    active: bool | None = None
+    business_unit: BusinessUnit | None = None
+    q: str | None = None
+    updated_since: datetime | None = None
+
+
+# A region code's length tells its level, and so the column that holds codes of that level.
+REGION_COLUMN_BY_LENGTH = {
+    2: _COLUMNS.province_code,
+    5: _COLUMNS.regency_code,
+    8: _COLUMNS.district_code,
+    13: _COLUMNS.village_code,
+}
+
+
+def region_column(code: str) -> Any:
+    return REGION_COLUMN_BY_LENGTH[len(code)]
+
+
+def _public_select() -> Select[Any]:
+    return select(*_COLUMNS, _BUSINESS_UNITS)
+
+
+def _to_public(row: Any) -> CooperativePublic:
+    data = dict(row)
+    units = data.pop("business_units")
+    return CooperativePublic(
+        **data,
+        business_units=sorted(units.split(",")) if units else [],
+        members_total=data["members_male"] + data["members_female"],
+    )
+
+
+async def get_cooperative(session: AsyncSession, cooperative_id: int) -> CooperativePublic:
+    row = (
+        (await session.execute(_public_select().where(_COLUMNS.id == cooperative_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"cooperative {cooperative_id} does not exist")
+    return _to_public(row)
+
+
+async def require_cooperative(session: AsyncSession, cooperative_id: int) -> Cooperative:
+    cooperative = await session.get(Cooperative, cooperative_id)
+    if cooperative is None:
+        raise NotFound(f"cooperative {cooperative_id} does not exist")
+    return cooperative
+
+
+_SORT_KEYS = {
+    CooperativeSort.village_code: (_COLUMNS.village_code, False),
+    CooperativeSort.name: (_COLUMNS.name, False),
+    CooperativeSort.updated_at: (_COLUMNS.updated_at, False),
+    CooperativeSort.updated_at_desc: (_COLUMNS.updated_at, True),
+}
+
+
+def _conditions(filters: CooperativeFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.region:
+        conditions.append(region_column(filters.region) == filters.region)
+    if filters.legal_stage is not None:
+        conditions.append(_COLUMNS.legal_stage == filters.legal_stage.value)
+    if filters.kind is not None:
+        conditions.append(_COLUMNS.kind == filters.kind.value)
+    if filters.active is not None:
+        conditions.append(_COLUMNS.is_active == filters.active)
+    if filters.business_unit is not None:
+        conditions.append(
+            _COLUMNS.id.in_(
+                select(CooperativeBusinessUnit.cooperative_id).where(
+                    CooperativeBusinessUnit.unit == filters.business_unit.value
+                )
+            )
+        )
+    if filters.q:
+        conditions.append(_COLUMNS.name.ilike(contains_pattern(filters.q), escape=LIKE_ESCAPE))
+    if filters.updated_since is not None:
+        since = filters.updated_since
+        conditions.append(
+            _COLUMNS.updated_at >= (since if since.tzinfo else since.replace(tzinfo=UTC))
+        )
+    return conditions
+
+
+async def list_cooperatives(
+    session: AsyncSession,
+    codec: CursorCodec,
+    page: PageParams,
+    *,
+    filters: CooperativeFilters,
+    sort: CooperativeSort,
+) -> Page[CooperativePublic]:
+    conditions = _conditions(filters)
+    key, descending = _SORT_KEYS[sort]
+    scope = {"filters": filters.__dict__, "sort": sort.value}
+
+    query = _public_select().where(*conditions)
+    if page.cursor:
+        after_key, after_id = codec.decode(page.cursor, scope)
+        if key is _COLUMNS.updated_at:
+            after_key = datetime.fromisoformat(after_key)
+        position = tuple_(key, _COLUMNS.id)
+        query = query.where(
+            position < tuple_(after_key, after_id)
+            if descending
+            else position > tuple_(after_key, after_id)
+        )
+    order = (key.desc(), _COLUMNS.id.desc()) if descending else (key, _COLUMNS.id)
+    rows = (await session.execute(query.order_by(*order).limit(page.page_size + 1))).mappings()
+    items = [_to_public(row) for row in rows]
+
+    next_cursor = None
+    if len(items) > page.page_size:
+        items = items[: page.page_size]
+        last = items[-1]
+        last_key = getattr(last, key.name)
+        next_cursor = codec.encode(
+            [last_key.isoformat() if isinstance(last_key, datetime) else last_key, last.id], scope
+        )
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count()).select_from(Cooperative).where(*conditions)
+        )
+    return Page(items=items, next_cursor=next_cursor, total=total)
+
+
+def _check_record_rules(
+    *,
+    business_units: list[BusinessUnit],
+    business_units_other: str | None,
+    last_rat_year: int | None,
+) -> None:
+    if BusinessUnit.lainnya in business_units and not business_units_other:
+        raise Invalid.field(
+            ["body", "business_units_other"],
+            "describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'",
+        )
+    if last_rat_year is not None and last_rat_year > datetime.now(UTC).year:
+        raise Invalid.field(["body", "last_rat_year"], "the RAT year cannot be in the future")
+
+
+async def _existing_single_in_village(session: AsyncSession, village_code: str) -> int | None:
+    return await session.scalar(
+        select(Cooperative.id).where(
+            Cooperative.village_code == village_code, Cooperative.is_joint.is_(False)
+        )
+    )
+
+
+def _duplicate(village_code: str, existing_id: int) -> Conflict:
+    return Conflict(
+        f"village {village_code} already has cooperative {existing_id}; "
+        "mark the new one as a joint cooperative (is_joint) if both are real",
+        existing_id=existing_id,
+    )
+
+
+async def create_cooperative(
+    session: AsyncSession, data: CooperativeCreate, *, is_demo: bool = False
+) -> CooperativePublic:
+    village = await session.get(Region, data.village_code)
+    if village is None or village.level not in _VILLAGE_LEVELS:
+        raise Invalid.field(
+            ["body", "village_code"],
+            f"{data.village_code} is not a desa or kelurahan in the loaded Kemendagri list",
+        )
+    _check_record_rules(
+        business_units=data.business_units,
+        business_units_other=data.business_units_other,
+        last_rat_year=data.last_rat_year,
+    )
+    if not data.is_joint:
+        existing = await _existing_single_in_village(session, data.village_code)
+        if existing is not None:
+            raise _duplicate(data.village_code, existing)
+
+    province, regency, district = ancestor_codes(data.village_code)
+    fields = data.model_dump(exclude={"business_units"})
+    cooperative = Cooperative(
+        **fields,
+        kind=village.level,
+        province_code=province,
+        regency_code=regency,
+        district_code=district,
+        sk_ahu_format=sk_ahu_format(data.sk_ahu_number) if data.sk_ahu_number else None,
+        is_demo=is_demo,
+    )
+    session.add(cooperative)
+    try:
+        await session.flush()
+        session.add_all(
+            CooperativeBusinessUnit(cooperative_id=cooperative.id, unit=unit.value)
+            for unit in set(data.business_units)
+        )
+        await session.commit()
+    except IntegrityError:
+        # Two offices creating the same village's cooperative at once: the index decides.
+        await session.rollback()
+        existing = await _existing_single_in_village(session, data.village_code)
+        if existing is None:
+            raise
+        raise _duplicate(data.village_code, existing) from None
+    assert cooperative.id is not None
+    return await get_cooperative(session, cooperative.id)
+
+
+async def update_cooperative(
+    session: AsyncSession, cooperative_id: int, patch: CooperativeUpdate
+) -> CooperativePublic:
+    cooperative = await require_cooperative(session, cooperative_id)
+    changes = patch.model_dump(exclude_unset=True)
+    for field in _REQUIRED_ON_UPDATE & changes.keys():
+        if changes[field] is None:
+            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+
+    current_units = set(
+        await session.scalars(
+            select(CooperativeBusinessUnit.unit).where(
+                CooperativeBusinessUnit.cooperative_id == cooperative_id
+            )
+        )
+    )
+    units = set(changes.pop("business_units", current_units))
+    _check_record_rules(
+        business_units=[BusinessUnit(u) for u in units],
+        business_units_other=changes.get("business_units_other", cooperative.business_units_other),
+        last_rat_year=changes.get("last_rat_year"),
+    )
+    cooperative.sqlmodel_update(changes)
+    if "sk_ahu_number" in changes:
+        number = changes["sk_ahu_number"]
+        cooperative.sk_ahu_format = sk_ahu_format(number) if number else None
+    cooperative.updated_at = utcnow()
+    if units != current_units:
+        await session.execute(
+            delete(CooperativeBusinessUnit).where(
+                CooperativeBusinessUnit.cooperative_id == cooperative_id
+            )
+        )
+        session.add_all(
+            CooperativeBusinessUnit(cooperative_id=cooperative_id, unit=str(unit)) for unit in units
+        )
+    await session.commit()
+    return await get_cooperative(session, cooperative_id)
+
+
+async def delete_cooperative(session: AsyncSession, cooperative_id: int) -> None:
+    await require_cooperative(session, cooperative_id)
+    # Officers, business units and legal events go with it (ON DELETE CASCADE).
+    await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
+    await session.commit()

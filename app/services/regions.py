@@ -1,0 +1,132 @@
+"""Kemendagri regions: loading the reference file and reading it."""
+
+import csv
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.models.common import utcnow
+from app.models.region import (
+    ReferenceDataset,
+    Region,
+    RegionDetail,
+    RegionLevel,
+    RegionPublic,
+    ancestor_codes,
+)
+from app.pagination import CursorCodec, Page, PageParams
+from app.services.query import LIKE_ESCAPE, contains_pattern
+
+REGION_FILE = Path(str(files("planner") / "data" / "wilayah_indonesia.csv"))
+REGION_DATASET = "wilayah"
+REGION_VERSION = "Kepmendagri 300.2.2-2138/2025 (cahyadsn/wilayah b7ad440)"
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class RegionLoadReport:
+    rows: int
+    added: int
+    stale: list[str]
+
+
+def read_region_file(path: Path = REGION_FILE) -> list[dict[str, str | None]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "level": RegionLevel(row["level"]).value,
+                "parent_code": row["parent_code"] or None,
+            }
+            for row in csv.DictReader(handle)
+        ]
+
+
+async def load_regions(
+    session: AsyncSession, rows: list[dict[str, str | None]], *, version: str = REGION_VERSION
+) -> RegionLoadReport:
+    """Insert or refresh every region in one transaction; running it twice changes nothing.
+
+    Regions that a new decree no longer lists are reported, not deleted: cooperatives and
+    records may still point at them, and that is for an operator to resolve.
+    """
+    before = await session.scalar(select(func.count()).select_from(Region)) or 0
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), _BATCH):
+        stmt = insert(Region)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Region.code],
+            set_={
+                "name": stmt.excluded.name,
+                "level": stmt.excluded.level,
+                "parent_code": stmt.excluded.parent_code,
+            },
+        )
+        await session.execute(stmt, rows[start : start + _BATCH])
+    after = await session.scalar(select(func.count()).select_from(Region)) or 0
+    listed = {row["code"] for row in rows}
+    stale = [code for code in await session.scalars(select(Region.code)) if code not in listed]
+    await session.execute(delete(ReferenceDataset).where(ReferenceDataset.name == REGION_DATASET))
+    session.add(
+        ReferenceDataset(
+            name=REGION_DATASET, version=version, row_count=len(rows), loaded_at=utcnow()
+        )
+    )
+    await session.commit()
+    return RegionLoadReport(rows=len(rows), added=after - before, stale=sorted(stale))
+
+
+def _public(region: Region) -> RegionPublic:
+    return RegionPublic.model_validate(region, from_attributes=True)
+
+
+async def list_regions(
+    session: AsyncSession,
+    codec: CursorCodec,
+    page: PageParams,
+    *,
+    parent: str | None,
+    level: RegionLevel | None,
+    q: str | None,
+) -> Page[RegionPublic]:
+    conditions = []
+    if parent is not None:
+        conditions.append(Region.parent_code == parent)
+    if level is not None:
+        conditions.append(Region.level == level.value)
+    if q:
+        conditions.append(Region.name.ilike(contains_pattern(q), escape=LIKE_ESCAPE))
+    scope = {"parent": parent, "level": level, "q": q}
+
+    query = select(Region).where(*conditions).order_by(Region.code).limit(page.page_size + 1)
+    if page.cursor:
+        (after_code,) = codec.decode(page.cursor, scope)
+        query = query.where(Region.code > after_code)
+    regions = list(await session.scalars(query))
+    next_cursor = None
+    if len(regions) > page.page_size:
+        regions = regions[: page.page_size]
+        next_cursor = codec.encode([regions[-1].code], scope)
+    total = None
+    if page.total:
+        total = await session.scalar(select(func.count()).select_from(Region).where(*conditions))
+    return Page(items=[_public(r) for r in regions], next_cursor=next_cursor, total=total)
+
+
+async def get_region(session: AsyncSession, code: str) -> RegionDetail:
+    wanted = [*ancestor_codes(code), code]
+    found = {
+        r.code: r for r in await session.scalars(select(Region).where(Region.code.in_(wanted)))
+    }
+    if code not in found:
+        raise NotFound(f"region {code} is not in the Kemendagri list that is loaded")
+    return RegionDetail(
+        **_public(found[code]).model_dump(),
+        ancestors=[_public(found[c]) for c in ancestor_codes(code) if c in found],
+    )

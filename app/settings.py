@@ -1,0 +1,64 @@
+"""Runtime configuration, read once from the environment (prefix ``KOPDES_``)."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kopdes.sqlite3"
+DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people copy from their hosting panel and pick our async drivers."""
+    for plain, async_driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return async_driver + url.removeprefix(plain)
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KOPDES_", env_file=".env", extra="ignore")
+
+    environment: Literal["dev", "prod"] = "dev"
+    database_url: str = DEFAULT_DATABASE_URL
+    # Signs pagination cursors now; later also tokens. Must be set in prod.
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=5000, ge=100)
+
+    docs_enabled: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _normalise_and_refuse_unsafe_prod(self) -> "Settings":
+        self.database_url = normalise_database_url(self.database_url)
+        if self.environment == "prod":
+            problems = []
+            if self.secret_key.get_secret_value() == DEFAULT_SECRET:
+                problems.append("KOPDES_SECRET_KEY must be set to a long random value")
+            elif len(self.secret_key.get_secret_value()) < 32:
+                problems.append("KOPDES_SECRET_KEY must be at least 32 characters")
+            if self.database_url == DEFAULT_DATABASE_URL:
+                problems.append("KOPDES_DATABASE_URL must be set explicitly in prod")
+            if problems:
+                raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

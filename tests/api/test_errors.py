@@ -1,0 +1,42 @@
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+from tests.factories import assert_problem
+
+
+def test_framework_errors_are_problems(client):
+    assert_problem(client.get("/api/v1/nowhere"), 404)
+    assert_problem(client.put("/api/v1/cooperatives"), 405)
+    malformed = client.post(
+        "/api/v1/cooperatives", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_problem(malformed, 422)
+    assert_problem(client.post("/api/v1/cooperatives", json=[1, 2]), 422)
+
+
+def test_unhandled_errors_are_a_500_problem_without_internals(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/x.sqlite3"))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail in /srv/app.py line 42")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    body = assert_problem(response, 500)
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert body["instance"] == "/boom"
+
+
+def test_openapi_documents_every_route_and_problem_shape(client):
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/cooperatives/{cooperative_id}/legal-events" in schema["paths"]
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert len(operations) >= 14
+    for operation in operations:
+        assert operation.get("description") or operation.get("summary")
+        for code, response in operation["responses"].items():
+            if code.startswith(("4", "5")) or code == "default":
+                assert list(response["content"]) == ["application/problem+json"]
+    assert client.get("/docs").status_code == 200

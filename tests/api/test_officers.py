@@ -1,0 +1,77 @@
+import re
+
+from tests.factories import VALID_NIK, assert_problem, create_cooperative
+
+
+def _add(client, coop_id, **body):
+    payload = {"body": "pengurus", "role": "ketua", "name": "Siti Rahman", **body}
+    return client.post(f"/api/v1/cooperatives/{coop_id}/officers", json=payload)
+
+
+def test_nik_is_validated_stored_and_only_ever_shown_masked(client):
+    coop = create_cooperative(client)
+    created = _add(client, coop["id"], nik=VALID_NIK, phone="0813 5555 1234")
+    assert created.status_code == 201, created.text
+    officer = created.json()
+    assert officer["nik_masked"] == "6402********0001"
+    assert officer["phone"] == "+6281355551234"
+    assert "nik" not in officer
+
+    responses = [
+        created,
+        client.get(f"/api/v1/cooperatives/{coop['id']}/officers"),
+        client.get(f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}"),
+        client.patch(
+            f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}", json={"role": "ketua"}
+        ),
+    ]
+    for response in responses:
+        assert VALID_NIK not in response.text
+        assert not re.search(r"\b\d{16}\b", response.text.replace(coop["npwp"], ""))
+
+
+def test_bad_officers_are_refused(client):
+    coop = create_cooperative(client)
+    assert_problem(_add(client, coop["id"], nik="6402123456789012"), 422, field="nik")
+    assert_problem(_add(client, coop["id"], nik="640212530485"), 422, field="nik")
+    assert_problem(_add(client, coop["id"], body="pengawas", role="bendahara"), 422, field="role")
+    assert_problem(_add(client, coop["id"], role="raja"), 422, field="role")
+    assert_problem(_add(client, coop["id"], name=""), 422, field="name")
+    assert_problem(_add(client, coop["id"], nik_masked="x"), 422, field="nik_masked")
+    listed = client.get(f"/api/v1/cooperatives/{coop['id']}/officers", params={"total": "true"})
+    assert listed.json()["total"] == 0
+
+
+def test_update_and_delete_stay_within_their_cooperative(client):
+    coop = create_cooperative(client)
+    other = create_cooperative(client, village_code="64.02.12.2002", name="Koperasi Long Lalang")
+    officer = _add(client, coop["id"], body="pengawas", role="anggota").json()
+    url = f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}"
+
+    assert_problem(client.get(f"/api/v1/cooperatives/{other['id']}/officers/{officer['id']}"), 404)
+    assert_problem(
+        client.delete(f"/api/v1/cooperatives/{other['id']}/officers/{officer['id']}"), 404
+    )
+    assert_problem(client.patch(url, json={"role": "sekretaris"}), 422, field="role")
+    assert_problem(client.patch(url, json={"name": None}), 422, field="name")
+    assert_problem(client.patch(url, json={"body": "pengurus"}), 422, field="body")
+
+    updated = client.patch(url, json={"role": "ketua", "phone": "0812-1111-2222"}).json()
+    assert (updated["role"], updated["phone"]) == ("ketua", "+6281211112222")
+    assert client.delete(url).status_code == 204
+    assert_problem(client.get(url), 404)
+
+
+def test_officer_list_pages(client):
+    coop = create_cooperative(client)
+    for index in range(5):
+        assert _add(client, coop["id"], name=f"Anggota {index}", role="anggota").status_code == 201
+    first = client.get(
+        f"/api/v1/cooperatives/{coop['id']}/officers", params={"page_size": 3}
+    ).json()
+    second = client.get(
+        f"/api/v1/cooperatives/{coop['id']}/officers", params={"cursor": first["next_cursor"]}
+    ).json()
+    names = [o["name"] for o in first["items"] + second["items"]]
+    assert names == [f"Anggota {i}" for i in range(5)]
+    assert second["next_cursor"] is None

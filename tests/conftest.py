@@ -1,0 +1,155 @@
+"""Test databases: every API test runs once on SQLite and once on PostgreSQL.
+
+Schemas are built by running the Alembic migrations, never by `create_all`. Each test starts
+from the same reference regions and no records: mutable tables are emptied after every test.
+
+PostgreSQL is used when reachable at KOPDES_TEST_POSTGRES_URL (default: the local cluster);
+with KOPDES_TEST_REQUIRE_POSTGRES=1 an unreachable server fails the run instead of skipping.
+"""
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.db import build_engine, metadata
+from app.main import create_app
+from app.migrations import alembic_config
+from app.services import regions
+from app.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "KOPDES_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/kopdes_test"
+)
+REQUIRE_POSTGRES = os.environ.get("KOPDES_TEST_REQUIRE_POSTGRES") == "1"
+REFERENCE_TABLES = {"region", "reference_dataset", "alembic_version"}
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+async def recreate_postgres_database(url: str) -> None:
+    """Drop and create the database named in `url`, connecting to the server's `postgres` db."""
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+        timeout=5,
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await admin.close()
+
+
+def fresh_database(backend: str, name: str, tmp_path: Path) -> str:
+    """An empty database for `backend`; skips (or fails) when PostgreSQL is unreachable."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / (name + '.sqlite3')}"
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        run(recreate_postgres_database(url))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def reference_region_rows() -> list[dict[str, str | None]]:
+    """Every province and regency, and all of East Kalimantan (Kukar 64.02, Kutai Barat 64.03)."""
+    return [
+        row
+        for row in regions.read_region_file()
+        if len(row["code"] or "") <= 5 or (row["code"] or "").startswith("64.")
+    ]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = fresh_database(
+        request.param,
+        make_url(POSTGRES_URL).database or "kopdes_test",
+        tmp_path_factory.mktemp(request.param),
+    )
+    command.upgrade(alembic_config(url), "head")
+
+    async def load() -> None:
+        engine = build_engine(Settings(database_url=url))
+        async with AsyncSession(engine) as session:
+            await regions.load_regions(session, reference_region_rows())
+        await engine.dispose()
+
+    run(load())
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_client(database_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url, secret_key="test-secret-" + "x" * 40))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+async def _empty_mutable_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        tables = [t for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(delete(table))
+
+
+@pytest.fixture
+def client(app_client: TestClient) -> Iterator[TestClient]:
+    yield app_client
+    app_client.portal.call(_empty_mutable_tables, app_client.app.state.engine)  # type: ignore[union-attr,attr-defined]
+
+
+@pytest.fixture
+def in_app_session(
+    client: TestClient,
+) -> Callable[[Callable[[AsyncSession], Coroutine[Any, Any, Any]]], Any]:
+    """Run service code against the app's own database, for setting up what HTTP cannot."""
+
+    def call(work: Callable[[AsyncSession], Coroutine[Any, Any, Any]]) -> Any:
+        async def with_session() -> Any:
+            async with AsyncSession(client.app.state.engine, expire_on_commit=False) as session:  # type: ignore[attr-defined]
+                return await work(session)
+
+        return client.portal.call(with_session)  # type: ignore[union-attr]
+
+    return call
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly which database backends the suite ran on."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for backend in ("sqlite", "postgresql"):
+                if f"[{backend}" in nodeid or f"-{backend}]" in nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    for backend in ("sqlite", "postgresql"):
+        summary = counts.get(backend, {})
+        text_ = ", ".join(f"{n} {outcome}" for outcome, n in summary.items()) or "did not run"
+        terminalreporter.write_line(f"database backend {backend}: {text_}")

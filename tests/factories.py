@@ -1,0 +1,53 @@
+"""Plain builders for request bodies and records, with keyword overrides."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+TABANG_VILLAGE = "64.02.12.2001"  # Gunung Sari, a desa in Tabang, Kukar
+TENGGARONG_KELURAHAN = "64.02.06.1001"  # Jahab, a kelurahan in Tenggarong
+VALID_NPWP_16 = "0012345674721000"  # 0 + a Luhn-valid 15-digit organisation NPWP
+VALID_NIK = "6402125304850001"  # Tabang registration, woman born 13 Apr 1985
+
+
+def cooperative_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Koperasi Desa Merah Putih Gunung Sari",
+        "village_code": TABANG_VILLAGE,
+        "business_units": ["gerai_sembako", "simpan_pinjam"],
+        "members_male": 40,
+        "members_female": 35,
+        "is_active": True,
+        "last_rat_year": 2025,
+        "contact_phone": "0812-3456-7890",
+        "akta_number": "17",
+        "akta_date": "2025-06-02",
+        "notary_name": "Notaris Ratna Dewi, S.H., M.Kn.",
+        "sk_ahu_number": "AHU-0025573.AH.01.29.TAHUN 2025",
+        "sk_ahu_date": "2025-06-20",
+        "nib": "9120001234567",
+        "npwp": VALID_NPWP_16,
+    }
+    body.update(overrides)
+    return body
+
+
+def create_cooperative(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/cooperatives", json=cooperative_body(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def assert_problem(response: Any, status: int, *, field: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with `status`, naming `field` if given."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:kopdes:problem:")
+    assert body["title"]
+    if field is not None:
+        locs = [[str(part) for part in e["loc"]] for e in body.get("errors", [])]
+        assert any(field in loc for loc in locs), (field, locs)
+        assert field in body["detail"]
+    return body

@@ -1,0 +1,42 @@
+"""The `kopdes` command as an operator runs it, in a real process on a fresh SQLite file."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+KOPDES = str(Path(sys.executable).parent / "kopdes")
+ALEMBIC = str(Path(sys.executable).parent / "alembic")
+
+
+def _run(args, database_url, **kwargs):
+    env = {**os.environ, "KOPDES_DATABASE_URL": database_url}
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def test_regions_and_demo_load_are_idempotent_and_demo_never_mixes_with_real_records(tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    assert _run([ALEMBIC, "upgrade", "head"], url).returncode == 0
+
+    first = _run([KOPDES, "regions", "load"], url)
+    assert first.returncode == 0, first.stderr
+    assert "91599 in the file, 91599 new" in first.stdout
+    again = _run([KOPDES, "regions", "load"], url)
+    assert "91599 in the file, 0 new" in again.stdout
+
+    demo = _run([KOPDES, "demo", "load"], url)
+    assert demo.returncode == 0, demo.stderr
+    assert "237 created" in demo.stdout
+    assert "0 created, 237 already there" in _run([KOPDES, "demo", "load"], url).stdout
+
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        db.execute("UPDATE cooperative SET is_demo = 0 WHERE id = 1")
+        db.execute("DELETE FROM cooperative WHERE id = 2")
+    refused = _run([KOPDES, "demo", "load"], url)
+    assert refused.returncode == 1
+    assert "real cooperatives" in refused.stderr
+    skipped = _run([KOPDES, "demo", "load", "--skip-if-real-records"], url)
+    assert skipped.returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM cooperative").fetchone() == (236,)

@@ -1,0 +1,24 @@
+import pytest
+from pydantic import ValidationError
+
+from app.settings import Settings
+
+
+def test_prod_refuses_unsafe_defaults():
+    with pytest.raises(ValidationError) as error:
+        Settings(environment="prod")
+    message = str(error.value)
+    assert "KOPDES_SECRET_KEY" in message and "KOPDES_DATABASE_URL" in message
+
+
+def test_prod_starts_with_real_settings():
+    settings = Settings(
+        environment="prod",
+        secret_key="s" * 48,
+        database_url="postgresql://kopdes@db.internal/kopdes",
+    )
+    assert settings.database_url == "postgresql+asyncpg://kopdes@db.internal/kopdes"
+
+
+def test_plain_sqlite_url_gets_the_async_driver():
+    assert Settings(database_url="sqlite:///x.db").database_url == "sqlite+aiosqlite:///x.db"
