@@ -1,4 +1,4 @@
-"""The `kopdes` command: loading reference and demo data, and planning a launch."""
+"""The `kopdes` command: loading reference and demo data, and planning a launch (`kopdes plan`)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import build_engine
 from app.services import demo, regions
 from app.settings import get_settings
+from planner.cli import plan
 
 cli = typer.Typer(help="Kopdes service administration.", no_args_is_help=True)
 regions_cli = typer.Typer(help="Kemendagri region reference data.", no_args_is_help=True)
@@ -18,6 +19,7 @@ demo_cli = typer.Typer(
 )
 cli.add_typer(regions_cli, name="regions")
 cli.add_typer(demo_cli, name="demo")
+cli.command("plan")(plan)
 
 T = TypeVar("T")
 

@@ -58,6 +58,21 @@ class BadRequest(AppError):
     title = "Bad request"
 
 
+class Unauthorized(AppError):
+    status_code = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(AppError):
+    status_code = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
 class NotFound(AppError):
     status_code = 404
     slug = "not-found"
@@ -81,6 +96,15 @@ class Invalid(AppError):
     def field(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> "Invalid":
         where = ".".join(str(part) for part in loc)
         return cls(f"{where}: {msg}", errors=[{"loc": loc, "msg": msg, "type": type_}])
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 class ServiceUnavailable(AppError):
@@ -182,9 +206,9 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
-# Declared once per router so the OpenAPI document lists the problem shape for every error.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": title}
-    for status, (_slug, title) in _SLUG_BY_STATUS.items()
-    if status in (400, 404, 409, 422)
-}
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for a route's error statuses; `app.main` gives them the problem+json
+    media type, and adds 422 to every route that takes input."""
+    return {
+        status: {"model": Problem, "description": _SLUG_BY_STATUS[status][1]} for status in statuses
+    }

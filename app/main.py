@@ -10,11 +10,11 @@ from fastapi.openapi.utils import get_openapi
 from app import errors
 from app.db import build_engine
 from app.pagination import CursorCodec
-from app.routers import cooperatives, health, regions, stats
+from app.routers import cooperatives, health, planner, regions, stats
 from app.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-API_ROUTERS = [regions.router, cooperatives.router, stats.router]
+API_ROUTERS = [regions.router, cooperatives.router, stats.router, planner.router]
 
 DESCRIPTION = """
 The Kopdes service for a cooperatives office (Dinas Koperasi dan UMKM): the Kemendagri regions,

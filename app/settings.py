@@ -8,6 +8,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/kopdes.sqlite3"
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
+# base64 of the 32 bytes b"kopdes-dev-only-nik-key-32-bytes": a Fernet key for development only.
+DEFAULT_NIK_KEY = "a29wZGVzLWRldi1vbmx5LW5pay1rZXktMzItYnl0ZXM="
 
 
 def normalise_database_url(url: str) -> str:
@@ -28,8 +30,18 @@ class Settings(BaseSettings):
 
     environment: Literal["dev", "prod"] = "dev"
     database_url: str = DEFAULT_DATABASE_URL
-    # Signs pagination cursors now; later also tokens. Must be set in prod.
+    # Signs access tokens and pagination cursors. Must be set in prod.
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    # Encrypts officers' NIKs at rest (a Fernet key). Must be set in prod, and kept: without it
+    # the stored NIKs cannot be read back.
+    nik_encryption_key: SecretStr = SecretStr(DEFAULT_NIK_KEY)
+
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Rate-limit counters are shared through Redis when set (needed with several workers).
+    redis_url: str | None = None
+    demo_password: SecretStr = SecretStr("demo-password")
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
@@ -48,6 +60,8 @@ class Settings(BaseSettings):
                 problems.append("KOPDES_SECRET_KEY must be set to a long random value")
             elif len(self.secret_key.get_secret_value()) < 32:
                 problems.append("KOPDES_SECRET_KEY must be at least 32 characters")
+            if self.nik_encryption_key.get_secret_value() == DEFAULT_NIK_KEY:
+                problems.append("KOPDES_NIK_ENCRYPTION_KEY must be set to your own Fernet key")
             if self.database_url == DEFAULT_DATABASE_URL:
                 problems.append("KOPDES_DATABASE_URL must be set explicitly in prod")
             if problems:

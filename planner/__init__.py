@@ -1,1 +1,75 @@
-"""Launch planner: compare an offline, online or hybrid-hub launch (a pure library)."""
+"""Launch planner: compare holding a launch in one venue, online, or as hub watch parties.
+
+A pure library: typed, deterministic (the seed is an input), and free of web or
+database imports. Money is integer rupiah.
+"""
+
+from planner import presets
+from planner.catalog import Catalog, CatalogEntry, default_catalog, load_catalog, parse_catalog
+from planner.chart import render_chart
+from planner.compare import compare, cost_curve, plan_format, run_sensitivity
+from planner.errors import CatalogError, InvalidInputError, PlannerError, UnknownRegionError
+from planner.model import (
+    AttendeeGroup,
+    Bandwidth,
+    Booking,
+    BreakEven,
+    Comparison,
+    CostLine,
+    CurvePoint,
+    Event,
+    Format,
+    FormatPlan,
+    Hub,
+    HubLevel,
+    NoSignalPolicy,
+    Payer,
+    PlanRequest,
+    Recommendation,
+    Role,
+    Sensitivity,
+    Spread,
+    TravelOverride,
+    Violation,
+)
+from planner.serialize import to_jsonable
+
+__all__ = [
+    "AttendeeGroup",
+    "Bandwidth",
+    "Booking",
+    "BreakEven",
+    "Catalog",
+    "CatalogEntry",
+    "CatalogError",
+    "Comparison",
+    "CostLine",
+    "CurvePoint",
+    "Event",
+    "Format",
+    "FormatPlan",
+    "Hub",
+    "HubLevel",
+    "InvalidInputError",
+    "NoSignalPolicy",
+    "Payer",
+    "PlanRequest",
+    "PlannerError",
+    "Recommendation",
+    "Role",
+    "Sensitivity",
+    "Spread",
+    "TravelOverride",
+    "UnknownRegionError",
+    "Violation",
+    "compare",
+    "cost_curve",
+    "default_catalog",
+    "load_catalog",
+    "parse_catalog",
+    "plan_format",
+    "presets",
+    "render_chart",
+    "run_sensitivity",
+    "to_jsonable",
+]

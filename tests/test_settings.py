@@ -8,13 +8,15 @@ def test_prod_refuses_unsafe_defaults():
     with pytest.raises(ValidationError) as error:
         Settings(environment="prod")
     message = str(error.value)
-    assert "KOPDES_SECRET_KEY" in message and "KOPDES_DATABASE_URL" in message
+    for variable in ("KOPDES_SECRET_KEY", "KOPDES_NIK_ENCRYPTION_KEY", "KOPDES_DATABASE_URL"):
+        assert variable in message
 
 
 def test_prod_starts_with_real_settings():
     settings = Settings(
         environment="prod",
         secret_key="s" * 48,
+        nik_encryption_key="bXktb3duLXByb2R1Y3Rpb24tbmlrLWtleS0zMmJ5dGU=",
         database_url="postgresql://kopdes@db.internal/kopdes",
     )
     assert settings.database_url == "postgresql+asyncpg://kopdes@db.internal/kopdes"

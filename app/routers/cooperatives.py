@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES
+from app.errors import problems
 from app.models.cooperative import (
     BusinessUnit,
     CooperativeCreate,
@@ -24,14 +24,14 @@ from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
 
-router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/cooperatives", tags=["cooperatives"])
 
 # Ids are 32-bit in the database; a larger number cannot name a record.
 CooperativeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OfficerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("")
+@router.get("", responses=problems(400))
 async def list_cooperatives(
     session: SessionDep,
     codec: CursorCodecDep,
@@ -76,20 +76,20 @@ async def list_cooperatives(
     return await cooperatives.list_cooperatives(session, codec, page, filters=filters, sort=sort)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_cooperative(session: SessionDep, data: CooperativeCreate) -> CooperativePublic:
     """Register a cooperative in a desa or kelurahan. A second one in the same village is a
     409 naming the existing one, unless it is marked as a joint cooperative."""
     return await cooperatives.create_cooperative(session, data)
 
 
-@router.get("/{cooperative_id}")
+@router.get("/{cooperative_id}", responses=problems(404))
 async def get_cooperative(session: SessionDep, cooperative_id: CooperativeId) -> CooperativePublic:
     """One cooperative."""
     return await cooperatives.get_cooperative(session, cooperative_id)
 
 
-@router.patch("/{cooperative_id}")
+@router.patch("/{cooperative_id}", responses=problems(404))
 async def update_cooperative(
     session: SessionDep, cooperative_id: CooperativeId, patch: CooperativeUpdate
 ) -> CooperativePublic:
@@ -97,19 +97,23 @@ async def update_cooperative(
     return await cooperatives.update_cooperative(session, cooperative_id, patch)
 
 
-@router.delete("/{cooperative_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{cooperative_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
 async def delete_cooperative(session: SessionDep, cooperative_id: CooperativeId) -> None:
     """Remove a cooperative entered by mistake, with its officers and legal history."""
     await cooperatives.delete_cooperative(session, cooperative_id)
 
 
-@router.get("/{cooperative_id}/legal-events")
+@router.get("/{cooperative_id}/legal-events", responses=problems(404))
 async def get_legal_history(session: SessionDep, cooperative_id: CooperativeId) -> LegalHistory:
     """The dated legal history, in pipeline order, and the stage it adds up to."""
     return await legal.legal_history(session, cooperative_id)
 
 
-@router.post("/{cooperative_id}/legal-events", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{cooperative_id}/legal-events",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404, 409),
+)
 async def record_legal_event(
     session: SessionDep, cooperative_id: CooperativeId, data: LegalEventCreate
 ) -> LegalEventRecorded:
@@ -118,7 +122,7 @@ async def record_legal_event(
     return await legal.record_legal_event(session, cooperative_id, data)
 
 
-@router.get("/{cooperative_id}/officers")
+@router.get("/{cooperative_id}/officers", responses=problems(400, 404))
 async def list_officers(
     session: SessionDep, codec: CursorCodecDep, page: PageDep, cooperative_id: CooperativeId
 ) -> Page[OfficerPublic]:
@@ -126,7 +130,9 @@ async def list_officers(
     return await officers.list_officers(session, codec, page, cooperative_id)
 
 
-@router.post("/{cooperative_id}/officers", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{cooperative_id}/officers", status_code=status.HTTP_201_CREATED, responses=problems(404)
+)
 async def create_officer(
     session: SessionDep, cooperative_id: CooperativeId, data: OfficerCreate
 ) -> OfficerPublic:
@@ -134,7 +140,7 @@ async def create_officer(
     return await officers.create_officer(session, cooperative_id, data)
 
 
-@router.get("/{cooperative_id}/officers/{officer_id}")
+@router.get("/{cooperative_id}/officers/{officer_id}", responses=problems(404))
 async def get_officer(
     session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId
 ) -> OfficerPublic:
@@ -142,7 +148,7 @@ async def get_officer(
     return await officers.get_officer(session, cooperative_id, officer_id)
 
 
-@router.patch("/{cooperative_id}/officers/{officer_id}")
+@router.patch("/{cooperative_id}/officers/{officer_id}", responses=problems(404))
 async def update_officer(
     session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId, patch: OfficerUpdate
 ) -> OfficerPublic:
@@ -150,7 +156,11 @@ async def update_officer(
     return await officers.update_officer(session, cooperative_id, officer_id, patch)
 
 
-@router.delete("/{cooperative_id}/officers/{officer_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{cooperative_id}/officers/{officer_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(404),
+)
 async def delete_officer(
     session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId
 ) -> None:

@@ -3,12 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES
+from app.errors import problems
 from app.models.region import REGION_CODE_PATTERN, RegionDetail, RegionLevel, RegionPublic
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import regions
 
-router = APIRouter(prefix="/regions", tags=["regions"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/regions", tags=["regions"])
 
 RegionCodeQuery = Annotated[
     str | None,
@@ -16,7 +16,7 @@ RegionCodeQuery = Annotated[
 ]
 
 
-@router.get("")
+@router.get("", responses=problems(400))
 async def list_regions(
     session: SessionDep,
     codec: CursorCodecDep,
@@ -31,7 +31,7 @@ async def list_regions(
     return await regions.list_regions(session, codec, page, parent=parent, level=level, q=q)
 
 
-@router.get("/{code}")
+@router.get("/{code}", responses=problems(404))
 async def get_region(
     session: SessionDep,
     code: Annotated[str, Path(pattern=REGION_CODE_PATTERN, examples=["64.02.12"])],

@@ -3,15 +3,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES
+from app.errors import problems
 from app.models.cooperative import LegalProgress
 from app.models.region import REGION_CODE_PATTERN
 from app.services import stats
 
-router = APIRouter(prefix="/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/stats", tags=["stats"])
 
 
-@router.get("/legal-progress")
+@router.get("/legal-progress", responses=problems(404))
 async def legal_progress(
     session: SessionDep,
     region: Annotated[

@@ -77,12 +77,12 @@ def _to_public(row: Any) -> CooperativePublic:
     )
 
 
+def single_query(cooperative_id: int) -> Select[Any]:
+    return _public_select().where(_COLUMNS.id == cooperative_id)
+
+
 async def get_cooperative(session: AsyncSession, cooperative_id: int) -> CooperativePublic:
-    row = (
-        (await session.execute(_public_select().where(_COLUMNS.id == cooperative_id)))
-        .mappings()
-        .first()
-    )
+    row = (await session.execute(single_query(cooperative_id))).mappings().first()
     if row is None:
         raise NotFound(f"cooperative {cooperative_id} does not exist")
     return _to_public(row)
@@ -131,21 +131,14 @@ def _conditions(filters: CooperativeFilters) -> list[Any]:
     return conditions
 
 
-async def list_cooperatives(
-    session: AsyncSession,
-    codec: CursorCodec,
-    page: PageParams,
-    *,
-    filters: CooperativeFilters,
-    sort: CooperativeSort,
-) -> Page[CooperativePublic]:
-    conditions = _conditions(filters)
+def list_query(
+    filters: CooperativeFilters, sort: CooperativeSort, limit: int, after: list[Any] | None = None
+) -> Select[Any]:
+    """The page query: rows after the keyset position `after` ([sort key, id]) in `sort` order."""
     key, descending = _SORT_KEYS[sort]
-    scope = {"filters": filters.__dict__, "sort": sort.value}
-
-    query = _public_select().where(*conditions)
-    if page.cursor:
-        after_key, after_id = codec.decode(page.cursor, scope)
+    query = _public_select().where(*_conditions(filters))
+    if after is not None:
+        after_key, after_id = after
         if key is _COLUMNS.updated_at:
             after_key = datetime.fromisoformat(after_key)
         position = tuple_(key, _COLUMNS.id)
@@ -155,21 +148,33 @@ async def list_cooperatives(
             else position > tuple_(after_key, after_id)
         )
     order = (key.desc(), _COLUMNS.id.desc()) if descending else (key, _COLUMNS.id)
-    rows = (await session.execute(query.order_by(*order).limit(page.page_size + 1))).mappings()
+    return query.order_by(*order).limit(limit)
+
+
+async def list_cooperatives(
+    session: AsyncSession,
+    codec: CursorCodec,
+    page: PageParams,
+    *,
+    filters: CooperativeFilters,
+    sort: CooperativeSort,
+) -> Page[CooperativePublic]:
+    scope = {"filters": filters.__dict__, "sort": sort.value}
+    after = codec.decode(page.cursor, scope) if page.cursor else None
+    rows = (await session.execute(list_query(filters, sort, page.page_size + 1, after))).mappings()
     items = [_to_public(row) for row in rows]
 
     next_cursor = None
     if len(items) > page.page_size:
         items = items[: page.page_size]
-        last = items[-1]
-        last_key = getattr(last, key.name)
-        next_cursor = codec.encode(
-            [last_key.isoformat() if isinstance(last_key, datetime) else last_key, last.id], scope
-        )
+        last_key = getattr(items[-1], _SORT_KEYS[sort][0].name)
+        if isinstance(last_key, datetime):
+            last_key = last_key.isoformat()
+        next_cursor = codec.encode([last_key, items[-1].id], scope)
     total = None
     if page.total:
         total = await session.scalar(
-            select(func.count()).select_from(Cooperative).where(*conditions)
+            select(func.count()).select_from(Cooperative).where(*_conditions(filters))
         )
     return Page(items=items, next_cursor=next_cursor, total=total)
 

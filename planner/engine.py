@@ -1,0 +1,147 @@
+"""Run the three format models over prepared cohorts, exactly or along a cost curve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Protocol
+
+import numpy as np
+
+from planner import hubs, offline, online
+from planner.catalog import Catalog
+from planner.demand import Cohort, build_cohorts, validate
+from planner.ledger import Context, PersonCost, Shared, build_plan, shared_total
+from planner.model import Format, FormatPlan, HubLevel, PlanRequest, Role
+from planner.platforms import offers
+from planner.regions import ancestor
+
+
+class FormatModel(Protocol):
+    def person(self, c: Cohort, ctx: Context) -> PersonCost: ...
+    def shared(self, ctx: Context, total: int, groups: Mapping[str, int]) -> Shared: ...
+
+
+# Each format is a module with two functions; modules satisfy the protocol (PEP 544).
+MODELS: Mapping[Format, FormatModel] = MappingProxyType(
+    {
+        Format.OFFLINE_CENTRAL: offline,
+        Format.ONLINE: online,
+        Format.HYBRID_HUBS: hubs,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    ctx: Context
+    cohorts: tuple[Cohort, ...]
+    people: Mapping[Format, tuple[PersonCost, ...]]
+
+    @property
+    def participants(self) -> int:
+        return sum(c.count for c in self.cohorts)
+
+
+def _auto_hub_level(cohorts: tuple[Cohort, ...]) -> HubLevel:
+    regencies = {ancestor(c.origin, "regency") for c in cohorts if c.rank >= 1}
+    one_regency = len(regencies) == 1 and all(c.rank >= 1 for c in cohorts)
+    return HubLevel.DISTRICT if one_regency else HubLevel.REGENCY
+
+
+def prepare(request: PlanRequest, catalog: Catalog) -> Prepared:
+    validate(request, catalog)
+    catalog = catalog.with_overrides(request.overrides)
+    cohorts = build_cohorts(request, catalog)
+    hours = request.event.hours
+    ctx = Context(
+        request=request,
+        catalog=catalog,
+        hub_level=request.hub_level or _auto_hub_level(cohorts),
+        event_hours=float(hours),
+        konsumsi=hours >= catalog.value("rules.konsumsi_min_hours"),
+        f=MappingProxyType({k: float(e.value) for k, e in catalog.entries.items()}),
+        payers=MappingProxyType({r: request.payers.get(r, catalog.roles[r].payer) for r in Role}),
+        offers=offers(catalog, request.platforms),
+    )
+    people = {fmt: tuple(m.person(c, ctx) for c in cohorts) for fmt, m in MODELS.items()}
+    return Prepared(ctx, cohorts, MappingProxyType(people))
+
+
+def plan(prep: Prepared, fmt: Format) -> FormatPlan:
+    people = prep.people[fmt]
+    groups: dict[str, int] = {}
+    for c, pc in zip(prep.cohorts, people, strict=True):
+        if pc.group is not None:
+            groups[pc.group] = groups.get(pc.group, 0) + c.count
+    shared = MODELS[fmt].shared(prep.ctx, prep.participants, groups)
+    return build_plan(fmt, prep.ctx, prep.cohorts, people, shared)
+
+
+def largest_remainder(counts: np.ndarray, target: int) -> np.ndarray:
+    """Scale integer counts to sum to ``target``, keeping proportions; deterministic ties."""
+    total = int(counts.sum())
+    scaled = counts * target // total
+    rest = target - int(scaled.sum())
+    if rest:
+        remainder = counts * target % total
+        # Largest remainder first, then lowest index: a stable, seed-free tie break.
+        order = np.lexsort((np.arange(len(counts)), -remainder))
+        scaled[order[:rest]] += 1
+    return scaled
+
+
+class Evaluator:
+    """Totals at other attendances with the same mix: linear per-person costs plus shared ones.
+
+    Per-person costs are summed in float here, so a curve total can differ from the
+    exact plan (which rounds each line once) by a few rupiah.
+    """
+
+    def __init__(self, prep: Prepared) -> None:
+        self.prep = prep
+        self.counts = np.array([c.count for c in prep.cohorts], dtype=np.int64)
+        self.per_person: dict[Format, np.ndarray] = {}
+        self.group_names: dict[Format, list[str]] = {}
+        self.group_index: dict[Format, np.ndarray] = {}
+        unit: dict[tuple[str, ...], float] = {}
+        for fmt, people in prep.people.items():
+            pp = np.zeros(len(people))
+            names: dict[str, int] = {}
+            idx = np.full(len(people), -1, dtype=np.int64)
+            for i, pc in enumerate(people):
+                cost = 0.0
+                for key, q in pc.lines:
+                    if key.keys not in unit:
+                        unit[key.keys] = float(prep.ctx.unit_cost(key.keys))
+                    cost += float(q) * unit[key.keys]
+                pp[i] = cost
+                if pc.group is not None:
+                    idx[i] = names.setdefault(pc.group, len(names))
+            self.per_person[fmt] = pp
+            self.group_names[fmt] = list(names)
+            self.group_index[fmt] = idx
+        self._cache: dict[int, dict[Format, tuple[int, bool]]] = {}
+
+    def at(self, attendance: int) -> dict[Format, tuple[int, bool]]:
+        if attendance in self._cache:
+            return self._cache[attendance]
+        counts = largest_remainder(self.counts, attendance)
+        out: dict[Format, tuple[int, bool]] = {}
+        for fmt, model in MODELS.items():
+            idx = self.group_index[fmt]
+            groups: dict[str, int] = {}
+            mask = idx >= 0
+            if mask.any():
+                sums = np.bincount(
+                    idx[mask], weights=counts[mask], minlength=len(self.group_names[fmt])
+                )
+                groups = {n: int(s) for n, s in zip(self.group_names[fmt], sums, strict=True)}
+            shared = model.shared(self.prep.ctx, attendance, groups)
+            linear = float(counts @ self.per_person[fmt])
+            total = int(Decimal(linear).quantize(Decimal(1))) + shared_total(self.prep.ctx, shared)
+            out[fmt] = (total, not shared.violations)
+        self._cache[attendance] = out
+        return out

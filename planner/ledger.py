@@ -1,0 +1,175 @@
+"""Accumulate priced quantities and turn them into cost lines and a format plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import NamedTuple
+
+from planner.catalog import Catalog
+from planner.demand import Cohort
+from planner.model import (
+    Bandwidth,
+    Booking,
+    CostLine,
+    Format,
+    FormatPlan,
+    Hub,
+    HubLevel,
+    Payer,
+    PlanRequest,
+    Role,
+    Violation,
+)
+from planner.money import format_idr, rupiah
+from planner.platforms import Offer
+
+
+# LineKey, PersonCost and Cohort are internal and built thousands of times per
+# comparison, so they are NamedTuples: immutable like the public dataclasses, cheaper to make.
+class LineKey(NamedTuple):
+    item: str
+    detail: str
+    payer: Payer
+    unit: str
+    keys: tuple[str, ...]
+
+
+class PersonCost(NamedTuple):
+    """What one person of a cohort adds; linear in the cohort's count."""
+
+    lines: tuple[tuple[LineKey, Decimal], ...]
+    hours_one_way: float
+    group: str | None  # hub or other shared resource this person needs
+
+
+@dataclass(slots=True)
+class Shared:
+    """Costs and facts that depend on the total or on per-group counts, not per person."""
+
+    lines: list[tuple[LineKey, Decimal]] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)
+    hubs: list[Hub] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unserved: int = 0
+    bandwidth: Bandwidth = Bandwidth(0.0, 0.0, "none", 0, 0.0)
+
+    def add(self, key: LineKey, quantity: Decimal | int) -> None:
+        if quantity:
+            self.lines.append((key, Decimal(quantity)))
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The request and catalog, with the rule values read once."""
+
+    request: PlanRequest
+    catalog: Catalog
+    hub_level: HubLevel
+    event_hours: float
+    konsumsi: bool
+    # Float copies of the catalog values, for rules and hours (never for money).
+    f: Mapping[str, float]
+    payers: Mapping[Role, Payer]
+    offers: tuple[Offer, ...]  # the allowed platforms, priced once
+
+    def unit_cost(self, keys: tuple[str, ...]) -> Decimal:
+        cost = Decimal(1)
+        for k in keys:
+            cost *= self.catalog.value(k)
+        return cost
+
+    def payer_for(self, cohort: Cohort) -> Payer:
+        return self.payers[cohort.role]
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b) if b > 0 else 0
+
+
+def build_plan(
+    fmt: Format,
+    ctx: Context,
+    cohorts: Iterable[Cohort],
+    people: Iterable[PersonCost],
+    shared: Shared,
+) -> FormatPlan:
+    quantities: dict[LineKey, Decimal] = {}
+    participants = 0
+    travel_hours = 0.0
+    for c, pc in zip(cohorts, people, strict=True):
+        participants += c.count
+        travel_hours += 2 * pc.hours_one_way * c.count
+        for key, q in pc.lines:
+            quantities[key] = quantities.get(key, Decimal(0)) + q * c.count
+    for key, q in shared.lines:
+        quantities[key] = quantities.get(key, Decimal(0)) + q
+
+    lines = []
+    for key, q in quantities.items():
+        unit_cost = ctx.unit_cost(key.keys)
+        # The one place where a quantity meets a price: round once, half up.
+        lines.append(
+            CostLine(
+                item=key.item,
+                detail=key.detail,
+                quantity=q,
+                unit=key.unit,
+                keys=key.keys,
+                unit_cost=unit_cost,
+                amount=rupiah(q * unit_cost),
+                payer=key.payer,
+            )
+        )
+    by_item: dict[str, int] = {}
+    by_payer: dict[Payer, int] = {}
+    for line in lines:
+        by_item[line.item] = by_item.get(line.item, 0) + line.amount
+        by_payer[line.payer] = by_payer.get(line.payer, 0) + line.amount
+    total = sum(by_item.values())
+
+    violations = list(shared.violations)
+    ceiling = ctx.request.budget_ceiling
+    office = by_payer.get(Payer.OFFICE, 0)
+    if ceiling is not None and office > ceiling:
+        violations.append(
+            Violation(
+                "budget_ceiling",
+                f"the office's share {format_idr(office)} is above the ceiling {format_idr(ceiling)}",
+            )
+        )
+    return FormatPlan(
+        format=fmt,
+        participants=participants,
+        feasible=not violations,
+        violations=tuple(violations),
+        total=total,
+        per_participant=rupiah(Decimal(total) / participants) if participants else 0,
+        by_item=MappingProxyType(by_item),
+        by_payer=MappingProxyType({p: by_payer[p] for p in Payer if p in by_payer}),
+        lines=tuple(lines),
+        bookings=tuple(shared.bookings),
+        hubs=tuple(shared.hubs),
+        unserved=shared.unserved,
+        bandwidth=shared.bandwidth,
+        travel_hours=round(travel_hours, 1),
+        notes=tuple(shared.notes),
+    )
+
+
+def shared_total(ctx: Context, shared: Shared) -> int:
+    return sum(rupiah(q * ctx.unit_cost(k.keys)) for k, q in shared.lines)
+
+
+def konsumsi_lines(ctx: Context, shared: Shared, people: int, where: str) -> None:
+    """Meal and snack for an in-person gathering of at least the SBM minimum hours."""
+    if ctx.konsumsi and people:
+        for key, name in (("meal.lunch", "meal"), ("meal.snack", "snack")):
+            shared.add(LineKey("meals", f"{name}, {where}", Payer.OFFICE, "person", (key,)), people)
+
+
+def gb(ctx: Context, per_hour_key: str, endpoints: int) -> float:
+    return float(ctx.catalog.value(per_hour_key)) * ctx.event_hours * endpoints

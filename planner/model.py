@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Role(StrEnum):
+    DELEGATE = "delegate"
+    VILLAGE_HEAD = "village_head"
+    OFFICIAL = "official"
+    PRESS = "press"
+
+
+class Payer(StrEnum):
+    OFFICE = "office"
+    COOPERATIVES = "cooperatives"
+    PARTICIPANTS = "participants"
+    OTHERS = "others"
+
+
+class Format(StrEnum):
+    OFFLINE_CENTRAL = "offline_central"
+    ONLINE = "online"
+    HYBRID_HUBS = "hybrid_hubs"
+
+
+class PlatformKind(StrEnum):
+    MEETING = "meeting"
+    WEBINAR = "webinar"
+    STREAM = "stream"
+
+
+class HubLevel(StrEnum):
+    DISTRICT = "district"
+    REGENCY = "regency"
+
+
+class NoSignalPolicy(StrEnum):
+    HUB = "hub"
+    UNSERVED = "unserved"
+
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeGroup:
+    """``count`` people of one ``role`` coming from ``origin`` (a Kemendagri code)."""
+
+    count: int
+    origin: str
+    role: Role
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    date: dt.date
+    hours: Decimal = Decimal(3)
+    arrive_day_before: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TravelOverride:
+    """Replaces the computed travel for a district or a village (all fields optional)."""
+
+    hours: Decimal | None = None
+    road_km: Decimal | None = None
+    boat_legs: int | None = None
+    local_speed_kmh: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    """Everything a comparison depends on; with the catalog it reproduces the answer."""
+
+    groups: tuple[AttendeeGroup, ...]
+    event: Event
+    overrides: Mapping[str, Decimal | int | float | str] = field(default_factory=lambda: _EMPTY)
+    travel_overrides: Mapping[str, TravelOverride] = field(default_factory=lambda: _EMPTY)
+    payers: Mapping[Role, Payer] = field(default_factory=lambda: _EMPTY)
+    no_signal: tuple[str, ...] | None = None
+    no_signal_policy: NoSignalPolicy = NoSignalPolicy.HUB
+    stream_fanout: bool = True
+    interactive_seats: int = 100
+    office_pays_data: bool = False
+    hub_level: HubLevel | None = None
+    platforms: tuple[str, ...] | None = None
+    budget_ceiling: int | None = None
+    seed: int = 0
+    draws: int = 1000
+
+    def __repr__(self) -> str:
+        people = sum(g.count for g in self.groups)
+        return f"PlanRequest(groups={len(self.groups)}, participants={people}, seed={self.seed})"
+
+
+# --- outputs ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """One priced item: ``amount = round(quantity x product of the catalog keys)``."""
+
+    item: str
+    detail: str
+    quantity: Decimal
+    unit: str
+    keys: tuple[str, ...]
+    unit_cost: Decimal
+    amount: int
+    payer: Payer
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    constraint: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    kind: str
+    id: str
+    name: str
+    quantity: int
+    detail: str = ""
+    seats: int | None = None  # people this booking must hold
+    capacity: int | None = None  # its hard cap; None when there is none
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    code: str
+    name: str
+    level: str
+    attendees: int
+    connections: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Bandwidth:
+    origin_uplink_mbps: float
+    downlink_mbps: float
+    downlink_per: str
+    endpoints: int
+    data_gb: float
+
+
+@dataclass(frozen=True, slots=True)
+class FormatPlan:
+    format: Format
+    participants: int
+    feasible: bool
+    violations: tuple[Violation, ...]
+    total: int
+    per_participant: int
+    by_item: Mapping[str, int]
+    by_payer: Mapping[Payer, int]
+    lines: tuple[CostLine, ...]
+    bookings: tuple[Booking, ...]
+    hubs: tuple[Hub, ...]
+    unserved: int
+    bandwidth: Bandwidth
+    travel_hours: float
+    notes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        ok = "feasible" if self.feasible else "infeasible"
+        return f"FormatPlan({self.format}, total={self.total}, {ok})"
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    format: Format | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BreakEven:
+    """Below ``attendance`` one format is cheaper, from it on the other is."""
+
+    cheaper_below: Format
+    cheaper_from: Format
+    attendance: int
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    attendance: int
+    totals: Mapping[Format, int]
+    feasible: Mapping[Format, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    low: int
+    base: int
+    high: int
+    p10: int
+    p50: int
+    p90: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    draws: int
+    seed: int
+    method: str
+    varied: tuple[str, ...]
+    spreads: Mapping[Format, Spread]
+    cheapest_share: Mapping[Format, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    request: PlanRequest
+    catalog_version: str
+    catalog_digest: str
+    access_version: str
+    participants: int
+    plans: Mapping[Format, FormatPlan]
+    recommendation: Recommendation
+    break_evens: tuple[BreakEven, ...]
+    curve: tuple[CurvePoint, ...]
+    sensitivity: Sensitivity
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison(participants={self.participants}, "
+            f"recommended={self.recommendation.format}, catalog={self.catalog_version!r})"
+        )
