@@ -5,10 +5,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import build_engine
-from app.services import demo, regions
+from app.models.account import Role, UserAccount, UserCreate
+from app.security import NikCipher
+from app.services import accounts, demo, regions
 from app.settings import get_settings
 from planner.cli import plan
 
@@ -17,8 +21,10 @@ regions_cli = typer.Typer(help="Kemendagri region reference data.", no_args_is_h
 demo_cli = typer.Typer(
     help="Demonstration data (never mixed with real records).", no_args_is_help=True
 )
+users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 cli.add_typer(regions_cli, name="regions")
 cli.add_typer(demo_cli, name="demo")
+cli.add_typer(users_cli, name="users")
 cli.command("plan")(plan)
 
 T = TypeVar("T")
@@ -58,8 +64,10 @@ def demo_load(
     ] = False,
 ) -> None:
     """Create Kukar's 237 demo cooperatives. Refuses a database that holds real records."""
+    settings = get_settings()
+    cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
     try:
-        report = _with_session(demo.load_demo)
+        report = _with_session(lambda session: demo.load_demo(session, cipher))
     except demo.RealRecordsPresent as exc:
         typer.echo(f"demo data not loaded: {exc}", err=True)
         raise typer.Exit(code=0 if skip_if_real_records else 1) from None
@@ -67,3 +75,60 @@ def demo_load(
         typer.echo(f"demo data not loaded: {exc}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"demo cooperatives: {report.created} created, {report.already_there} already there")
+    if settings.environment == "prod":
+        typer.echo("demo accounts: never created in prod")
+        return
+    password = settings.demo_password.get_secret_value()
+    created = _with_session(lambda session: demo.load_demo_accounts(session, password))
+    typer.echo(
+        f"demo accounts ({len(created)} new), scope {demo.KUKAR}, "
+        "password from KOPDES_DEMO_PASSWORD (default 'demo-password'):"
+    )
+    for username, role in demo.DEMO_ACCOUNTS.items():
+        typer.echo(f"  {username:18} {role.value}")
+
+
+@users_cli.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="Login name, lower case.")],
+    region_scope: Annotated[
+        str, typer.Option(help="Region code prefix, e.g. 64.02; empty for national.")
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="KOPDES_ADMIN_PASSWORD",
+            help="At least 12 characters (prompted for, or from KOPDES_ADMIN_PASSWORD).",
+        ),
+    ],
+) -> None:
+    """Create an administrator, e.g. the first one of a new deployment."""
+    try:
+        data = UserCreate(
+            username=username, password=password, role=Role.admin, region_scope=region_scope
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"not created: {problems}", err=True)
+        raise typer.Exit(code=1) from None
+
+    async def create(session: AsyncSession) -> None:
+        if await session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+            raise LookupError(f"the username {username!r} is taken")
+        await accounts.create_account(
+            session,
+            username=data.username,
+            password=data.password,
+            role=Role.admin,
+            region_scope=data.region_scope,
+        )
+
+    try:
+        _with_session(create)
+    except LookupError as exc:
+        typer.echo(f"not created: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"admin {username} created, scope {region_scope or 'national'}")

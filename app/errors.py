@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -30,6 +31,7 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
+    request_id: str | None = None
 
 
 class AppError(Exception):
@@ -152,6 +154,9 @@ def problem_response(
     if errors is not None:
         body["errors"] = errors
     body.update(extensions or {})
+    request_id = correlation_id.get()
+    if request_id:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -190,12 +195,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    request_id = correlation_id.get()
     return problem_response(
         request,
         500,
         slug="internal-error",
         title="Internal server error",
         detail="The server could not complete the request. It has been logged.",
+        # Unhandled errors are answered outside the middleware that adds this header.
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 

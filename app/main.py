@@ -3,23 +3,54 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
 
-from fastapi import FastAPI
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from app import errors
+from app.auth import API_KEY_HEADER, authorize
 from app.db import build_engine
 from app.pagination import CursorCodec
-from app.routers import cooperatives, health, planner, regions, stats
+from app.permissions import ROUTE_PERMISSIONS, Permission
+from app.routers import (
+    api_keys,
+    audit_events,
+    auth,
+    cooperatives,
+    health,
+    planner,
+    regions,
+    stats,
+    users,
+)
+from app.security import NikCipher
+from app.services.accounts import LoginLimiter
 from app.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-API_ROUTERS = [regions.router, cooperatives.router, stats.router, planner.router]
+API_ROUTERS = [
+    auth.router,
+    regions.router,
+    cooperatives.router,
+    stats.router,
+    planner.router,
+    users.router,
+    api_keys.router,
+    audit_events.router,
+]
 
 DESCRIPTION = """
 The Kopdes service for a cooperatives office (Dinas Koperasi dan UMKM): the Kemendagri regions,
 the registry of Kopdes/Kel Merah Putih cooperatives with their legal pipeline and officers, and
 the figures the office reads every morning.
+
+Log in with `POST /api/v1/auth/token` (OAuth2 password flow; the **Authorize** button below)
+and send `Authorization: Bearer <access token>`; other systems send `X-API-Key`. Each account
+sees only the records of its own region.
 
 Errors are RFC 9457 problem details (`application/problem+json`); a 422 lists each field to fix
 under `errors`. Lists are paginated with opaque cursors: follow `next_cursor` until it is null.
@@ -32,6 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = build_engine(settings)
+        # Shared through Redis when configured, so the limit holds across worker processes.
+        storage = RedisStorage(settings.redis_url) if settings.redis_url else MemoryStorage()
+        app.state.login_limiter = LoginLimiter(
+            MovingWindowRateLimiter(storage), settings.login_attempts_per_minute
+        )
         try:
             yield
         finally:
@@ -45,9 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
+    app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=_is_uuid)
     errors.register(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
@@ -56,8 +95,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _is_uuid(value: str) -> bool:
+    """A client's own request id is kept when it is any valid UUID."""
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+SECURITY_SCHEMES = {
+    "OAuth2Password": {
+        "type": "oauth2",
+        "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
+    },
+    "ApiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+}
+
+
 def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
-    """FastAPI documents errors as JSON `HTTPValidationError`; ours are problem+json."""
+    """Errors are documented as problem+json, and each operation's security comes from the
+    permission table (FastAPI would otherwise show `HTTPValidationError` and no security)."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -65,9 +123,13 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
     )
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     problem_content = {errors.PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
-    for path_item in schema["paths"].values():
-        for operation in path_item.values():
+    for path, path_item in schema["paths"].items():
+        for method, operation in path_item.items():
             responses = operation["responses"]
+            if ROUTE_PERMISSIONS.get((method.upper(), path)) is not Permission.public:
+                operation["security"] = [{"OAuth2Password": []}, {"ApiKey": []}]
+                responses.setdefault("401", {"description": "Not logged in"})
+                responses.setdefault("403", {"description": "Not allowed for your role"})
             for code, response in responses.items():
                 if code.startswith(("4", "5")):
                     response["content"] = problem_content
@@ -76,7 +138,8 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                     "422", {"description": "Invalid request", "content": problem_content}
                 )
             responses["default"] = {"description": "Unexpected error", "content": problem_content}
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    components = schema["components"].setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     app.openapi_schema = schema

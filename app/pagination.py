@@ -6,6 +6,7 @@ they were issued for, so reusing one with other filters is a clear 400 instead o
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -83,3 +84,17 @@ def get_cursor_codec(request: Request) -> CursorCodec:
 
 
 CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
+
+
+def cut_page(
+    rows: list[T],
+    page: PageParams,
+    codec: CursorCodec,
+    scope: dict[str, Any],
+    position: Callable[[T], list[Any]],
+) -> tuple[list[T], str | None]:
+    """Trim the extra row a page query fetched (limit = page_size + 1) into a next cursor."""
+    if len(rows) <= page.page_size:
+        return rows, None
+    rows = rows[: page.page_size]
+    return rows, codec.encode(position(rows[-1]), scope)

@@ -138,7 +138,8 @@ def build_plan(
         violations.append(
             Violation(
                 "budget_ceiling",
-                f"the office's share {format_idr(office)} is above the ceiling {format_idr(ceiling)}",
+                f"the office's share {format_idr(office)} is above the ceiling "
+                f"{format_idr(ceiling)}",
             )
         )
     return FormatPlan(

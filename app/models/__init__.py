@@ -1,9 +1,15 @@
 """Every table module is imported here so that the metadata Alembic compares is complete."""
 
+from app.models.account import ApiKey, RefreshToken, UserAccount
+from app.models.audit import AuditEvent
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
 from app.models.region import ReferenceDataset, Region
 
 __all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "RefreshToken",
+    "UserAccount",
     "Cooperative",
     "CooperativeBusinessUnit",
     "LegalEvent",

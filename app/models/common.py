@@ -40,6 +40,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def mask_phone(phone: str | None) -> str | None:
+    """`+6281234567890` -> `+62812*****890`: enough to recognise, not enough to call."""
+    if not phone:
+        return phone
+    return phone[:6] + "*" * max(len(phone) - 9, 0) + phone[-3:]
+
+
 def _not_in_future(value: date) -> date:
     # The office works in WIB/WITA/WIT; UTC+9 is the latest "today" anywhere in Indonesia.
     latest_today = datetime.now(UTC).astimezone(_WIT).date()

@@ -274,8 +274,9 @@ class Officer(SQLModel, table=True):
     role: str = Field(sa_type=String(30))
     name: str = Field(sa_type=String(200))
     phone: str | None = Field(default=None, sa_type=String(20))
-    # Kept whole so that a later, role-gated and audited endpoint can return it; reads mask it.
-    nik: str | None = Field(default=None, sa_type=String(16))
+    # Encrypted at rest (UU 27/2022); only the gated, audited NIK endpoint decrypts it.
+    nik_ciphertext: str | None = Field(default=None, sa_type=String(200))
+    nik_masked: str | None = Field(default=None, sa_type=String(16))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -437,6 +438,11 @@ class OfficerPublic(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+
+
+class OfficerNik(BaseModel):
+    officer_id: int
+    nik: str = PydanticField(description="The full NIK. Every read of it is audited.")
 
 
 class StageCounts(BaseModel):

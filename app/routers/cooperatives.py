@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
 from app.models.cooperative import (
@@ -16,11 +17,13 @@ from app.models.cooperative import (
     LegalHistory,
     LegalStage,
     OfficerCreate,
+    OfficerNik,
     OfficerPublic,
     OfficerUpdate,
 )
 from app.models.region import REGION_CODE_PATTERN, VillageKind
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.security import NikCipherDep
 from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
 
@@ -34,6 +37,7 @@ OfficerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 @router.get("", responses=problems(400))
 async def list_cooperatives(
     session: SessionDep,
+    caller: CallerDep,
     codec: CursorCodecDep,
     page: PageDep,
     region: Annotated[
@@ -73,40 +77,50 @@ async def list_cooperatives(
         q=q,
         updated_since=updated_since,
     )
-    return await cooperatives.list_cooperatives(session, codec, page, filters=filters, sort=sort)
+    return await cooperatives.list_cooperatives(
+        session, caller, codec, page, filters=filters, sort=sort
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
-async def create_cooperative(session: SessionDep, data: CooperativeCreate) -> CooperativePublic:
+async def create_cooperative(
+    session: SessionDep, caller: CallerDep, data: CooperativeCreate
+) -> CooperativePublic:
     """Register a cooperative in a desa or kelurahan. A second one in the same village is a
     409 naming the existing one, unless it is marked as a joint cooperative."""
-    return await cooperatives.create_cooperative(session, data)
+    return await cooperatives.create_cooperative(session, caller, data)
 
 
 @router.get("/{cooperative_id}", responses=problems(404))
-async def get_cooperative(session: SessionDep, cooperative_id: CooperativeId) -> CooperativePublic:
+async def get_cooperative(
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId
+) -> CooperativePublic:
     """One cooperative."""
-    return await cooperatives.get_cooperative(session, cooperative_id)
+    return await cooperatives.get_cooperative(session, caller, cooperative_id)
 
 
 @router.patch("/{cooperative_id}", responses=problems(404))
 async def update_cooperative(
-    session: SessionDep, cooperative_id: CooperativeId, patch: CooperativeUpdate
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, patch: CooperativeUpdate
 ) -> CooperativePublic:
     """Change the fields sent; the others stay as they are."""
-    return await cooperatives.update_cooperative(session, cooperative_id, patch)
+    return await cooperatives.update_cooperative(session, caller, cooperative_id, patch)
 
 
 @router.delete("/{cooperative_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
-async def delete_cooperative(session: SessionDep, cooperative_id: CooperativeId) -> None:
+async def delete_cooperative(
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId
+) -> None:
     """Remove a cooperative entered by mistake, with its officers and legal history."""
-    await cooperatives.delete_cooperative(session, cooperative_id)
+    await cooperatives.delete_cooperative(session, caller, cooperative_id)
 
 
 @router.get("/{cooperative_id}/legal-events", responses=problems(404))
-async def get_legal_history(session: SessionDep, cooperative_id: CooperativeId) -> LegalHistory:
+async def get_legal_history(
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId
+) -> LegalHistory:
     """The dated legal history, in pipeline order, and the stage it adds up to."""
-    return await legal.legal_history(session, cooperative_id)
+    return await legal.legal_history(session, caller, cooperative_id)
 
 
 @router.post(
@@ -115,45 +129,70 @@ async def get_legal_history(session: SessionDep, cooperative_id: CooperativeId) 
     responses=problems(404, 409),
 )
 async def record_legal_event(
-    session: SessionDep, cooperative_id: CooperativeId, data: LegalEventCreate
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, data: LegalEventCreate
 ) -> LegalEventRecorded:
     """Record that a milestone was reached on a date. Late or out-of-order records are kept,
     with warnings; dates in the future are refused."""
-    return await legal.record_legal_event(session, cooperative_id, data)
+    return await legal.record_legal_event(session, caller, cooperative_id, data)
 
 
 @router.get("/{cooperative_id}/officers", responses=problems(400, 404))
 async def list_officers(
-    session: SessionDep, codec: CursorCodecDep, page: PageDep, cooperative_id: CooperativeId
+    session: SessionDep,
+    caller: CallerDep,
+    codec: CursorCodecDep,
+    page: PageDep,
+    cooperative_id: CooperativeId,
 ) -> Page[OfficerPublic]:
     """The board (pengurus) and supervisors (pengawas). NIKs are masked."""
-    return await officers.list_officers(session, codec, page, cooperative_id)
+    return await officers.list_officers(session, caller, codec, page, cooperative_id)
 
 
 @router.post(
     "/{cooperative_id}/officers", status_code=status.HTTP_201_CREATED, responses=problems(404)
 )
 async def create_officer(
-    session: SessionDep, cooperative_id: CooperativeId, data: OfficerCreate
+    session: SessionDep,
+    caller: CallerDep,
+    cipher: NikCipherDep,
+    cooperative_id: CooperativeId,
+    data: OfficerCreate,
 ) -> OfficerPublic:
     """Add an officer. The NIK is checked and stored; reads show it masked."""
-    return await officers.create_officer(session, cooperative_id, data)
+    return await officers.create_officer(session, caller, cipher, cooperative_id, data)
 
 
 @router.get("/{cooperative_id}/officers/{officer_id}", responses=problems(404))
 async def get_officer(
-    session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, officer_id: OfficerId
 ) -> OfficerPublic:
     """One officer, NIK masked."""
-    return await officers.get_officer(session, cooperative_id, officer_id)
+    return await officers.get_officer(session, caller, cooperative_id, officer_id)
+
+
+@router.get("/{cooperative_id}/officers/{officer_id}/nik", responses=problems(404))
+async def read_officer_nik(
+    session: SessionDep,
+    caller: CallerDep,
+    cipher: NikCipherDep,
+    cooperative_id: CooperativeId,
+    officer_id: OfficerId,
+) -> OfficerNik:
+    """The officer's full NIK, for administrators and officers only. Every read is audited."""
+    return await officers.read_officer_nik(session, caller, cipher, cooperative_id, officer_id)
 
 
 @router.patch("/{cooperative_id}/officers/{officer_id}", responses=problems(404))
 async def update_officer(
-    session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId, patch: OfficerUpdate
+    session: SessionDep,
+    caller: CallerDep,
+    cipher: NikCipherDep,
+    cooperative_id: CooperativeId,
+    officer_id: OfficerId,
+    patch: OfficerUpdate,
 ) -> OfficerPublic:
     """Change an officer's role, name, phone or NIK."""
-    return await officers.update_officer(session, cooperative_id, officer_id, patch)
+    return await officers.update_officer(session, caller, cipher, cooperative_id, officer_id, patch)
 
 
 @router.delete(
@@ -162,7 +201,7 @@ async def update_officer(
     responses=problems(404),
 )
 async def delete_officer(
-    session: SessionDep, cooperative_id: CooperativeId, officer_id: OfficerId
+    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, officer_id: OfficerId
 ) -> None:
     """Remove an officer who has left."""
-    await officers.delete_officer(session, cooperative_id, officer_id)
+    await officers.delete_officer(session, caller, cooperative_id, officer_id)

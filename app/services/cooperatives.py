@@ -8,8 +8,10 @@ from sqlalchemy import Select, delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, Invalid, NotFound
-from app.models.common import utcnow
+from app.auth import Caller, in_scope
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models.account import Role
+from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
     BusinessUnit,
     Cooperative,
@@ -22,12 +24,26 @@ from app.models.cooperative import (
     sk_ahu_format,
 )
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
-from app.pagination import CursorCodec, Page, PageParams
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.services import audit
 from app.services.query import LIKE_ESCAPE, contains_pattern
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 # Fields a PATCH may not clear with null.
 _REQUIRED_ON_UPDATE = {"name", "business_units", "members_male", "members_female", "is_active"}
+# What a cooperative's own account may change about itself; the rest is the office's to record.
+COOPERATIVE_EDITABLE = frozenset(
+    {
+        "contact_phone",
+        "members_male",
+        "members_female",
+        "business_units",
+        "business_units_other",
+        "last_rat_year",
+    }
+)
+# Roles that see phone numbers masked (UU 27/2022: no more personal data than the task needs).
+PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration})
 
 _COLUMNS = Cooperative.__table__.c
 _BUSINESS_UNITS = (
@@ -77,22 +93,66 @@ def _to_public(row: Any) -> CooperativePublic:
     )
 
 
+def _orm_to_public(cooperative: Cooperative, units: set[str]) -> CooperativePublic:
+    row = {column.name: getattr(cooperative, column.name) for column in _COLUMNS}
+    return _to_public({**row, "business_units": ",".join(units)})
+
+
+def present(caller: Caller, cooperative: CooperativePublic) -> CooperativePublic:
+    """The cooperative as this caller may see it."""
+    if caller.role in PHONE_MASKED_ROLES and cooperative.contact_phone:
+        return cooperative.model_copy(
+            update={"contact_phone": mask_phone(cooperative.contact_phone)}
+        )
+    return cooperative
+
+
+def visible_to(caller: Caller) -> list[Any]:
+    """Conditions limiting cooperatives to those that exist for this caller (BOLA)."""
+    conditions = []
+    if caller.region_scope:
+        conditions.append(region_column(caller.region_scope) == caller.region_scope)
+    if caller.role is Role.cooperative:
+        conditions.append(_COLUMNS.id == caller.cooperative_id)
+    return conditions
+
+
 def single_query(cooperative_id: int) -> Select[Any]:
     return _public_select().where(_COLUMNS.id == cooperative_id)
 
 
-async def get_cooperative(session: AsyncSession, cooperative_id: int) -> CooperativePublic:
-    row = (await session.execute(single_query(cooperative_id))).mappings().first()
+async def get_cooperative(
+    session: AsyncSession, caller: Caller, cooperative_id: int
+) -> CooperativePublic:
+    query = single_query(cooperative_id).where(*visible_to(caller))
+    row = (await session.execute(query)).mappings().first()
     if row is None:
         raise NotFound(f"cooperative {cooperative_id} does not exist")
-    return _to_public(row)
+    return present(caller, _to_public(row))
 
 
-async def require_cooperative(session: AsyncSession, cooperative_id: int) -> Cooperative:
+async def require_cooperative(
+    session: AsyncSession, caller: Caller, cooperative_id: int
+) -> Cooperative:
+    """The cooperative, if it exists for this caller; records outside their reach are a 404."""
     cooperative = await session.get(Cooperative, cooperative_id)
-    if cooperative is None:
+    if (
+        cooperative is None
+        or not in_scope(cooperative.village_code, caller.region_scope)
+        or (caller.role is Role.cooperative and cooperative.id != caller.cooperative_id)
+    ):
         raise NotFound(f"cooperative {cooperative_id} does not exist")
     return cooperative
+
+
+async def _units(session: AsyncSession, cooperative_id: int) -> set[str]:
+    return set(
+        await session.scalars(
+            select(CooperativeBusinessUnit.unit).where(
+                CooperativeBusinessUnit.cooperative_id == cooperative_id
+            )
+        )
+    )
 
 
 _SORT_KEYS = {
@@ -153,6 +213,7 @@ def list_query(
 
 async def list_cooperatives(
     session: AsyncSession,
+    caller: Caller,
     codec: CursorCodec,
     page: PageParams,
     *,
@@ -161,20 +222,23 @@ async def list_cooperatives(
 ) -> Page[CooperativePublic]:
     scope = {"filters": filters.__dict__, "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
-    rows = (await session.execute(list_query(filters, sort, page.page_size + 1, after))).mappings()
-    items = [_to_public(row) for row in rows]
+    query = list_query(filters, sort, page.page_size + 1, after).where(*visible_to(caller))
+    rows = (await session.execute(query)).mappings()
+    key_name = _SORT_KEYS[sort][0].name
 
-    next_cursor = None
-    if len(items) > page.page_size:
-        items = items[: page.page_size]
-        last_key = getattr(items[-1], _SORT_KEYS[sort][0].name)
-        if isinstance(last_key, datetime):
-            last_key = last_key.isoformat()
-        next_cursor = codec.encode([last_key, items[-1].id], scope)
+    def position(item: CooperativePublic) -> list[Any]:
+        key = getattr(item, key_name)
+        return [key.isoformat() if isinstance(key, datetime) else key, item.id]
+
+    items, next_cursor = cut_page(
+        [present(caller, _to_public(row)) for row in rows], page, codec, scope, position
+    )
     total = None
     if page.total:
         total = await session.scalar(
-            select(func.count()).select_from(Cooperative).where(*_conditions(filters))
+            select(func.count())
+            .select_from(Cooperative)
+            .where(*_conditions(filters), *visible_to(caller))
         )
     return Page(items=items, next_cursor=next_cursor, total=total)
 
@@ -211,13 +275,18 @@ def _duplicate(village_code: str, existing_id: int) -> Conflict:
 
 
 async def create_cooperative(
-    session: AsyncSession, data: CooperativeCreate, *, is_demo: bool = False
+    session: AsyncSession, caller: Caller, data: CooperativeCreate
 ) -> CooperativePublic:
     village = await session.get(Region, data.village_code)
     if village is None or village.level not in _VILLAGE_LEVELS:
         raise Invalid.field(
             ["body", "village_code"],
             f"{data.village_code} is not a desa or kelurahan in the loaded Kemendagri list",
+        )
+    if not in_scope(village.code, caller.region_scope):
+        raise Invalid.field(
+            ["body", "village_code"],
+            f"{data.village_code} lies outside your region ({caller.region_scope})",
         )
     _check_record_rules(
         business_units=data.business_units,
@@ -238,14 +307,23 @@ async def create_cooperative(
         regency_code=regency,
         district_code=district,
         sk_ahu_format=sk_ahu_format(data.sk_ahu_number) if data.sk_ahu_number else None,
-        is_demo=is_demo,
     )
     session.add(cooperative)
+    units = {unit.value for unit in data.business_units}
     try:
         await session.flush()
         session.add_all(
-            CooperativeBusinessUnit(cooperative_id=cooperative.id, unit=unit.value)
-            for unit in set(data.business_units)
+            CooperativeBusinessUnit(cooperative_id=cooperative.id, unit=unit) for unit in units
+        )
+        created = _orm_to_public(cooperative, units)
+        audit.record(
+            session,
+            caller,
+            action="cooperative.create",
+            resource_type="cooperative",
+            resource_id=cooperative.id,
+            region_code=cooperative.village_code,
+            after=created,
         )
         await session.commit()
     except IntegrityError:
@@ -255,27 +333,27 @@ async def create_cooperative(
         if existing is None:
             raise
         raise _duplicate(data.village_code, existing) from None
-    assert cooperative.id is not None
-    return await get_cooperative(session, cooperative.id)
+    return present(caller, created)
 
 
 async def update_cooperative(
-    session: AsyncSession, cooperative_id: int, patch: CooperativeUpdate
+    session: AsyncSession, caller: Caller, cooperative_id: int, patch: CooperativeUpdate
 ) -> CooperativePublic:
-    cooperative = await require_cooperative(session, cooperative_id)
+    cooperative = await require_cooperative(session, caller, cooperative_id)
     changes = patch.model_dump(exclude_unset=True)
+    if caller.role is Role.cooperative and not changes.keys() <= COOPERATIVE_EDITABLE:
+        refused = ", ".join(sorted(changes.keys() - COOPERATIVE_EDITABLE))
+        raise Forbidden(
+            f"a cooperative account may change only {', '.join(sorted(COOPERATIVE_EDITABLE))}; "
+            f"ask the office to change {refused}"
+        )
     for field in _REQUIRED_ON_UPDATE & changes.keys():
         if changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
 
-    current_units = set(
-        await session.scalars(
-            select(CooperativeBusinessUnit.unit).where(
-                CooperativeBusinessUnit.cooperative_id == cooperative_id
-            )
-        )
-    )
-    units = set(changes.pop("business_units", current_units))
+    current_units = await _units(session, cooperative_id)
+    before = _orm_to_public(cooperative, current_units)
+    units = {str(unit) for unit in changes.pop("business_units", current_units)}
     _check_record_rules(
         business_units=[BusinessUnit(u) for u in units],
         business_units_other=changes.get("business_units_other", cooperative.business_units_other),
@@ -293,14 +371,35 @@ async def update_cooperative(
             )
         )
         session.add_all(
-            CooperativeBusinessUnit(cooperative_id=cooperative_id, unit=str(unit)) for unit in units
+            CooperativeBusinessUnit(cooperative_id=cooperative_id, unit=unit) for unit in units
         )
+    updated = _orm_to_public(cooperative, units)
+    audit.record(
+        session,
+        caller,
+        action="cooperative.update",
+        resource_type="cooperative",
+        resource_id=cooperative_id,
+        region_code=cooperative.village_code,
+        before=before,
+        after=updated,
+    )
     await session.commit()
-    return await get_cooperative(session, cooperative_id)
+    return present(caller, updated)
 
 
-async def delete_cooperative(session: AsyncSession, cooperative_id: int) -> None:
-    await require_cooperative(session, cooperative_id)
+async def delete_cooperative(session: AsyncSession, caller: Caller, cooperative_id: int) -> None:
+    cooperative = await require_cooperative(session, caller, cooperative_id)
+    before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
+    audit.record(
+        session,
+        caller,
+        action="cooperative.delete",
+        resource_type="cooperative",
+        resource_id=cooperative_id,
+        region_code=before.village_code,
+        before=before,
+    )
     await session.commit()

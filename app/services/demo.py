@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
 
+from app.models.account import Role, UserAccount
 from app.models.cooperative import (
     BusinessUnit,
     Cooperative,
@@ -21,9 +22,12 @@ from app.models.cooperative import (
     Officer,
     OfficerBody,
     OfficerRole,
+    mask_nik,
     sk_ahu_format,
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
+from app.security import NikCipher
+from app.services.accounts import create_account
 from app.services.legal import derive_stage
 
 KUKAR = "64.02"
@@ -90,7 +94,9 @@ class DemoReport:
     already_there: int
 
 
-async def load_demo(session: AsyncSession, *, regency: str = KUKAR) -> DemoReport:
+async def load_demo(
+    session: AsyncSession, cipher: NikCipher, *, regency: str = KUKAR
+) -> DemoReport:
     real = await session.scalar(
         select(func.count()).select_from(Cooperative).where(Cooperative.is_demo.is_(False))
     )
@@ -119,7 +125,7 @@ async def load_demo(session: AsyncSession, *, regency: str = KUKAR) -> DemoRepor
     created = 0
     for village in villages:
         # Draw for every village, present or not, so each village always gets the same record.
-        plan = _draw(rng, village)
+        plan = _draw(rng, cipher, village)
         if village.code in present:
             continue
         cooperative, units, events, officers = plan
@@ -134,7 +140,7 @@ async def load_demo(session: AsyncSession, *, regency: str = KUKAR) -> DemoRepor
 
 
 def _draw(
-    rng: random.Random, village: Region
+    rng: random.Random, cipher: NikCipher, village: Region
 ) -> tuple[Cooperative, list[CooperativeBusinessUnit], list[LegalEvent], list[Officer]]:
     province, regency, district = ancestor_codes(village.code)
     milestones = list(LegalMilestone)
@@ -190,9 +196,9 @@ def _draw(
         LegalEvent(milestone=m.value, occurred_on=dates[m], cooperative_id=0) for m in reached
     ]
     officers = [
-        _officer(rng, district, OfficerBody.pengurus, role)
+        _officer(rng, cipher, district, OfficerBody.pengurus, role)
         for role in (OfficerRole.ketua, OfficerRole.sekretaris, OfficerRole.bendahara)
-    ] + [_officer(rng, district, OfficerBody.pengawas, OfficerRole.ketua)]
+    ] + [_officer(rng, cipher, district, OfficerBody.pengawas, OfficerRole.ketua)]
     return cooperative, units, events, officers
 
 
@@ -219,18 +225,62 @@ def _npwp(rng: random.Random) -> str:
     return "0" + base + luhn.calc_check_digit(base) + f"{rng.randint(700, 799)}000"
 
 
-def _officer(rng: random.Random, district: str, body: OfficerBody, role: OfficerRole) -> Officer:
+def _officer(
+    rng: random.Random, cipher: NikCipher, district: str, body: OfficerBody, role: OfficerRole
+) -> Officer:
     woman = rng.random() < 0.4
     born = date(1965, 1, 1) + timedelta(days=rng.randint(0, 365 * 35))
     # A NIK is the registering district, the birth date (day + 40 for women), then a serial.
     day = born.day + (40 if woman else 0)
     birth = f"{day:02d}{born.month:02d}{born.year % 100:02d}"
     nik = f"6402{district[-2:]}{birth}{rng.randint(1, 9999):04d}"
-    return Officer(
+    officer = Officer(
         cooperative_id=0,
         body=body.value,
         role=role.value,
         name=f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}",
         phone=f"+62813{rng.randint(10_000_000, 99_999_999)}",
-        nik=nik,
     )
+    officer.nik_ciphertext = cipher.encrypt(nik)
+    officer.nik_masked = mask_nik(nik)
+    return officer
+
+
+DEMO_ACCOUNTS = {
+    "demo-admin": Role.admin,
+    "demo-officer": Role.officer,
+    "demo-viewer": Role.viewer,
+    "demo-cooperative": Role.cooperative,
+}
+
+
+async def load_demo_accounts(
+    session: AsyncSession, password: str, *, regency: str = KUKAR
+) -> list[str]:
+    """One account per role, scoped to the demo regency; the cooperative account is bound to
+    its first demo cooperative. Returns the usernames created (none on a second run)."""
+    existing = set(
+        await session.scalars(
+            select(UserAccount.username).where(UserAccount.username.in_(DEMO_ACCOUNTS))
+        )
+    )
+    first_cooperative = await session.scalar(
+        select(Cooperative.id)
+        .where(Cooperative.regency_code == regency, Cooperative.is_demo.is_(True))
+        .order_by(Cooperative.village_code)
+    )
+    created = []
+    for username, role in DEMO_ACCOUNTS.items():
+        if username in existing:
+            continue
+        await create_account(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            region_scope=regency,
+            cooperative_id=first_cooperative if role is Role.cooperative else None,
+            is_demo=True,
+        )
+        created.append(username)
+    return created

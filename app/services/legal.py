@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import Caller
 from app.errors import Conflict
 from app.models.common import utcnow
 from app.models.cooperative import (
@@ -17,6 +18,7 @@ from app.models.cooperative import (
     LegalMilestone,
     LegalStage,
 )
+from app.services import audit
 from app.services.cooperatives import require_cooperative
 
 _MILESTONE_ORDER = list(LegalMilestone)
@@ -88,9 +90,9 @@ async def _events(session: AsyncSession, cooperative_id: int) -> list[LegalEvent
 
 
 async def record_legal_event(
-    session: AsyncSession, cooperative_id: int, data: LegalEventCreate
+    session: AsyncSession, caller: Caller, cooperative_id: int, data: LegalEventCreate
 ) -> LegalEventRecorded:
-    cooperative = await require_cooperative(session, cooperative_id)
+    cooperative = await require_cooperative(session, caller, cooperative_id)
     earlier = await _events(session, cooperative_id)
     duplicate = next((e for e in earlier if e.milestone == data.milestone.value), None)
     if duplicate is not None:
@@ -103,6 +105,17 @@ async def record_legal_event(
     cooperative.legal_stage = stage.value
     cooperative.updated_at = utcnow()
     try:
+        await session.flush()
+        recorded = _public(event)
+        audit.record(
+            session,
+            caller,
+            action="legal_event.create",
+            resource_type="cooperative",
+            resource_id=cooperative_id,
+            region_code=cooperative.village_code,
+            after={**recorded.model_dump(mode="json"), "legal_stage": stage.value},
+        )
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -110,7 +123,7 @@ async def record_legal_event(
             e for e in await _events(session, cooperative_id) if e.milestone == data.milestone.value
         )
         raise _already_recorded(data.milestone, duplicate) from None
-    return LegalEventRecorded(event=_public(event), legal_stage=stage, warnings=warnings)
+    return LegalEventRecorded(event=recorded, legal_stage=stage, warnings=warnings)
 
 
 def _already_recorded(milestone: LegalMilestone, existing: LegalEvent) -> Conflict:
@@ -120,8 +133,8 @@ def _already_recorded(milestone: LegalMilestone, existing: LegalEvent) -> Confli
     )
 
 
-async def legal_history(session: AsyncSession, cooperative_id: int) -> LegalHistory:
-    cooperative = await require_cooperative(session, cooperative_id)
+async def legal_history(session: AsyncSession, caller: Caller, cooperative_id: int) -> LegalHistory:
+    cooperative = await require_cooperative(session, caller, cooperative_id)
     events = await _events(session, cooperative_id)
     return LegalHistory(
         cooperative_id=cooperative_id,

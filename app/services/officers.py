@@ -3,20 +3,25 @@
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import Caller
 from app.errors import Invalid, NotFound
-from app.models.common import utcnow
+from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
     PENGAWAS_ROLES,
+    Cooperative,
     Officer,
     OfficerBody,
     OfficerCreate,
+    OfficerNik,
     OfficerPublic,
     OfficerRole,
     OfficerUpdate,
     mask_nik,
 )
-from app.pagination import CursorCodec, Page, PageParams
-from app.services.cooperatives import require_cooperative
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.security import NikCipher
+from app.services import audit
+from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
 
 
 def _public(officer: Officer) -> OfficerPublic:
@@ -27,10 +32,22 @@ def _public(officer: Officer) -> OfficerPublic:
         role=OfficerRole(officer.role),
         name=officer.name,
         phone=officer.phone,
-        nik_masked=mask_nik(officer.nik) if officer.nik else None,
+        nik_masked=officer.nik_masked,
         created_at=officer.created_at,
         updated_at=officer.updated_at,
     )
+
+
+def _present(caller: Caller, officer: Officer) -> OfficerPublic:
+    public = _public(officer)
+    if caller.role in PHONE_MASKED_ROLES and public.phone:
+        return public.model_copy(update={"phone": mask_phone(public.phone)})
+    return public
+
+
+def _set_nik(officer: Officer, nik: str | None, cipher: NikCipher) -> None:
+    officer.nik_ciphertext = cipher.encrypt(nik) if nik else None
+    officer.nik_masked = mask_nik(nik) if nik else None
 
 
 def _check_role(body: str, role: str) -> None:
@@ -38,65 +55,129 @@ def _check_role(body: str, role: str) -> None:
         raise Invalid.field(["body", "role"], "a pengawas is either 'ketua' or 'anggota'")
 
 
-async def _require_officer(session: AsyncSession, cooperative_id: int, officer_id: int) -> Officer:
+async def _require_officer(
+    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+) -> tuple[Cooperative, Officer]:
+    cooperative = await require_cooperative(session, caller, cooperative_id)
     officer = await session.get(Officer, officer_id)
     if officer is None or officer.cooperative_id != cooperative_id:
         raise NotFound(f"cooperative {cooperative_id} has no officer {officer_id}")
-    return officer
+    return cooperative, officer
+
+
+def _audit(
+    session: AsyncSession,
+    caller: Caller,
+    action: str,
+    cooperative: Cooperative,
+    officer_id: int | None,
+    **change: OfficerPublic | None,
+) -> None:
+    audit.record(
+        session,
+        caller,
+        action=action,
+        resource_type="officer",
+        resource_id=officer_id,
+        region_code=cooperative.village_code,
+        **change,
+    )
 
 
 async def list_officers(
-    session: AsyncSession, codec: CursorCodec, page: PageParams, cooperative_id: int
+    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, cooperative_id: int
 ) -> Page[OfficerPublic]:
-    await require_cooperative(session, cooperative_id)
+    await require_cooperative(session, caller, cooperative_id)
     scope = {"cooperative": cooperative_id}
     condition = Officer.cooperative_id == cooperative_id
     query = select(Officer).where(condition).order_by(Officer.id).limit(page.page_size + 1)
     if page.cursor:
         (after_id,) = codec.decode(page.cursor, scope)
         query = query.where(Officer.id > after_id)
-    officers = list(await session.scalars(query))
-    next_cursor = None
-    if len(officers) > page.page_size:
-        officers = officers[: page.page_size]
-        next_cursor = codec.encode([officers[-1].id], scope)
+    officers, next_cursor = cut_page(
+        list(await session.scalars(query)), page, codec, scope, lambda o: [o.id]
+    )
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(Officer).where(condition))
-    return Page(items=[_public(o) for o in officers], next_cursor=next_cursor, total=total)
+    return Page(items=[_present(caller, o) for o in officers], next_cursor=next_cursor, total=total)
 
 
-async def get_officer(session: AsyncSession, cooperative_id: int, officer_id: int) -> OfficerPublic:
-    return _public(await _require_officer(session, cooperative_id, officer_id))
+async def get_officer(
+    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+) -> OfficerPublic:
+    _, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    return _present(caller, officer)
+
+
+async def read_officer_nik(
+    session: AsyncSession, caller: Caller, cipher: NikCipher, cooperative_id: int, officer_id: int
+) -> OfficerNik:
+    """The full NIK, for roles allowed to see it; the read itself is audited."""
+    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    if officer.nik_ciphertext is None:
+        raise NotFound(f"officer {officer_id} has no NIK on record")
+    nik = cipher.decrypt(officer.nik_ciphertext)
+    _audit(session, caller, "officer.nik_read", cooperative, officer_id)
+    await session.commit()
+    return OfficerNik(officer_id=officer_id, nik=nik)
 
 
 async def create_officer(
-    session: AsyncSession, cooperative_id: int, data: OfficerCreate
+    session: AsyncSession,
+    caller: Caller,
+    cipher: NikCipher,
+    cooperative_id: int,
+    data: OfficerCreate,
 ) -> OfficerPublic:
-    await require_cooperative(session, cooperative_id)
+    cooperative = await require_cooperative(session, caller, cooperative_id)
     _check_role(data.body, data.role)
-    officer = Officer(cooperative_id=cooperative_id, **data.model_dump())
+    officer = Officer(cooperative_id=cooperative_id, **data.model_dump(exclude={"nik"}))
+    _set_nik(officer, data.nik, cipher)
     session.add(officer)
+    await session.flush()
+    _audit(session, caller, "officer.create", cooperative, officer.id, after=_public(officer))
     await session.commit()
-    return _public(officer)
+    return _present(caller, officer)
 
 
 async def update_officer(
-    session: AsyncSession, cooperative_id: int, officer_id: int, patch: OfficerUpdate
+    session: AsyncSession,
+    caller: Caller,
+    cipher: NikCipher,
+    cooperative_id: int,
+    officer_id: int,
+    patch: OfficerUpdate,
 ) -> OfficerPublic:
-    officer = await _require_officer(session, cooperative_id, officer_id)
+    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    before = _public(officer)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("role", "name"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     _check_role(officer.body, changes.get("role", officer.role))
+    if "nik" in changes:
+        _set_nik(officer, changes.pop("nik"), cipher)
     officer.sqlmodel_update(changes)
     officer.updated_at = utcnow()
+    _audit(
+        session,
+        caller,
+        "officer.update",
+        cooperative,
+        officer_id,
+        before=before,
+        after=_public(officer),
+    )
     await session.commit()
-    return _public(officer)
+    return _present(caller, officer)
 
 
-async def delete_officer(session: AsyncSession, cooperative_id: int, officer_id: int) -> None:
-    await _require_officer(session, cooperative_id, officer_id)
+async def delete_officer(
+    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+) -> None:
+    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    before = _public(officer)
     await session.execute(delete(Officer).where(Officer.id == officer_id))
+    _audit(session, caller, "officer.delete", cooperative, officer_id, before=before)
     await session.commit()

@@ -19,7 +19,7 @@ from app.models.region import (
     RegionPublic,
     ancestor_codes,
 )
-from app.pagination import CursorCodec, Page, PageParams
+from app.pagination import CursorCodec, Page, PageParams, cut_page
 from app.services.query import LIKE_ESCAPE, contains_pattern
 
 REGION_FILE = Path(str(files("planner") / "data" / "wilayah_indonesia.csv"))
@@ -108,11 +108,9 @@ async def list_regions(
     if page.cursor:
         (after_code,) = codec.decode(page.cursor, scope)
         query = query.where(Region.code > after_code)
-    regions = list(await session.scalars(query))
-    next_cursor = None
-    if len(regions) > page.page_size:
-        regions = regions[: page.page_size]
-        next_cursor = codec.encode([regions[-1].code], scope)
+    regions, next_cursor = cut_page(
+        list(await session.scalars(query)), page, codec, scope, lambda r: [r.code]
+    )
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(Region).where(*conditions))

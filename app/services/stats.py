@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import Caller, in_scope
 from app.errors import Invalid, NotFound
 from app.models.cooperative import Cooperative, LegalProgress, LegalStage, StageCounts
 from app.models.region import Region, RegionLevel
@@ -12,9 +13,14 @@ from app.services.cooperatives import REGION_COLUMN_BY_LENGTH, region_column
 _CHILD_LENGTH = {None: 2, 2: 5, 5: 8, 8: 13}
 
 
-async def legal_progress(session: AsyncSession, region: str | None) -> LegalProgress:
+async def legal_progress(
+    session: AsyncSession, caller: Caller, region: str | None
+) -> LegalProgress:
+    """Counts per child of `region`; without one, per child of the caller's own region."""
+    if region is None:
+        region = caller.region_scope or None
     if region is not None:
-        if await session.get(Region, region) is None:
+        if not in_scope(region, caller.region_scope) or await session.get(Region, region) is None:
             raise NotFound(f"region {region} is not in the Kemendagri list that is loaded")
         if len(region) == 13:
             raise Invalid.field(

@@ -199,8 +199,8 @@ def test_list_filters(client):
 
 
 @pytest.mark.parametrize("sort", ["village_code", "name", "updated_at", "-updated_at"])
-def test_every_sort_pages_through_everything_once(client, in_app_session, sort):
-    in_app_session(demo.load_demo)
+def test_every_sort_pages_through_everything_once(client, load_demo, sort):
+    load_demo()
     seen, cursor = [], None
     while True:
         params = {"region": "64.02", "page_size": 40, "sort": sort}
@@ -214,26 +214,26 @@ def test_every_sort_pages_through_everything_once(client, in_app_session, sort):
     assert len(seen) == 237 == len(set(seen))
 
 
-def test_cursor_bound_to_its_filters(client, in_app_session):
-    in_app_session(demo.load_demo)
+def test_cursor_bound_to_its_filters(client, load_demo):
+    load_demo()
     cursor = client.get("/api/v1/cooperatives", params={"page_size": 5}).json()["next_cursor"]
     response = client.get("/api/v1/cooperatives", params={"cursor": cursor, "sort": "name"})
     assert_problem(response, 400)
 
 
-def test_kukar_demo_has_237_cooperatives_one_per_village(client, in_app_session):
-    report = in_app_session(demo.load_demo)
+def test_kukar_demo_has_237_cooperatives_one_per_village(client, load_demo):
+    report = load_demo()
     assert report.created == 237
     assert _total(client, region="64.02") == 237
     assert _total(client, region="64.02", kind="kelurahan") == 44
-    again = in_app_session(demo.load_demo)
+    again = load_demo()
     assert (again.created, again.already_there) == (0, 237)
     first = client.get("/api/v1/cooperatives", params={"region": "64.02"}).json()["items"][0]
     assert first["is_demo"] is True
 
 
-def test_demo_refuses_a_database_with_real_records(client, in_app_session):
+def test_demo_refuses_a_database_with_real_records(client, load_demo):
     create_cooperative(client)
     with pytest.raises(demo.RealRecordsPresent):
-        in_app_session(demo.load_demo)
+        load_demo()
     assert _total(client) == 1

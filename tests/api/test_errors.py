@@ -1,6 +1,7 @@
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.permissions import ROUTE_PERMISSIONS, Permission
 from app.settings import Settings
 from tests.factories import assert_problem
 
@@ -15,7 +16,8 @@ def test_framework_errors_are_problems(client):
     assert_problem(client.post("/api/v1/cooperatives", json=[1, 2]), 422)
 
 
-def test_unhandled_errors_are_a_500_problem_without_internals(tmp_path):
+def test_unhandled_errors_are_a_500_problem_without_internals(tmp_path, monkeypatch):
+    monkeypatch.setitem(ROUTE_PERMISSIONS, ("GET", "/boom"), Permission.public)
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/x.sqlite3"))
 
     @app.get("/boom")
@@ -27,6 +29,7 @@ def test_unhandled_errors_are_a_500_problem_without_internals(tmp_path):
     body = assert_problem(response, 500)
     assert "secret" not in response.text and "Traceback" not in response.text
     assert body["instance"] == "/boom"
+    assert body["request_id"] == response.headers["x-request-id"]
 
 
 def test_openapi_documents_every_route_and_problem_shape(client):

@@ -1,9 +1,8 @@
-from app.services import demo
 from tests.factories import assert_problem, create_cooperative
 
 
-def test_kukar_legal_progress_has_twenty_districts_summing_to_237(client, in_app_session):
-    in_app_session(demo.load_demo)
+def test_kukar_legal_progress_has_twenty_districts_summing_to_237(client, load_demo):
+    load_demo()
     body = client.get("/api/v1/stats/legal-progress", params={"region": "64.02"}).json()
     assert len(body["rows"]) == 20
     assert sum(row["total"] for row in body["rows"]) == 237

@@ -1,0 +1,190 @@
+"""Who is calling: bearer access tokens for people, API keys for other systems.
+
+`authorize` runs before every route. It looks the route up in `app.permissions`, refuses a
+caller without the permission, and leaves a `Caller` for the services, which use its region
+scope and cooperative binding to decide which records exist for that caller.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+import jwt
+from asgi_correlation_id import correlation_id
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Forbidden, Unauthorized
+from app.models.account import ApiKey, ApiScope, Role
+from app.models.common import utcnow
+from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
+from app.security import api_key_id, decode_access_token, sha256_hex
+
+API_KEY_HEADER = "X-API-Key"
+# Writing last_used_at on every request would turn reads into writes; once a minute is enough.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" or "api_key"
+    id: int
+    name: str
+    role: Role
+    region_scope: str
+    cooperative_id: int | None
+    api_scopes: frozenset[ApiScope]
+    permissions: frozenset[Permission]
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal of a request, with what the audit trail needs."""
+
+    principal: Principal
+    request_id: str | None
+    client_ip: str | None
+
+    @property
+    def region_scope(self) -> str:
+        return self.principal.region_scope
+
+    @property
+    def cooperative_id(self) -> int | None:
+        return self.principal.cooperative_id
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+
+def in_scope(code: str, scope: str) -> bool:
+    """Whether region `code` lies within the region scope `scope` (`""` is the whole country)."""
+    return scope == "" or code == scope or code.startswith(scope + ".")
+
+
+def user_principal(claims: dict) -> Principal:  # type: ignore[type-arg]
+    role = Role(claims["role"])
+    return Principal(
+        kind="user",
+        id=int(claims["sub"]),
+        name=claims["name"],
+        role=role,
+        region_scope=claims["scope"],
+        cooperative_id=claims.get("coop"),
+        api_scopes=frozenset(),
+        permissions=ROLE_PERMISSIONS[role],
+    )
+
+
+async def _from_bearer(request: Request, token: str) -> Principal:
+    try:
+        claims = decode_access_token(
+            token, request.app.state.settings.secret_key.get_secret_value()
+        )
+        if claims.get("typ") != "access":
+            raise jwt.InvalidTokenError("not an access token")
+        return user_principal(claims)
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise Unauthorized("the access token is invalid or expired; log in again") from None
+
+
+async def _from_api_key(request: Request, key: str) -> Principal:
+    key_id = api_key_id(key)
+    refused = Unauthorized("the API key is unknown, revoked or expired")
+    if key_id is None:
+        raise refused
+    now = utcnow()
+    async with AsyncSession(request.app.state.engine, expire_on_commit=False) as session:
+        api_key = await session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+        if (
+            api_key is None
+            or api_key.revoked_at is not None
+            or (api_key.expires_at is not None and api_key.expires_at <= now)
+            or not _same_hash(sha256_hex(key), api_key.key_hash)
+        ):
+            raise refused
+        if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
+            await session.execute(
+                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
+            )
+            await session.commit()
+    scopes = frozenset(ApiScope(s) for s in api_key.scopes.split(",") if s)
+    return Principal(
+        kind="api_key",
+        id=api_key.id,  # type: ignore[arg-type]
+        name=api_key.key_id,
+        role=Role.integration,
+        region_scope=api_key.region_scope,
+        cooperative_id=None,
+        api_scopes=scopes,
+        permissions=frozenset().union(*(API_SCOPE_PERMISSIONS[s] for s in scopes)),
+    )
+
+
+def _same_hash(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a, b)
+
+
+async def authenticate(request: Request) -> Principal:
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return await _from_bearer(request, token.strip())
+    api_key = request.headers.get(API_KEY_HEADER)
+    if api_key:
+        return await _from_api_key(request, api_key.strip())
+    raise Unauthorized(
+        "log in first: send `Authorization: Bearer <access token>` or `X-API-Key: <key>`"
+    )
+
+
+def route_permission(method: str, path: str) -> Permission | None:
+    return ROUTE_PERMISSIONS.get(("GET" if method == "HEAD" else method, path))
+
+
+def route_template(app: FastAPI, route: APIRoute) -> str:
+    """The full path template (`/api/v1/cooperatives/{cooperative_id}`) of a matched route;
+    FastAPI keeps included routes with their own, prefix-less path."""
+    # Keyed by identity: routes compare by value and are not hashable.
+    templates: dict[int, str] = app.state.__dict__.setdefault("route_templates", {})
+    if id(route) not in templates:
+        templates.update(
+            (id(context.original_route), context.path_format or "")
+            for context in iter_route_contexts(app.routes)
+            if isinstance(context.original_route, APIRoute)
+        )
+    return templates[id(route)]
+
+
+async def authorize(request: Request) -> None:
+    path = route_template(request.app, request.scope["route"])
+    permission = route_permission(request.method, path)
+    if permission is None:
+        # Every route must be in the table (a test checks); refuse rather than guess.
+        raise Forbidden("this operation has no permission declared")
+    if permission is Permission.public:
+        return
+    principal = await authenticate(request)
+    if permission is not Permission.authenticated and permission not in principal.permissions:
+        raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
+    request.state.caller = Caller(
+        principal=principal,
+        request_id=correlation_id.get(),
+        client_ip=request.client.host if request.client else None,
+    )
+
+
+def get_caller(request: Request) -> Caller:
+    return request.state.caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

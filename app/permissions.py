@@ -1,0 +1,107 @@
+"""Who may call which route: the one table every route must appear in.
+
+A test walks `app.routes` and fails for any route missing here, and another runs every role
+against every route. Region scoping (which records) is enforced in the services; this table
+decides only which operations a role may call at all.
+"""
+
+from enum import StrEnum
+
+from app.models.account import ApiScope, Role
+
+
+class Permission(StrEnum):
+    public = "public"  # no credentials needed
+    authenticated = "authenticated"  # any valid user or API key
+    regions_read = "regions_read"
+    cooperatives_read = "cooperatives_read"
+    cooperatives_create = "cooperatives_create"
+    cooperatives_update = "cooperatives_update"
+    cooperatives_delete = "cooperatives_delete"
+    legal_write = "legal_write"
+    officers_read = "officers_read"
+    officers_write = "officers_write"
+    nik_read = "nik_read"
+    stats_read = "stats_read"
+    planner_use = "planner_use"
+    users_manage = "users_manage"
+    api_keys_manage = "api_keys_manage"
+    audit_read = "audit_read"
+
+
+P = Permission
+_READ = {P.regions_read, P.cooperatives_read, P.officers_read, P.stats_read, P.planner_use}
+_OFFICE_WRITE = {
+    P.cooperatives_create,
+    P.cooperatives_update,
+    P.cooperatives_delete,
+    P.legal_write,
+    P.officers_write,
+    P.nik_read,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(
+        _READ | _OFFICE_WRITE | {P.users_manage, P.api_keys_manage, P.audit_read}
+    ),
+    Role.officer: frozenset(_READ | _OFFICE_WRITE),
+    Role.viewer: frozenset(_READ),
+    # Bound to one cooperative by the services; may change a documented subset of its fields.
+    Role.cooperative: frozenset(
+        {
+            P.regions_read,
+            P.cooperatives_read,
+            P.cooperatives_update,
+            P.officers_read,
+            P.officers_write,
+        }
+    ),
+    Role.integration: frozenset(),  # an API key's permissions come from its scopes
+}
+
+API_SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
+    ApiScope.regions_read: frozenset({P.regions_read}),
+    ApiScope.cooperatives_read: frozenset({P.cooperatives_read, P.officers_read}),
+    ApiScope.stats_read: frozenset({P.stats_read}),
+    ApiScope.planner_use: frozenset({P.planner_use}),
+}
+
+_COOP = "/api/v1/cooperatives/{cooperative_id}"
+_OFFICER = _COOP + "/officers/{officer_id}"
+
+ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
+    ("GET", "/healthz"): P.public,
+    ("GET", "/readyz"): P.public,
+    ("POST", "/api/v1/auth/token"): P.public,
+    ("POST", "/api/v1/auth/refresh"): P.public,
+    ("POST", "/api/v1/auth/logout"): P.public,
+    ("GET", "/api/v1/auth/me"): P.authenticated,
+    ("GET", "/api/v1/regions"): P.regions_read,
+    ("GET", "/api/v1/regions/{code}"): P.regions_read,
+    ("GET", "/api/v1/cooperatives"): P.cooperatives_read,
+    ("POST", "/api/v1/cooperatives"): P.cooperatives_create,
+    ("GET", _COOP): P.cooperatives_read,
+    ("PATCH", _COOP): P.cooperatives_update,
+    ("DELETE", _COOP): P.cooperatives_delete,
+    ("GET", _COOP + "/legal-events"): P.cooperatives_read,
+    ("POST", _COOP + "/legal-events"): P.legal_write,
+    ("GET", _COOP + "/officers"): P.officers_read,
+    ("POST", _COOP + "/officers"): P.officers_write,
+    ("GET", _OFFICER): P.officers_read,
+    ("PATCH", _OFFICER): P.officers_write,
+    ("DELETE", _OFFICER): P.officers_write,
+    ("GET", _OFFICER + "/nik"): P.nik_read,
+    ("GET", "/api/v1/stats/legal-progress"): P.stats_read,
+    ("POST", "/api/v1/planner/launch-comparison"): P.planner_use,
+    ("POST", "/api/v1/planner/launch-comparison/chart"): P.planner_use,
+    ("GET", "/api/v1/planner/catalog"): P.planner_use,
+    ("GET", "/api/v1/users"): P.users_manage,
+    ("POST", "/api/v1/users"): P.users_manage,
+    ("GET", "/api/v1/users/{user_id}"): P.users_manage,
+    ("PATCH", "/api/v1/users/{user_id}"): P.users_manage,
+    ("GET", "/api/v1/api-keys"): P.api_keys_manage,
+    ("POST", "/api/v1/api-keys"): P.api_keys_manage,
+    ("GET", "/api/v1/api-keys/{key_id}"): P.api_keys_manage,
+    ("DELETE", "/api/v1/api-keys/{key_id}"): P.api_keys_manage,
+    ("GET", "/api/v1/audit-events"): P.audit_read,
+}

@@ -1,0 +1,51 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import CallerDep
+from app.db import SessionDep
+from app.errors import problems
+from app.models.account import Me, RefreshRequest, TokenPair
+from app.services import accounts
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", responses=problems(401, 429))
+async def login(
+    request: Request,
+    session: SessionDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> TokenPair:
+    """OAuth2 password login: a short-lived access token and a refresh token.
+
+    Attempts are limited per account and per address; past the limit the answer is a 429 with
+    `Retry-After`."""
+    return await accounts.login(
+        session,
+        request.app.state.settings,
+        request.app.state.login_limiter,
+        username=form.username,
+        password=form.password,
+        client_ip=request.client.host if request.client else None,
+    )
+
+
+@router.post("/refresh", responses=problems(401))
+async def refresh(request: Request, session: SessionDep, body: RefreshRequest) -> TokenPair:
+    """A new token pair for a refresh token. Each refresh token works once; reusing one ends
+    every session that descends from the same login."""
+    return await accounts.refresh(session, request.app.state.settings, body.refresh_token)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(session: SessionDep, body: RefreshRequest) -> None:
+    """Revoke a refresh token and every token issued from the same login."""
+    await accounts.logout(session, body.refresh_token)
+
+
+@router.get("/me", responses=problems(401))
+async def me(caller: CallerDep) -> Me:
+    """Who the credentials belong to: role, region scope, cooperative and API scopes."""
+    return accounts.me(caller.principal)

@@ -1,0 +1,321 @@
+"""Logging in, refresh-token rotation, and the user accounts an administrator manages."""
+
+from datetime import timedelta
+
+from limits import RateLimitItemPerMinute
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller, Principal, in_scope
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.models.account import (
+    ApiScope,
+    Me,
+    RefreshToken,
+    Role,
+    TokenPair,
+    UserAccount,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from app.models.common import utcnow
+from app.models.cooperative import Cooperative
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.security import (
+    hash_password,
+    issue_access_token,
+    new_refresh_token,
+    new_token_family,
+    sha256_hex,
+    verify_password,
+)
+from app.services import audit
+from app.settings import Settings
+
+
+class LoginLimiter:
+    """Counts login attempts per account and per client address, across workers via Redis."""
+
+    def __init__(self, limiter: MovingWindowRateLimiter, attempts_per_minute: int) -> None:
+        self._limiter = limiter
+        self._limit = RateLimitItemPerMinute(attempts_per_minute)
+
+    async def check(self, username: str, client_ip: str | None) -> None:
+        for key in (f"user:{username.lower()}", f"ip:{client_ip}"):
+            if not await self._limiter.hit(self._limit, "login", key):
+                stats = await self._limiter.get_window_stats(self._limit, "login", key)
+                retry_after = max(1, int(stats.reset_time - utcnow().timestamp()) + 1)
+                raise TooManyRequests(
+                    "too many login attempts; wait before trying again", retry_after=retry_after
+                )
+
+
+def access_claims(user: UserAccount) -> dict[str, object]:
+    return {
+        "sub": str(user.id),
+        "typ": "access",
+        "name": user.username,
+        "role": user.role,
+        "scope": user.region_scope,
+        "coop": user.cooperative_id,
+    }
+
+
+async def _issue(
+    session: AsyncSession, settings: Settings, user: UserAccount, family: str
+) -> TokenPair:
+    refresh = new_refresh_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,  # type: ignore[arg-type]
+            token_hash=sha256_hex(refresh),
+            family=family,
+            expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    await session.commit()
+    return TokenPair(
+        access_token=issue_access_token(
+            access_claims(user),
+            settings.secret_key.get_secret_value(),
+            settings.access_token_minutes,
+        ),
+        expires_in=settings.access_token_minutes * 60,
+        refresh_token=refresh,
+    )
+
+
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    limiter: LoginLimiter,
+    *,
+    username: str,
+    password: str,
+    client_ip: str | None,
+) -> TokenPair:
+    await limiter.check(username, client_ip)
+    user = await session.scalar(select(UserAccount).where(UserAccount.username == username))
+    if not verify_password(password, user.password_hash if user else None) or not (
+        user and user.is_active
+    ):
+        raise Unauthorized("wrong username or password, or the account is disabled")
+    return await _issue(session, settings, user, new_token_family())
+
+
+async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:
+    """Exchange a refresh token for a new pair. Each refresh token works once."""
+    stored = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
+    )
+    now = utcnow()
+    refused = Unauthorized("the refresh token is invalid, expired or revoked; log in again")
+    if stored is None:
+        raise refused
+    if stored.revoked_at is not None:
+        # A used token presented again: someone holds a copy. End the whole family.
+        await _revoke_family(session, stored.family)
+        await session.commit()
+        raise refused
+    user = await session.get(UserAccount, stored.user_id)
+    if stored.expires_at <= now or user is None or not user.is_active:
+        raise refused
+    stored.revoked_at = now
+    return await _issue(session, settings, user, stored.family)
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    stored = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
+    )
+    if stored is not None:
+        await _revoke_family(session, stored.family)
+        await session.commit()
+
+
+async def _revoke_family(session: AsyncSession, family: str) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def me(principal: Principal) -> Me:
+    return Me(
+        kind=principal.kind,
+        id=principal.id,
+        name=principal.name,
+        role=principal.role,
+        region_scope=principal.region_scope,
+        cooperative_id=principal.cooperative_id,
+        api_scopes=sorted(principal.api_scopes, key=list(ApiScope).index),
+    )
+
+
+# --- user management --------------------------------------------------------------------------
+
+
+def _public(user: UserAccount) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
+    scope = caller.region_scope
+    if not scope:
+        return True
+    return (UserAccount.region_scope == scope) | UserAccount.region_scope.startswith(scope + ".")
+
+
+async def _require_user(session: AsyncSession, caller: Caller, user_id: int) -> UserAccount:
+    user = await session.scalar(
+        select(UserAccount).where(UserAccount.id == user_id, _scope_condition(caller))
+    )
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+async def _check_assignment(
+    session: AsyncSession, caller: Caller, *, role: Role, scope: str, cooperative_id: int | None
+) -> None:
+    if not in_scope(scope, caller.region_scope):
+        raise Invalid.field(
+            ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
+        )
+    if role is Role.integration:
+        raise Invalid.field(["body", "role"], "integrations use API keys, not user accounts")
+    if role is Role.cooperative:
+        cooperative = cooperative_id and await session.get(Cooperative, cooperative_id)
+        if not cooperative or not in_scope(cooperative.village_code, scope):
+            raise Invalid.field(
+                ["body", "cooperative_id"],
+                "a cooperative account needs a cooperative within its region scope",
+            )
+    elif cooperative_id is not None:
+        raise Invalid.field(["body", "cooperative_id"], "only cooperative accounts are bound")
+
+
+async def list_users(
+    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams
+) -> Page[UserPublic]:
+    query = select(UserAccount).where(_scope_condition(caller)).order_by(UserAccount.id)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, {})
+        query = query.where(UserAccount.id > after_id)
+    users, next_cursor = cut_page(
+        list(await session.scalars(query.limit(page.page_size + 1))),
+        page,
+        codec,
+        {},
+        lambda u: [u.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count()).select_from(UserAccount).where(_scope_condition(caller))
+        )
+    return Page(items=[_public(u) for u in users], next_cursor=next_cursor, total=total)
+
+
+async def get_user(session: AsyncSession, caller: Caller, user_id: int) -> UserPublic:
+    return _public(await _require_user(session, caller, user_id))
+
+
+async def create_user(session: AsyncSession, caller: Caller, data: UserCreate) -> UserPublic:
+    await _check_assignment(
+        session, caller, role=data.role, scope=data.region_scope, cooperative_id=data.cooperative_id
+    )
+    user = UserAccount(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        role=data.role.value,
+        region_scope=data.region_scope,
+        cooperative_id=data.cooperative_id,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"the username {data.username!r} is taken") from None
+    public = _public(user)
+    audit.record(
+        session,
+        caller,
+        action="user.create",
+        resource_type="user",
+        resource_id=user.id,
+        region_code=user.region_scope,
+        after=public,
+    )
+    await session.commit()
+    return public
+
+
+async def update_user(
+    session: AsyncSession, caller: Caller, user_id: int, patch: UserUpdate
+) -> UserPublic:
+    user = await _require_user(session, caller, user_id)
+    before = _public(user)
+    changes = patch.model_dump(exclude_unset=True)
+    for field in ("role", "region_scope", "is_active", "password"):
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    role = Role(changes.get("role", user.role))
+    scope = changes.get("region_scope", user.region_scope)
+    cooperative_id = changes.get("cooperative_id", user.cooperative_id)
+    if role is not Role.cooperative and "cooperative_id" not in changes:
+        cooperative_id = None
+    await _check_assignment(session, caller, role=role, scope=scope, cooperative_id=cooperative_id)
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    user.sqlmodel_update({**changes, "role": role.value, "cooperative_id": cooperative_id})
+    user.updated_at = utcnow()
+    if user.is_active is False or "password" in patch.model_fields_set:
+        # A disabled account or a reset password ends every session the account had.
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    after = _public(user)
+    audit.record(
+        session,
+        caller,
+        action="user.update",
+        resource_type="user",
+        resource_id=user.id,
+        region_code=user.region_scope,
+        before=before,
+        after=after,
+    )
+    await session.commit()
+    return after
+
+
+async def create_account(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    region_scope: str,
+    cooperative_id: int | None = None,
+    is_demo: bool = False,
+) -> UserAccount:
+    """For the command line (bootstrap and demo accounts), where there is no caller yet."""
+    user = UserAccount(
+        username=username,
+        password_hash=hash_password(password),
+        role=role.value,
+        region_scope=region_scope,
+        cooperative_id=cooperative_id,
+        is_demo=is_demo,
+    )
+    session.add(user)
+    await session.commit()
+    return user

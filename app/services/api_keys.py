@@ -1,0 +1,121 @@
+"""API keys for other government systems: random, shown once, stored hashed, scoped."""
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller, in_scope
+from app.errors import Invalid, NotFound
+from app.models.account import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiScope
+from app.models.common import utcnow
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.security import new_api_key, sha256_hex
+from app.services import audit
+
+
+def _public(key: ApiKey) -> ApiKeyPublic:
+    return ApiKeyPublic(
+        id=key.id,  # type: ignore[arg-type]
+        name=key.name,
+        key_id=key.key_id,
+        scopes=[ApiScope(s) for s in key.scopes.split(",") if s],
+        region_scope=key.region_scope,
+        created_by=key.created_by,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+    )
+
+
+def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
+    scope = caller.region_scope
+    if not scope:
+        return True
+    return (ApiKey.region_scope == scope) | ApiKey.region_scope.startswith(scope + ".")
+
+
+async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey:
+    key = await session.scalar(select(ApiKey).where(ApiKey.id == key_id, _scope_condition(caller)))
+    if key is None:
+        raise NotFound(f"API key {key_id} does not exist")
+    return key
+
+
+async def list_api_keys(
+    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams
+) -> Page[ApiKeyPublic]:
+    query = select(ApiKey).where(_scope_condition(caller)).order_by(ApiKey.id)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, {})
+        query = query.where(ApiKey.id > after_id)
+    keys, next_cursor = cut_page(
+        list(await session.scalars(query.limit(page.page_size + 1))),
+        page,
+        codec,
+        {},
+        lambda k: [k.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count()).select_from(ApiKey).where(_scope_condition(caller))
+        )
+    return Page(items=[_public(k) for k in keys], next_cursor=next_cursor, total=total)
+
+
+async def get_api_key(session: AsyncSession, caller: Caller, key_id: int) -> ApiKeyPublic:
+    return _public(await _require(session, caller, key_id))
+
+
+async def create_api_key(
+    session: AsyncSession, caller: Caller, data: ApiKeyCreate
+) -> ApiKeyCreated:
+    if not in_scope(data.region_scope, caller.region_scope):
+        raise Invalid.field(
+            ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
+        )
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise Invalid.field(["body", "expires_at"], "must be in the future")
+    secret = new_api_key()
+    key = ApiKey(
+        name=data.name,
+        key_id=secret.key_id,
+        key_hash=sha256_hex(secret.key),
+        scopes=",".join(sorted(set(data.scopes), key=list(ApiScope).index)),
+        region_scope=data.region_scope,
+        created_by=caller.principal.id if caller.principal.kind == "user" else None,
+        expires_at=data.expires_at,
+    )
+    session.add(key)
+    await session.flush()
+    public = _public(key)
+    audit.record(
+        session,
+        caller,
+        action="api_key.create",
+        resource_type="api_key",
+        resource_id=key.id,
+        region_code=key.region_scope,
+        after=public,
+    )
+    await session.commit()
+    return ApiKeyCreated(**public.model_dump(), key=secret.key)
+
+
+async def revoke_api_key(session: AsyncSession, caller: Caller, key_id: int) -> ApiKeyPublic:
+    key = await _require(session, caller, key_id)
+    if key.revoked_at is None:
+        before = _public(key)
+        key.revoked_at = utcnow()
+        audit.record(
+            session,
+            caller,
+            action="api_key.revoke",
+            resource_type="api_key",
+            resource_id=key.id,
+            region_code=key.region_scope,
+            before=before,
+            after=_public(key),
+        )
+        await session.commit()
+    return _public(key)

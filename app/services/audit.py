@@ -1,0 +1,123 @@
+"""The audit trail: written in the same transaction as the change it records."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.models.audit import AuditEvent, AuditEventPublic
+from app.models.common import mask_phone
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+
+# Fields holding personal data; the trail keeps them masked (UU 27/2022, data minimisation).
+_PHONE_FIELDS = {"contact_phone", "phone"}
+_DROPPED_FIELDS = {"nik", "nik_ciphertext", "password", "password_hash", "key", "key_hash"}
+
+
+def snapshot(record: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON-able copy of a record for the trail, personal data masked or left out."""
+    if record is None:
+        return None
+    data = record.model_dump(mode="json") if isinstance(record, BaseModel) else dict(record)
+    return {
+        key: mask_phone(value) if key in _PHONE_FIELDS else value
+        for key, value in data.items()
+        if key not in _DROPPED_FIELDS
+    }
+
+
+def record(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    action: str,
+    resource_type: str,
+    resource_id: int | str | None,
+    region_code: str,
+    before: BaseModel | dict[str, Any] | None = None,
+    after: BaseModel | dict[str, Any] | None = None,
+) -> None:
+    """Add the event to the caller's transaction; it is written only if that commits."""
+    session.add(
+        AuditEvent(
+            actor=caller.principal.actor,
+            role=caller.role.value,
+            action=action,
+            resource_type=resource_type,
+            resource_id=None if resource_id is None else str(resource_id),
+            region_code=region_code,
+            request_id=caller.request_id,
+            client_ip=caller.client_ip,
+            before=snapshot(before),
+            after=snapshot(after),
+        )
+    )
+
+
+async def list_events(
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    *,
+    actor: str | None,
+    resource_type: str | None,
+    resource_id: str | None,
+    action: str | None,
+    request_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Page[AuditEventPublic]:
+    conditions: list[Any] = []
+    if caller.region_scope:
+        scope = caller.region_scope
+        conditions.append(
+            (AuditEvent.region_code == scope) | AuditEvent.region_code.startswith(scope + ".")
+        )
+    for column, value in (
+        (AuditEvent.actor, actor),
+        (AuditEvent.resource_type, resource_type),
+        (AuditEvent.resource_id, resource_id),
+        (AuditEvent.action, action),
+        (AuditEvent.request_id, request_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if since is not None:
+        conditions.append(AuditEvent.at >= since)
+    if until is not None:
+        conditions.append(AuditEvent.at < until)
+    scope_key = {
+        "actor": actor,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "action": action,
+        "request_id": request_id,
+        "since": since,
+        "until": until,
+    }
+    query = select(AuditEvent).where(*conditions)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, scope_key)
+        query = query.where(AuditEvent.id < after_id)
+    # Newest first: an administrator usually asks what just happened.
+    events, next_cursor = cut_page(
+        list(await session.scalars(query.order_by(AuditEvent.id.desc()).limit(page.page_size + 1))),
+        page,
+        codec,
+        scope_key,
+        lambda e: [e.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count()).select_from(AuditEvent).where(*conditions)
+        )
+    return Page(
+        items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
+        next_cursor=next_cursor,
+        total=total,
+    )
