@@ -137,9 +137,11 @@ def _same_hash(a: str, b: str) -> bool:
 async def authenticate(request: Request) -> Principal:
     authorization = request.headers.get("Authorization", "")
     scheme, _, token = authorization.partition(" ")
+    api_key = request.headers.get(API_KEY_HEADER)
+    if authorization and api_key:
+        raise Unauthorized("send either a bearer token or an API key, not both")
     if scheme.lower() == "bearer" and token:
         return await _from_bearer(request, token.strip())
-    api_key = request.headers.get(API_KEY_HEADER)
     if api_key:
         return await _from_api_key(request, api_key.strip())
     raise Unauthorized(

@@ -8,12 +8,15 @@ with KOPDES_TEST_REQUIRE_POSTGRES=1 an unreachable server fails the run instead 
 """
 
 import asyncio
+import json
+import logging
 import os
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
@@ -29,6 +32,7 @@ from app.security import NikCipher, hash_password, issue_access_token
 from app.services import demo, regions
 from app.services.accounts import access_claims
 from app.settings import Settings
+from tests.pii import leaked_niks
 
 POSTGRES_URL = os.environ.get(
     "KOPDES_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/kopdes_test"
@@ -105,20 +109,55 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
+# Every NIK the suite sends, and every place one turned up where it must not.
+SENT_NIKS: set[str] = set()
+NIK_LEAKS: list[str] = []
+GATED_NIK_PATH = "/nik"
+
+
+def _remember_sent_niks(request: httpx.Request) -> None:
+    try:
+        body = json.loads(request.content or b"null")
+    except ValueError:
+        return
+    if isinstance(body, dict) and isinstance(body.get("nik"), str):
+        SENT_NIKS.add(body["nik"])
+
+
+def _scan_response(response: httpx.Response) -> None:
+    if response.request.url.path.endswith(GATED_NIK_PATH):
+        return
+    response.read()
+    for nik in leaked_niks(response.text, SENT_NIKS):
+        NIK_LEAKS.append(f"{response.request.method} {response.request.url.path}: {nik}")
+
+
+class _LogCapture(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        for nik in leaked_niks(self.format(record), SENT_NIKS):
+            NIK_LEAKS.append(f"log {record.name}: {nik}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _capture_logs() -> Iterator[None]:
+    handler = _LogCapture(level=logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield
+    root.removeHandler(handler)
+
+
 @pytest.fixture(scope="session")
 def app_client(database_url: str) -> Iterator[TestClient]:
     app = create_app(settings_for(database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
+        client.event_hooks = {"request": [_remember_sent_niks], "response": [_scan_response]}
         yield client
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
-    return Settings(
-        database_url=database_url,
-        secret_key=TEST_SECRET,
-        login_attempts_per_minute=10_000,
-        **overrides,
-    )
+    defaults: dict[str, Any] = {"secret_key": TEST_SECRET, "login_attempts_per_minute": 10_000}
+    return Settings(database_url=database_url, **{**defaults, **overrides})
 
 
 async def _empty_mutable_tables(engine: AsyncEngine) -> None:
@@ -222,8 +261,23 @@ def in_app_session(
     return call
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A full NIK outside the gated endpoint fails the whole run, whichever test caused it."""
+    if NIK_LEAKS:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say plainly which database backends the suite ran on."""
+    """Say plainly which database backends the suite ran on, and any personal data leaked."""
+    if NIK_LEAKS:
+        terminalreporter.write_line(
+            f"FULL NIK LEAKED outside {GATED_NIK_PATH} ({len(NIK_LEAKS)}): "
+            + "; ".join(sorted(set(NIK_LEAKS))[:10]),
+            red=True,
+        )
+    terminalreporter.write_line(
+        f"personal data scan: {len(SENT_NIKS)} NIKs tracked, {len(NIK_LEAKS)} leaks"
+    )
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):

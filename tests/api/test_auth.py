@@ -1,0 +1,164 @@
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.models.account import Role
+from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER
+from tests.conftest import TEST_PASSWORD, TEST_SECRET, settings_for
+from tests.factories import assert_problem
+
+
+def _token(client, username, password=TEST_PASSWORD):
+    return client.post("/api/v1/auth/token", data={"username": username, "password": password})
+
+
+def _me(client, access_token):
+    return client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {access_token}"})
+
+
+def test_password_login_gives_tokens_that_say_who_you_are(client, account):
+    account("ani.officer", Role.officer, "64.02")
+    response = _token(client, "ani.officer")
+    assert response.status_code == 200, response.text
+    pair = response.json()
+    assert pair["token_type"] == "bearer" and pair["expires_in"] == 15 * 60
+    client.headers.pop("Authorization")
+    me = _me(client, pair["access_token"]).json()
+    assert (me["kind"], me["name"], me["role"], me["region_scope"]) == (
+        "user",
+        "ani.officer",
+        "officer",
+        "64.02",
+    )
+
+
+def test_passwords_are_stored_as_argon2id(client, account, in_app_session):
+    from app.services.accounts import create_account
+
+    user = in_app_session(
+        lambda s: create_account(
+            s, username="budi", password="a long password", role=Role.viewer, region_scope="64.02"
+        )
+    )
+    assert user.password_hash.startswith("$argon2id$")
+    assert _token(client, "budi", "a long password").status_code == 200
+
+
+def test_wrong_password_unknown_user_and_disabled_account_are_401(client, account):
+    account("ani", Role.officer, "64.02")
+    for username, password in [("ani", "wrong-password"), ("nobody", TEST_PASSWORD)]:
+        response = _token(client, username, password)
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"] == "Bearer"
+    user_id = client.get("/api/v1/users").json()["items"][-1]["id"]
+    client.patch(f"/api/v1/users/{user_id}", json={"is_active": False})
+    assert_problem(_token(client, "ani"), 401)
+
+
+def test_refresh_tokens_rotate_and_a_reused_one_ends_the_family(client, account):
+    account("ani", Role.officer, "64.02")
+    first = _token(client, "ani").json()
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    second = second.json()
+    assert second["refresh_token"] != first["refresh_token"]
+    # The first one was used: presenting it again revokes the whole family, second included.
+    reused = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert_problem(reused, 401)
+    revoked = client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert_problem(revoked, 401)
+
+
+def test_logout_revokes_the_refresh_token(client, account):
+    account("ani", Role.officer, "64.02")
+    pair = _token(client, "ani").json()
+    assert (
+        client.post(
+            "/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]}
+        ).status_code
+        == 204
+    )
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert_problem(again, 401)
+
+
+def _claims(**overrides):
+    now = datetime.now(UTC)
+    claims = {
+        "sub": "1",
+        "typ": "access",
+        "name": "x",
+        "role": "admin",
+        "scope": "",
+        "coop": None,
+        "iss": TOKEN_ISSUER,
+        "aud": TOKEN_AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    claims.update(overrides)
+    return claims
+
+
+def _unsigned(claims):
+    def part(data):
+        raw = json.dumps(data, default=lambda d: int(d.timestamp())).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def test_forged_expired_and_misdirected_tokens_are_401(client):
+    client.headers.pop("Authorization")
+    control = jwt.encode(_claims(), TEST_SECRET, algorithm="HS256")
+    assert _me(client, control).status_code == 200  # well formed: accepted
+    bad_tokens = {
+        "expired": jwt.encode(
+            _claims(exp=datetime.now(UTC) - timedelta(seconds=1)), TEST_SECRET, algorithm="HS256"
+        ),
+        "other key": jwt.encode(_claims(), "another-secret-" + "y" * 40, algorithm="HS256"),
+        "alg none": _unsigned(_claims()),
+        "wrong audience": jwt.encode(_claims(aud="other-api"), TEST_SECRET, algorithm="HS256"),
+        "wrong issuer": jwt.encode(_claims(iss="someone"), TEST_SECRET, algorithm="HS256"),
+        "refresh type": jwt.encode(_claims(typ="refresh"), TEST_SECRET, algorithm="HS256"),
+        "garbage": "not-a-token",
+    }
+    for name, token in bad_tokens.items():
+        response = _me(client, token)
+        assert response.status_code == 401, name
+        assert_problem(response, 401)
+    assert_problem(client.get("/api/v1/auth/me"), 401)
+
+
+def test_login_attempts_are_limited_per_account(database_url, account):
+    account("ani", Role.officer, "64.02")
+    app = create_app(settings_for(database_url, login_attempts_per_minute=3))
+    with TestClient(app, raise_server_exceptions=False) as limited:
+        statuses = [_token(limited, "ani", "wrong-password").status_code for _ in range(3)]
+        assert statuses == [401, 401, 401]
+        blocked = _token(limited, "ani")  # even the right password waits out the window
+        assert_problem(blocked, 429)
+        assert 1 <= int(blocked.headers["retry-after"]) <= 60
+
+
+def test_docs_offer_the_oauth2_login(client):
+    schema = client.get("/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["OAuth2Password"]
+    assert scheme["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+    cooperatives = schema["paths"]["/api/v1/cooperatives"]["get"]
+    assert {"OAuth2Password": []} in cooperatives["security"]
+    assert "security" not in schema["paths"]["/healthz"]["get"]
+
+
+def test_request_ids_are_echoed_when_valid_and_replaced_otherwise(client):
+    mine = "0b7c2bd4-6a39-4cf5-8c4b-5a2d7c1f0e11"
+    response = client.get("/api/v1/cooperatives/999", headers={"X-Request-ID": mine})
+    assert response.headers["x-request-id"] == mine
+    assert response.json()["request_id"] == mine
+    replaced = client.get("/api/v1/regions/64", headers={"X-Request-ID": "<script>"})
+    assert replaced.headers["x-request-id"] != "<script>"
+    assert len(replaced.headers["x-request-id"]) >= 32

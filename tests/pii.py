@@ -1,0 +1,36 @@
+"""Finding full NIKs where they must not be: in responses and logs (UU 27/2022)."""
+
+import json
+import re
+from typing import Any
+
+from stdnum.id import nik as stdnum_nik
+
+# 16-digit values that are not a person's NIK, by the JSON field that holds them.
+NOT_PERSONAL = {"npwp", "nik_koperasi", "nib"}
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def nik_like(text: str) -> list[str]:
+    return [run for run in _SIXTEEN_DIGITS.findall(text) if stdnum_nik.is_valid(run)]
+
+
+def leaked_niks(body: str, known: set[str]) -> list[str]:
+    """Every known NIK in `body`, and every valid-looking NIK outside the fields that are not
+    personal (an NPWP or a cooperative's number can look like a NIK)."""
+    leaks = [nik for nik in known if nik in body]
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return leaks + nik_like(body)
+    return leaks + [run for value in _personal_strings(document) for run in nik_like(value)]
+
+
+def _personal_strings(node: Any, key: str | None = None) -> list[str]:
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _personal_strings(v, k)]
+    if isinstance(node, list):
+        return [s for item in node for s in _personal_strings(item, key)]
+    if isinstance(node, str) and key not in NOT_PERSONAL:
+        return [node]
+    return []
