@@ -1,9 +1,13 @@
+import asyncio
 import base64
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
+from limits.aio.storage import RedisStorage
 
 from app.main import create_app
 from app.models.account import Role
@@ -162,3 +166,25 @@ def test_request_ids_are_echoed_when_valid_and_replaced_otherwise(client):
     replaced = client.get("/api/v1/regions/64", headers={"X-Request-ID": "<script>"})
     assert replaced.headers["x-request-id"] != "<script>"
     assert len(replaced.headers["x-request-id"]) >= 32
+
+
+REDIS_URL = os.environ.get("KOPDES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def test_the_login_limit_holds_across_workers_through_redis(database_url, account):
+    try:
+        redis_storage = RedisStorage(REDIS_URL)
+        asyncio.run(redis_storage.reset())  # a database of its own, emptied for the test
+    except Exception as exc:  # noqa: BLE001 - any failure to reach Redis means: skip
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    account("ani", Role.officer, "64.02")
+    settings = settings_for(database_url, login_attempts_per_minute=3, redis_url=REDIS_URL)
+    # Two app instances stand for two worker processes sharing one Redis.
+    with (
+        TestClient(create_app(settings), raise_server_exceptions=False) as worker_a,
+        TestClient(create_app(settings), raise_server_exceptions=False) as worker_b,
+    ):
+        assert _token(worker_a, "ani").status_code == 200
+        assert _token(worker_b, "ani").status_code == 200
+        assert _token(worker_a, "ani").status_code == 200
+        assert_problem(_token(worker_b, "ani"), 429)
