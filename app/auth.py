@@ -5,6 +5,8 @@ caller without the permission, and leaves a `Caller` for the services, which use
 scope and cooperative binding to decide which records exist for that caller.
 """
 
+import hmac
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -17,10 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, Unauthorized
-from app.models.account import ApiKey, ApiScope, Role
+from app.models.account import ApiKey, ApiScope, Role, UserAccount
 from app.models.common import utcnow
 from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
-from app.security import api_key_id, decode_access_token, sha256_hex
+from app.security import account_version, api_key_id, decode_access_token, sha256_hex
 
 API_KEY_HEADER = "X-API-Key"
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
@@ -84,15 +86,36 @@ def user_principal(claims: dict) -> Principal:  # type: ignore[type-arg]
 
 
 async def _from_bearer(request: Request, token: str) -> Principal:
+    secret = request.app.state.settings.secret_key.get_secret_value()
     try:
-        claims = decode_access_token(
-            token, request.app.state.settings.secret_key.get_secret_value()
-        )
+        claims = decode_access_token(token, secret)
         if claims.get("typ") != "access":
             raise jwt.InvalidTokenError("not an access token")
-        return user_principal(claims)
+        principal = user_principal(claims)
     except (jwt.InvalidTokenError, KeyError, ValueError):
         raise Unauthorized("the access token is invalid or expired; log in again") from None
+    if await _account_version(request, principal.id) != claims.get("ver"):
+        raise Unauthorized("the account changed or was disabled since this token; log in again")
+    return principal
+
+
+async def _account_version(request: Request, user_id: int) -> str | None:
+    """The account's current version, looked up at most once per `account_check_seconds` per
+    worker, so that hot reads do not each pay a database round trip."""
+    cache: dict[int, tuple[float, str | None]] = request.app.state.__dict__.setdefault(
+        "account_versions", {}
+    )
+    now = time.monotonic()
+    cached = cache.get(user_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    async with AsyncSession(request.app.state.engine) as session:
+        user = await session.get(UserAccount, user_id)
+    version = account_version(user) if user is not None else None
+    ttl = request.app.state.settings.account_check_seconds
+    if ttl > 0:
+        cache[user_id] = (now + ttl, version)
+    return version
 
 
 async def _from_api_key(request: Request, key: str) -> Principal:
@@ -129,8 +152,6 @@ async def _from_api_key(request: Request, key: str) -> Principal:
 
 
 def _same_hash(a: str, b: str) -> bool:
-    import hmac
-
     return hmac.compare_digest(a, b)
 
 

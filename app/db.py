@@ -36,6 +36,8 @@ def build_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
+        # Bound parameters can hold personal data; they must not reach the logs with an error.
+        hide_parameters=True,
         connect_args={
             "server_settings": {
                 "application_name": "kopdes",
@@ -49,10 +51,13 @@ def _build_sqlite_engine(url: str) -> AsyncEngine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT and all-or-nothing
     # writes; SQLAlchemy's documented recipe hands transaction control back to SQLAlchemy.
+    # Transactions begin IMMEDIATE: a write that read first would otherwise fail at once with
+    # "database is locked" when another writer committed in between (WAL snapshot rules);
+    # this way they queue on busy_timeout instead. The embedded database serialises writers.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
@@ -64,7 +69,7 @@ def _build_sqlite_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

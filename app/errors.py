@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -193,6 +195,37 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
 
 
+# PostgreSQL errors that a client can fix (text it cannot store, such as NUL characters) and
+# those that pass if the client retries (conflicts, timeouts, a restarting server).
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+_RETRYABLE = {"40001", "40P01", "55P03", "57014", "57P01", "57P03"}
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
+        return problem_response(
+            request,
+            422,
+            detail="the request holds text the database cannot store, such as a NUL "
+            "(\\u0000) character; remove it and send again",
+        )
+    retryable = (
+        isinstance(exc, PoolTimeout)
+        or sqlstate in _RETRYABLE
+        or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+        or "database is locked" in str(getattr(exc, "orig", ""))
+    )
+    if retryable:
+        return problem_response(
+            request,
+            503,
+            detail="the database is busy or restarting; try again shortly",
+            headers={"Retry-After": "2"},
+        )
+    return await _unhandled(request, exc)
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     request_id = correlation_id.get()
@@ -211,6 +244,8 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

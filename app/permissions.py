@@ -24,13 +24,30 @@ class Permission(StrEnum):
     nik_read = "nik_read"
     stats_read = "stats_read"
     planner_use = "planner_use"
+    consultations_read = "consultations_read"
+    consultations_create = "consultations_create"
+    consultations_write = "consultations_write"
+    exports_read = "exports_read"
+    trainings_read = "trainings_read"
+    trainings_write = "trainings_write"
+    calendar_read = "calendar_read"
     users_manage = "users_manage"
     api_keys_manage = "api_keys_manage"
     audit_read = "audit_read"
 
 
 P = Permission
-_READ = {P.regions_read, P.cooperatives_read, P.officers_read, P.stats_read, P.planner_use}
+_READ = {
+    P.regions_read,
+    P.cooperatives_read,
+    P.officers_read,
+    P.stats_read,
+    P.planner_use,
+    P.consultations_read,
+    P.exports_read,
+    P.trainings_read,
+    P.calendar_read,
+}
 _OFFICE_WRITE = {
     P.cooperatives_create,
     P.cooperatives_update,
@@ -38,6 +55,9 @@ _OFFICE_WRITE = {
     P.legal_write,
     P.officers_write,
     P.nik_read,
+    P.consultations_create,
+    P.consultations_write,
+    P.trainings_write,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -54,6 +74,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.cooperatives_update,
             P.officers_read,
             P.officers_write,
+            P.consultations_read,
+            P.consultations_create,  # as a request the office accepts or declines
+            P.trainings_read,  # only the trainings its cooperative is invited to
         }
     ),
     Role.integration: frozenset(),  # an API key's permissions come from its scopes
@@ -61,13 +84,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 API_SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
     ApiScope.regions_read: frozenset({P.regions_read}),
-    ApiScope.cooperatives_read: frozenset({P.cooperatives_read, P.officers_read}),
+    ApiScope.cooperatives_read: frozenset({P.cooperatives_read}),
+    # Officers are people: their names and masked contacts need a scope of their own.
+    ApiScope.officers_read: frozenset({P.officers_read}),
     ApiScope.stats_read: frozenset({P.stats_read}),
     ApiScope.planner_use: frozenset({P.planner_use}),
 }
 
 _COOP = "/api/v1/cooperatives/{cooperative_id}"
 _OFFICER = _COOP + "/officers/{officer_id}"
+_TRAINING = "/api/v1/trainings/{training_id}"
 
 ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/healthz"): P.public,
@@ -92,9 +118,34 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("DELETE", _OFFICER): P.officers_write,
     ("GET", _OFFICER + "/nik"): P.nik_read,
     ("GET", "/api/v1/stats/legal-progress"): P.stats_read,
+    ("GET", "/api/v1/stats/mentoring"): P.stats_read,
     ("POST", "/api/v1/planner/launch-comparison"): P.planner_use,
     ("POST", "/api/v1/planner/launch-comparison/chart"): P.planner_use,
     ("GET", "/api/v1/planner/catalog"): P.planner_use,
+    ("GET", "/api/v1/consultations"): P.consultations_read,
+    ("POST", "/api/v1/consultations"): P.consultations_create,
+    ("GET", "/api/v1/consultations/{consultation_id}"): P.consultations_read,
+    ("PATCH", "/api/v1/consultations/{consultation_id}"): P.consultations_write,
+    ("DELETE", "/api/v1/consultations/{consultation_id}"): P.consultations_write,
+    ("POST", "/api/v1/consultations/{consultation_id}/accept"): P.consultations_write,
+    ("POST", "/api/v1/consultations/{consultation_id}/decline"): P.consultations_write,
+    ("POST", "/api/v1/consultations/{consultation_id}/follow-ups"): P.consultations_write,
+    ("GET", "/api/v1/follow-ups"): P.consultations_read,
+    ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): P.consultations_write,
+    ("GET", "/api/v1/trainings"): P.trainings_read,
+    ("POST", "/api/v1/trainings"): P.trainings_write,
+    ("GET", _TRAINING): P.trainings_read,
+    ("PATCH", _TRAINING): P.trainings_write,
+    ("POST", _TRAINING + "/transitions"): P.trainings_write,
+    ("GET", _TRAINING + "/invitations"): P.trainings_read,
+    ("POST", _TRAINING + "/invitations"): P.trainings_write,
+    ("GET", _TRAINING + "/attendance"): P.trainings_read,
+    ("POST", _TRAINING + "/attendance"): P.trainings_write,
+    ("GET", "/api/v1/calendar.ics"): P.calendar_read,
+    ("POST", "/api/v1/calendar/feed-token"): P.calendar_read,
+    # A phone calendar cannot send a header: the route checks the signed feed token in its
+    # required `token` parameter itself (app/routers/calendar.py).
+    ("GET", "/api/v1/calendar/feed.ics"): P.public,
     ("GET", "/api/v1/users"): P.users_manage,
     ("POST", "/api/v1/users"): P.users_manage,
     ("GET", "/api/v1/users/{user_id}"): P.users_manage,

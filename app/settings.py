@@ -26,7 +26,10 @@ def normalise_database_url(url: str) -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KOPDES_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting must not print the secrets next to it.
+    model_config = SettingsConfigDict(
+        env_prefix="KOPDES_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["dev", "prod"] = "dev"
     database_url: str = DEFAULT_DATABASE_URL
@@ -39,6 +42,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    # How long a worker may trust its last look at an account before checking it again: a
+    # disabled account, a new role or a new password takes effect within this many seconds.
+    account_check_seconds: float = Field(default=30, ge=0)
     # Rate-limit counters are shared through Redis when set (needed with several workers).
     redis_url: str | None = None
     demo_password: SecretStr = SecretStr("demo-password")
@@ -47,6 +53,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=5, ge=0)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
+
+    # The office's own calendar day decides what is overdue (Kutai Kartanegara keeps WITA).
+    timezone: str = "Asia/Makassar"
 
     docs_enabled: bool = True
     log_level: str = "INFO"

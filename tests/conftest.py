@@ -156,7 +156,11 @@ def app_client(database_url: str) -> Iterator[TestClient]:
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
-    defaults: dict[str, Any] = {"secret_key": TEST_SECRET, "login_attempts_per_minute": 10_000}
+    defaults: dict[str, Any] = {
+        "secret_key": TEST_SECRET,
+        "login_attempts_per_minute": 10_000,
+        "account_check_seconds": 0,  # so that tests see account changes at once
+    }
     return Settings(database_url=database_url, **{**defaults, **overrides})
 
 

@@ -3,11 +3,23 @@
 from app.models.account import ApiKey, RefreshToken, UserAccount
 from app.models.audit import AuditEvent
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
+from app.models.mentoring import (
+    Consultation,
+    ConsultationTopic,
+    FollowUp,
+    Training,
+    TrainingAttendee,
+    TrainingInvitation,
+    TrainingTransition,
+)
 from app.models.region import ReferenceDataset, Region
 
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "Consultation",
+    "ConsultationTopic",
+    "FollowUp",
     "RefreshToken",
     "UserAccount",
     "Cooperative",
@@ -16,4 +28,8 @@ __all__ = [
     "Officer",
     "ReferenceDataset",
     "Region",
+    "Training",
+    "TrainingAttendee",
+    "TrainingInvitation",
+    "TrainingTransition",
 ]

@@ -9,7 +9,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.common import INPUT_CONFIG, Flag, UTCDateTime, utcnow
+from app.models.common import INPUT_CONFIG, Flag, Name, UTCDateTime, UtcDatetime, utcnow
 
 SCOPE_PATTERN = r"^(|\d{2}(\.\d{2}(\.\d{2}(\.[12]\d{3})?)?)?)$"
 RegionScope = Annotated[
@@ -41,6 +41,7 @@ USER_ROLES = [Role.admin, Role.officer, Role.viewer, Role.cooperative]
 class ApiScope(StrEnum):
     regions_read = "regions:read"
     cooperatives_read = "cooperatives:read"
+    officers_read = "officers:read"
     stats_read = "stats:read"
     planner_use = "planner:use"
 
@@ -165,10 +166,10 @@ class UserPublic(BaseModel):
 class ApiKeyCreate(BaseModel):
     model_config = INPUT_CONFIG
 
-    name: Annotated[StrictStr, PydanticField(min_length=1, max_length=200)]
+    name: Name
     scopes: list[ApiScope] = PydanticField(min_length=1, max_length=len(ApiScope))
     region_scope: RegionScope
-    expires_at: datetime | None = PydanticField(
+    expires_at: UtcDatetime | None = PydanticField(
         default=None, description="When the key stops working; never, if left out."
     )
 

@@ -4,7 +4,16 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -63,14 +72,45 @@ def _e164_phone(value: str) -> str:
             "not a phone number; use e.g. 0812-3456-7890 or +62 812 3456 7890"
         ) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number for its country")
+        raise ValueError("not a valid phone number")
+    if number.country_code != 62:
+        raise ValueError("not an Indonesian number (+62)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-ShortText = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-LongText = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+def _json_number(value: object) -> object:
+    # A float field would otherwise take `false` or "1.5"; JSON numbers only.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL cannot store NUL in text; refuse it up front, on every backend alike.
+    if "\x00" in text:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return text
+
+
+Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+ShortText = Annotated[Text, Field(min_length=1, max_length=200)]
+LongText = Annotated[Text, Field(min_length=1, max_length=4000)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 Flag = StrictBool
 PastDate = Annotated[date, AfterValidator(_not_in_future)]
+Number = Annotated[float, BeforeValidator(_json_number)]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+# A moment sent in a body must say its zone (officers work in WIB, WITA and WIT); kept as UTC.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+# In a query string a moment without a zone is taken as UTC, as the API documents.
+UtcQueryDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 Phone = Annotated[StrictStr, Field(max_length=40), AfterValidator(_e164_phone)]

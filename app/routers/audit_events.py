@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -7,6 +6,7 @@ from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
 from app.models.audit import AuditEventPublic
+from app.models.common import UtcQueryDatetime
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import audit
 
@@ -25,8 +25,12 @@ async def list_audit_events(
     resource_id: Text = None,
     action: Annotated[str | None, Query(max_length=60, examples=["cooperative.update"])] = None,
     request_id: Text = None,
-    since: Annotated[datetime | None, Query(description="At or after (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Before (ISO 8601).")] = None,
+    since: Annotated[
+        UtcQueryDatetime | None, Query(description="At or after (ISO 8601; no offset: UTC).")
+    ] = None,
+    until: Annotated[
+        UtcQueryDatetime | None, Query(description="Before (ISO 8601; no offset: UTC).")
+    ] = None,
 ) -> Page[AuditEventPublic]:
     """The audit trail of your region, newest first. Events are never changed or deleted."""
     return await audit.list_events(

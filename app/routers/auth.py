@@ -1,5 +1,6 @@
 from typing import Annotated
 
+from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -10,6 +11,13 @@ from app.models.account import Me, RefreshRequest, TokenPair
 from app.services import accounts
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _origin(request: Request) -> accounts.Origin:
+    return accounts.Origin(
+        request_id=correlation_id.get(),
+        client_ip=request.client.host if request.client else None,
+    )
 
 
 @router.post("/token", responses=problems(401, 429))
@@ -26,9 +34,9 @@ async def login(
         session,
         request.app.state.settings,
         request.app.state.login_limiter,
+        _origin(request),
         username=form.username,
         password=form.password,
-        client_ip=request.client.host if request.client else None,
     )
 
 
@@ -36,13 +44,15 @@ async def login(
 async def refresh(request: Request, session: SessionDep, body: RefreshRequest) -> TokenPair:
     """A new token pair for a refresh token. Each refresh token works once; reusing one ends
     every session that descends from the same login."""
-    return await accounts.refresh(session, request.app.state.settings, body.refresh_token)
+    return await accounts.refresh(
+        session, request.app.state.settings, _origin(request), body.refresh_token
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(session: SessionDep, body: RefreshRequest) -> None:
+async def logout(request: Request, session: SessionDep, body: RefreshRequest) -> None:
     """Revoke a refresh token and every token issued from the same login."""
-    await accounts.logout(session, body.refresh_token)
+    await accounts.logout(session, _origin(request), body.refresh_token)
 
 
 @router.get("/me", responses=problems(401))

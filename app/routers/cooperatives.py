@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -6,6 +5,7 @@ from fastapi import APIRouter, Path, Query, status
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.models.common import UtcQueryDatetime
 from app.models.cooperative import (
     BusinessUnit,
     CooperativeCreate,
@@ -55,7 +55,7 @@ async def list_cooperatives(
         str | None, Query(min_length=1, max_length=100, description="Part of the name, any case.")
     ] = None,
     updated_since: Annotated[
-        datetime | None,
+        UtcQueryDatetime | None,
         Query(description="Changed at or after this time (ISO 8601; no offset means UTC)."),
     ] = None,
     sort: Annotated[

@@ -1,11 +1,14 @@
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.auth import CallerDep
+from app.clock import TodayDep
 from app.db import SessionDep
 from app.errors import problems
 from app.models.cooperative import LegalProgress
+from app.models.mentoring import MentoringStats
 from app.models.region import REGION_CODE_PATTERN
 from app.services import stats
 
@@ -27,3 +30,38 @@ async def legal_progress(
 ) -> LegalProgress:
     """For each child region, how many cooperatives stand at each legal stage."""
     return await stats.legal_progress(session, caller, region)
+
+
+@router.get("/mentoring", responses=problems(404))
+async def mentoring(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern=REGION_CODE_PATTERN,
+            description="A province, regency or district; leave out for your own region.",
+        ),
+    ] = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="First day; default 30 days before `to`.")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="Last day; default today.")
+    ] = None,
+    no_contact_days: Annotated[
+        int, Query(ge=1, le=3650, description="'Not seen' means no consultation in this many days.")
+    ] = 90,
+) -> MentoringStats:
+    """Per district: consultations by channel and topic, cooperatives with no contact lately,
+    open and overdue follow-ups, trainings by status and people trained."""
+    return await stats.mentoring(
+        session,
+        caller,
+        region=region,
+        date_from=date_from,
+        date_to=date_to,
+        no_contact_days=no_contact_days,
+        today=today,
+    )

@@ -1,5 +1,6 @@
 """Logging in, refresh-token rotation, and the user accounts an administrator manages."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from limits import RateLimitItemPerMinute
@@ -25,6 +26,7 @@ from app.models.common import utcnow
 from app.models.cooperative import Cooperative
 from app.pagination import CursorCodec, Page, PageParams, cut_page
 from app.security import (
+    account_version,
     hash_password,
     issue_access_token,
     new_refresh_token,
@@ -41,12 +43,17 @@ class LoginLimiter:
 
     def __init__(self, limiter: MovingWindowRateLimiter, attempts_per_minute: int) -> None:
         self._limiter = limiter
-        self._limit = RateLimitItemPerMinute(attempts_per_minute)
+        self._per_account = RateLimitItemPerMinute(attempts_per_minute)
+        # A whole office often shares one address behind its router: allow it ten accounts' worth.
+        self._per_address = RateLimitItemPerMinute(attempts_per_minute * 10)
 
     async def check(self, username: str, client_ip: str | None) -> None:
-        for key in (f"user:{username.lower()}", f"ip:{client_ip}"):
-            if not await self._limiter.hit(self._limit, "login", key):
-                stats = await self._limiter.get_window_stats(self._limit, "login", key)
+        for limit, key in (
+            (self._per_account, f"user:{username.lower()}"),
+            (self._per_address, f"ip:{client_ip}"),
+        ):
+            if not await self._limiter.hit(limit, "login", key):
+                stats = await self._limiter.get_window_stats(limit, "login", key)
                 retry_after = max(1, int(stats.reset_time - utcnow().timestamp()) + 1)
                 raise TooManyRequests(
                     "too many login attempts; wait before trying again", retry_after=retry_after
@@ -61,6 +68,7 @@ def access_claims(user: UserAccount) -> dict[str, object]:
         "role": user.role,
         "scope": user.region_scope,
         "coop": user.cooperative_id,
+        "ver": account_version(user),
     }
 
 
@@ -88,25 +96,59 @@ async def _issue(
     )
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a login or refresh came from, for the audit trail."""
+
+    request_id: str | None
+    client_ip: str | None
+
+
+def _sign_in_event(
+    session: AsyncSession,
+    origin: Origin,
+    action: str,
+    user: UserAccount | None,
+    username: str,
+    outcome: str = "success",
+) -> None:
+    audit.record_sign_in(
+        session,
+        action=action,
+        username=username,
+        outcome=outcome,
+        role=user.role if user else "unknown",
+        region_code=user.region_scope if user else "",
+        request_id=origin.request_id,
+        client_ip=origin.client_ip,
+    )
+
+
 async def login(
     session: AsyncSession,
     settings: Settings,
     limiter: LoginLimiter,
+    origin: Origin,
     *,
     username: str,
     password: str,
-    client_ip: str | None,
 ) -> TokenPair:
-    await limiter.check(username, client_ip)
+    await limiter.check(username, origin.client_ip)
     user = await session.scalar(select(UserAccount).where(UserAccount.username == username))
     if not verify_password(password, user.password_hash if user else None) or not (
         user and user.is_active
     ):
+        # Failed attempts are evidence too: recorded on their own, as nothing else is written.
+        _sign_in_event(session, origin, "auth.login", user, username, outcome="failure")
+        await session.commit()
         raise Unauthorized("wrong username or password, or the account is disabled")
+    _sign_in_event(session, origin, "auth.login", user, username)
     return await _issue(session, settings, user, new_token_family())
 
 
-async def refresh(session: AsyncSession, settings: Settings, token: str) -> TokenPair:
+async def refresh(
+    session: AsyncSession, settings: Settings, origin: Origin, token: str
+) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once."""
     stored = await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
@@ -123,16 +165,32 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
     user = await session.get(UserAccount, stored.user_id)
     if stored.expires_at <= now or user is None or not user.is_active:
         raise refused
-    stored.revoked_at = now
+    # Claim the token with a conditional update: of two requests racing with the same token,
+    # exactly one wins; the other is a reuse and ends the family.
+    claimed = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == stored.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if claimed.rowcount != 1:
+        family = stored.family  # read before the rollback expires the loaded rows
+        await session.rollback()
+        await _revoke_family(session, family)
+        await session.commit()
+        raise refused
+    _sign_in_event(session, origin, "auth.refresh", user, user.username)
     return await _issue(session, settings, user, stored.family)
 
 
-async def logout(session: AsyncSession, token: str) -> None:
+async def logout(session: AsyncSession, origin: Origin, token: str) -> None:
     stored = await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
     )
     if stored is not None:
         await _revoke_family(session, stored.family)
+        user = await session.get(UserAccount, stored.user_id)
+        if user is not None:
+            _sign_in_event(session, origin, "auth.logout", user, user.username)
         await session.commit()
 
 
@@ -204,13 +262,13 @@ async def list_users(
 ) -> Page[UserPublic]:
     query = select(UserAccount).where(_scope_condition(caller)).order_by(UserAccount.id)
     if page.cursor:
-        (after_id,) = codec.decode(page.cursor, {})
+        (after_id,) = codec.decode(page.cursor, {"list": "users"})
         query = query.where(UserAccount.id > after_id)
     users, next_cursor = cut_page(
         list(await session.scalars(query.limit(page.page_size + 1))),
         page,
         codec,
-        {},
+        {"list": "users"},
         lambda u: [u.id],
     )
     total = None

@@ -46,13 +46,13 @@ async def list_api_keys(
 ) -> Page[ApiKeyPublic]:
     query = select(ApiKey).where(_scope_condition(caller)).order_by(ApiKey.id)
     if page.cursor:
-        (after_id,) = codec.decode(page.cursor, {})
+        (after_id,) = codec.decode(page.cursor, {"list": "api_keys"})
         query = query.where(ApiKey.id > after_id)
     keys, next_cursor = cut_page(
         list(await session.scalars(query.limit(page.page_size + 1))),
         page,
         codec,
-        {},
+        {"list": "api_keys"},
         lambda k: [k.id],
     )
     total = None

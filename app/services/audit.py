@@ -57,6 +57,32 @@ def record(
     )
 
 
+def record_sign_in(
+    session: AsyncSession,
+    *,
+    action: str,
+    username: str,
+    role: str,
+    region_code: str,
+    outcome: str,
+    request_id: str | None,
+    client_ip: str | None,
+) -> None:
+    """Logins, token refreshes and logouts, which happen before there is a caller."""
+    session.add(
+        AuditEvent(
+            actor=f"user:{username}",
+            role=role,
+            action=action,
+            resource_type="session",
+            region_code=region_code,
+            request_id=request_id,
+            client_ip=client_ip,
+            outcome=outcome,
+        )
+    )
+
+
 async def list_events(
     session: AsyncSession,
     caller: Caller,

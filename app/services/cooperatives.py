@@ -26,7 +26,7 @@ from app.models.cooperative import (
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
 from app.pagination import CursorCodec, Page, PageParams, cut_page
 from app.services import audit
-from app.services.query import LIKE_ESCAPE, contains_pattern
+from app.services.query import LIKE_ESCAPE, contains_pattern, region_match
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 # Fields a PATCH may not clear with null.
@@ -66,19 +66,6 @@ class CooperativeFilters:
     updated_since: datetime | None = None
 
 
-# A region code's length tells its level, and so the column that holds codes of that level.
-REGION_COLUMN_BY_LENGTH = {
-    2: _COLUMNS.province_code,
-    5: _COLUMNS.regency_code,
-    8: _COLUMNS.district_code,
-    13: _COLUMNS.village_code,
-}
-
-
-def region_column(code: str) -> Any:
-    return REGION_COLUMN_BY_LENGTH[len(code)]
-
-
 def _public_select() -> Select[Any]:
     return select(*_COLUMNS, _BUSINESS_UNITS)
 
@@ -111,7 +98,7 @@ def visible_to(caller: Caller) -> list[Any]:
     """Conditions limiting cooperatives to those that exist for this caller (BOLA)."""
     conditions = []
     if caller.region_scope:
-        conditions.append(region_column(caller.region_scope) == caller.region_scope)
+        conditions.append(region_match(_COLUMNS, caller.region_scope))
     if caller.role is Role.cooperative:
         conditions.append(_COLUMNS.id == caller.cooperative_id)
     return conditions
@@ -132,10 +119,13 @@ async def get_cooperative(
 
 
 async def require_cooperative(
-    session: AsyncSession, caller: Caller, cooperative_id: int
+    session: AsyncSession, caller: Caller, cooperative_id: int, *, for_update: bool = False
 ) -> Cooperative:
-    """The cooperative, if it exists for this caller; records outside their reach are a 404."""
-    cooperative = await session.get(Cooperative, cooperative_id)
+    """The cooperative, if it exists for this caller; records outside their reach are a 404.
+
+    `for_update` locks its row until the transaction ends, so that concurrent writes that
+    derive something from it (its legal stage, its business units) apply one after another."""
+    cooperative = await session.get(Cooperative, cooperative_id, with_for_update=for_update)
     if (
         cooperative is None
         or not in_scope(cooperative.village_code, caller.region_scope)
@@ -166,7 +156,7 @@ _SORT_KEYS = {
 def _conditions(filters: CooperativeFilters) -> list[Any]:
     conditions: list[Any] = []
     if filters.region:
-        conditions.append(region_column(filters.region) == filters.region)
+        conditions.append(region_match(_COLUMNS, filters.region))
     if filters.legal_stage is not None:
         conditions.append(_COLUMNS.legal_stage == filters.legal_stage.value)
     if filters.kind is not None:
@@ -184,10 +174,7 @@ def _conditions(filters: CooperativeFilters) -> list[Any]:
     if filters.q:
         conditions.append(_COLUMNS.name.ilike(contains_pattern(filters.q), escape=LIKE_ESCAPE))
     if filters.updated_since is not None:
-        since = filters.updated_since
-        conditions.append(
-            _COLUMNS.updated_at >= (since if since.tzinfo else since.replace(tzinfo=UTC))
-        )
+        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
     return conditions
 
 
@@ -339,7 +326,7 @@ async def create_cooperative(
 async def update_cooperative(
     session: AsyncSession, caller: Caller, cooperative_id: int, patch: CooperativeUpdate
 ) -> CooperativePublic:
-    cooperative = await require_cooperative(session, caller, cooperative_id)
+    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     changes = patch.model_dump(exclude_unset=True)
     if caller.role is Role.cooperative and not changes.keys() <= COOPERATIVE_EDITABLE:
         refused = ", ".join(sorted(changes.keys() - COOPERATIVE_EDITABLE))
@@ -389,7 +376,7 @@ async def update_cooperative(
 
 
 async def delete_cooperative(session: AsyncSession, caller: Caller, cooperative_id: int) -> None:
-    cooperative = await require_cooperative(session, caller, cooperative_id)
+    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))

@@ -92,7 +92,8 @@ async def _events(session: AsyncSession, cooperative_id: int) -> list[LegalEvent
 async def record_legal_event(
     session: AsyncSession, caller: Caller, cooperative_id: int, data: LegalEventCreate
 ) -> LegalEventRecorded:
-    cooperative = await require_cooperative(session, caller, cooperative_id)
+    # Locked: the stage derives from all events, so two records at once must not interleave.
+    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     earlier = await _events(session, cooperative_id)
     duplicate = next((e for e in earlier if e.milestone == data.milestone.value), None)
     if duplicate is not None:

@@ -4,7 +4,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
-from app.errors import Invalid, NotFound
+from app.errors import AppError, Invalid, NotFound
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
     PENGAWAS_ROLES,
@@ -117,7 +117,13 @@ async def read_officer_nik(
     cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
     if officer.nik_ciphertext is None:
         raise NotFound(f"officer {officer_id} has no NIK on record")
-    nik = cipher.decrypt(officer.nik_ciphertext)
+    try:
+        nik = cipher.decrypt(officer.nik_ciphertext)
+    except ValueError:
+        raise AppError(
+            "the stored NIK cannot be decrypted with the configured key; the administrator "
+            "must restore the KOPDES_NIK_ENCRYPTION_KEY it was written with"
+        ) from None
     _audit(session, caller, "officer.nik_read", cooperative, officer_id)
     await session.commit()
     return OfficerNik(officer_id=officer_id, nik=nik)

@@ -1,5 +1,25 @@
 """Small query helpers shared by the services."""
 
+from typing import Any
+
+# Tables that belong to a village carry its code and its ancestors' codes, one column per level,
+# so that "everything in region X" is an indexed equality whatever the level of X.
+_LEVEL_COLUMN_BY_CODE_LENGTH = {
+    2: "province_code",
+    5: "regency_code",
+    8: "district_code",
+    13: "village_code",
+}
+
+
+def level_column(columns: Any, code_length: int) -> Any:
+    """The column of `columns` holding codes of the level that codes of this length have."""
+    return getattr(columns, _LEVEL_COLUMN_BY_CODE_LENGTH[code_length])
+
+
+def region_match(columns: Any, code: str) -> Any:
+    return level_column(columns, len(code)) == code
+
 
 def contains_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from limits.aio.storage import RedisStorage
 
 from app.main import create_app
-from app.models.account import Role
-from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER
+from app.models.account import Role, UserAccount
+from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER, account_version
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, settings_for
 from tests.factories import assert_problem
 
@@ -90,9 +90,10 @@ def test_logout_revokes_the_refresh_token(client, account):
     assert_problem(again, 401)
 
 
-def _claims(**overrides):
+def _claims(version, **overrides):
     now = datetime.now(UTC)
     claims = {
+        "ver": version,
         "sub": "1",
         "typ": "access",
         "name": "x",
@@ -108,6 +109,10 @@ def _claims(**overrides):
     return claims
 
 
+def _sign(claims, secret=TEST_SECRET):
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
 def _unsigned(claims):
     def part(data):
         raw = json.dumps(data, default=lambda d: int(d.timestamp())).encode()
@@ -116,20 +121,27 @@ def _unsigned(claims):
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
-def test_forged_expired_and_misdirected_tokens_are_401(client):
+def test_forged_expired_and_misdirected_tokens_are_401(client, in_app_session):
+    admin = in_app_session(lambda session: session.get(UserAccount, 1))
+    version = account_version(admin)
     client.headers.pop("Authorization")
-    control = jwt.encode(_claims(), TEST_SECRET, algorithm="HS256")
+    control = _sign(_claims(version))
     assert _me(client, control).status_code == 200  # well formed: accepted
     bad_tokens = {
         "expired": jwt.encode(
-            _claims(exp=datetime.now(UTC) - timedelta(seconds=1)), TEST_SECRET, algorithm="HS256"
+            _claims(version, exp=datetime.now(UTC) - timedelta(seconds=1)),
+            TEST_SECRET,
+            algorithm="HS256",
         ),
-        "other key": jwt.encode(_claims(), "another-secret-" + "y" * 40, algorithm="HS256"),
-        "alg none": _unsigned(_claims()),
-        "wrong audience": jwt.encode(_claims(aud="other-api"), TEST_SECRET, algorithm="HS256"),
-        "wrong issuer": jwt.encode(_claims(iss="someone"), TEST_SECRET, algorithm="HS256"),
-        "refresh type": jwt.encode(_claims(typ="refresh"), TEST_SECRET, algorithm="HS256"),
+        "other key": _sign(_claims(version), "another-secret-" + "y" * 40),
+        "alg none": _unsigned(_claims(version)),
+        "wrong audience": jwt.encode(
+            _claims(version, aud="other-api"), TEST_SECRET, algorithm="HS256"
+        ),
+        "wrong issuer": _sign(_claims(version, iss="someone")),
+        "refresh type": _sign(_claims(version, typ="refresh")),
         "garbage": "not-a-token",
+        "stale account version": _sign(_claims("0" * 16)),
     }
     for name, token in bad_tokens.items():
         response = _me(client, token)
@@ -188,3 +200,14 @@ def test_the_login_limit_holds_across_workers_through_redis(database_url, accoun
         assert _token(worker_b, "ani").status_code == 200
         assert _token(worker_a, "ani").status_code == 200
         assert_problem(_token(worker_b, "ani"), 429)
+
+
+def test_disabling_an_account_or_resetting_its_password_ends_its_access_tokens(client, login_as):
+    viewer = login_as(Role.viewer, "64.02")
+    me = client.get("/api/v1/auth/me", headers=viewer).json()
+    other = login_as(Role.officer, "64.02")
+    other_id = client.get("/api/v1/auth/me", headers=other).json()["id"]
+    assert client.patch(f"/api/v1/users/{me['id']}", json={"is_active": False}).status_code == 200
+    assert_problem(client.get("/api/v1/auth/me", headers=viewer), 401)
+    client.patch(f"/api/v1/users/{other_id}", json={"password": "a brand new password"})
+    assert_problem(client.get("/api/v1/auth/me", headers=other), 401)

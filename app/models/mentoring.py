@@ -1,0 +1,502 @@
+"""The office's daily work: consultations and field mentoring with their follow-ups, and the
+trainings that wait for budget."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, StrictInt
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+from app.models.common import (
+    INPUT_CONFIG,
+    Flag,
+    LongText,
+    Name,
+    Number,
+    PastDate,
+    Phone,
+    ShortText,
+    UTCDateTime,
+    UtcDatetime,
+    utcnow,
+)
+from app.models.cooperative import BusinessUnit, VillageCode
+from app.models.region import RegionCode
+
+
+class Channel(StrEnum):
+    walk_in = "walk_in"
+    phone = "phone"  # including WhatsApp
+    field_visit = "field_visit"
+    online = "online"
+
+
+class Topic(StrEnum):
+    legalitas = "legalitas"
+    business_plan = "business_plan"
+    simpan_pinjam = "simpan_pinjam"
+    bookkeeping = "bookkeeping"
+    rat = "rat"
+    tax = "tax"
+    permits = "permits"
+    financing = "financing"  # financing and loans (e.g. PMK 49/2025)
+    outlet_warehouse = "outlet_warehouse"
+    digital = "digital"  # SIMKOPDES and other digital tools
+    other = "other"
+
+
+class ConsultationStatus(StrEnum):
+    requested = "requested"  # asked for by a cooperative, waiting for the office
+    accepted = "accepted"
+    declined = "declined"
+    held = "held"
+
+
+class FollowUpStatus(StrEnum):
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Responsible(StrEnum):
+    officer = "officer"
+    cooperative = "cooperative"
+
+
+class TrainingStatus(StrEnum):
+    waiting_for_budget = "waiting_for_budget"
+    funded = "funded"
+    scheduled = "scheduled"
+    held = "held"
+    cancelled = "cancelled"
+
+
+# The funding state machine: where each status may go next.
+TRAINING_TRANSITIONS: dict[TrainingStatus, frozenset[TrainingStatus]] = {
+    TrainingStatus.waiting_for_budget: frozenset({TrainingStatus.funded, TrainingStatus.cancelled}),
+    TrainingStatus.funded: frozenset({TrainingStatus.scheduled, TrainingStatus.cancelled}),
+    TrainingStatus.scheduled: frozenset({TrainingStatus.held, TrainingStatus.cancelled}),
+    TrainingStatus.held: frozenset(),
+    TrainingStatus.cancelled: frozenset(),
+}
+
+Id = Annotated[int, PydanticField(ge=1, le=2**31 - 1, strict=True)]
+Minutes = Annotated[StrictInt, PydanticField(ge=1, le=24 * 60)]
+# Indonesia lies within these bounds; a point outside is a typo or swapped coordinates.
+Latitude = Annotated[Number, PydanticField(ge=-11.5, le=6.5)]
+Longitude = Annotated[Number, PydanticField(ge=94.0, le=141.5)]
+Rupiah = Annotated[StrictInt, PydanticField(ge=0, le=10**15, description="Integer rupiah.")]
+
+
+def _fk(table: str, *, nullable: bool, ondelete: str, index: bool = True) -> Any:
+    return Column(
+        Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable, index=index
+    )
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+class Consultation(SQLModel, table=True):
+    __tablename__ = "consultation"
+    __table_args__ = (
+        Index("ix_consultation_district", "district_code", "occurred_at"),
+        Index("ix_consultation_regency", "regency_code", "occurred_at"),
+        Index("ix_consultation_updated", "updated_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Empty for a group still forming its cooperative; then the village and contact say who.
+    cooperative_id: int | None = Field(
+        default=None, sa_column=_fk("cooperative", nullable=True, ondelete="SET NULL")
+    )
+    village_code: str = Field(sa_type=String(13), foreign_key="region.code")
+    district_code: str = Field(sa_type=String(8))
+    regency_code: str = Field(sa_type=String(5))
+    province_code: str = Field(sa_type=String(2))
+    contact_name: str | None = Field(default=None, sa_type=String(200))
+    contact_phone: str | None = Field(default=None, sa_type=String(20))
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_minutes: int | None = None
+    channel: str = Field(sa_type=String(20))
+    officer_id: int | None = Field(
+        default=None, sa_column=_fk("user_account", nullable=True, ondelete="SET NULL")
+    )
+    status: str = Field(sa_type=String(20))
+    business_units: list[str] = Field(default_factory=list, sa_type=JSON)
+    summary: str | None = Field(default=None, sa_type=String(4000))
+    advice: str | None = Field(default=None, sa_type=String(4000))
+    latitude: float | None = None
+    longitude: float | None = None
+    created_by: str = Field(sa_type=String(100))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A record is corrected, never erased: a delete only marks it, with who and why.
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_by: str | None = Field(default=None, sa_type=String(100))
+    deleted_reason: str | None = Field(default=None, sa_type=String(1000))
+
+
+class ConsultationTopic(SQLModel, table=True):
+    __tablename__ = "consultation_topic"
+    __table_args__ = (Index("ix_consultation_topic_topic", "topic", "consultation_id"),)
+
+    consultation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    topic: str = Field(sa_type=String(30), primary_key=True)
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_due", "status", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(sa_column=_fk("consultation", nullable=False, ondelete="CASCADE"))
+    description: str = Field(sa_type=String(2000))
+    responsible: str = Field(sa_type=String(20))
+    officer_id: int | None = Field(
+        default=None, sa_column=_fk("user_account", nullable=True, ondelete="SET NULL")
+    )
+    due_date: date = Field(sa_type=Date)
+    status: str = Field(default=FollowUpStatus.open, sa_type=String(20))
+    outcome: str | None = Field(default=None, sa_type=String(2000))
+    cancel_reason: str | None = Field(default=None, sa_type=String(1000))
+    closed_on: date | None = Field(default=None, sa_type=Date)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Training(SQLModel, table=True):
+    __tablename__ = "training"
+    __table_args__ = (Index("ix_training_region", "region_code", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_type=String(200))
+    topics: list[str] = Field(default_factory=list, sa_type=JSON)
+    modules: list[str] = Field(default_factory=list, sa_type=JSON)
+    venue: str | None = Field(default=None, sa_type=String(500))
+    # The region the training serves (its venue's district or the whole regency); scopes it.
+    region_code: str = Field(sa_type=String(13), foreign_key="region.code")
+    planned_start: date | None = Field(default=None, sa_type=Date)
+    planned_end: date | None = Field(default=None, sa_type=Date)
+    capacity: int
+    estimated_cost: int = Field(sa_type=BigInteger)
+    # The budget line that funds it; the budget feature wires this to its own table.
+    budget_line_id: int | None = None
+    status: str = Field(default=TrainingStatus.waiting_for_budget, sa_type=String(20))
+    created_by: str = Field(sa_type=String(100))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TrainingTransition(SQLModel, table=True):
+    __tablename__ = "training_transition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    training_id: int = Field(sa_column=_fk("training", nullable=False, ondelete="CASCADE"))
+    from_status: str = Field(sa_type=String(20))
+    to_status: str = Field(sa_type=String(20))
+    occurred_on: date = Field(sa_type=Date)
+    note: str | None = Field(default=None, sa_type=String(1000))
+    actor: str = Field(sa_type=String(100))
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TrainingInvitation(SQLModel, table=True):
+    __tablename__ = "training_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    training_id: int = Field(sa_column=_fk("training", nullable=False, ondelete="CASCADE"))
+    cooperative_id: int | None = Field(
+        default=None, sa_column=_fk("cooperative", nullable=True, ondelete="CASCADE")
+    )
+    person_name: str | None = Field(default=None, sa_type=String(200))
+    seats: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TrainingAttendee(SQLModel, table=True):
+    __tablename__ = "training_attendee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    training_id: int = Field(sa_column=_fk("training", nullable=False, ondelete="CASCADE"))
+    name: str = Field(sa_type=String(200))
+    role: str | None = Field(default=None, sa_type=String(100))
+    cooperative_id: int | None = Field(
+        default=None, sa_column=_fk("cooperative", nullable=True, ondelete="SET NULL")
+    )
+    attended: bool = Field(default=True, sa_type=Boolean)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- API schemas: consultations -------------------------------------------------------------
+
+
+class FollowUpCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    description: LongText
+    responsible: Responsible
+    officer_id: Id | None = PydanticField(
+        default=None, description="The officer responsible; defaults to you when `officer`."
+    )
+    due_date: date
+
+
+class ConsultationCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    cooperative_id: Id | None = None
+    village_code: VillageCode | None = PydanticField(
+        default=None, description="Required without a cooperative; else taken from it."
+    )
+    contact_name: Name | None = PydanticField(
+        default=None, description="Required without a cooperative: who came."
+    )
+    contact_phone: Phone | None = None
+    occurred_at: UtcDatetime | None = PydanticField(
+        default=None,
+        description="When it happened, with its zone; required unless it is a request.",
+    )
+    duration_minutes: Minutes | None = None
+    channel: Channel
+    officer_id: Id | None = PydanticField(
+        default=None, description="The officer who advised; defaults to you."
+    )
+    topics: list[Topic] = PydanticField(default_factory=list, max_length=len(Topic))
+    business_units: list[BusinessUnit] = PydanticField(default_factory=list, max_length=8)
+    summary: LongText | None = None
+    advice: LongText | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    follow_ups: list[FollowUpCreate] = PydanticField(default_factory=list, max_length=20)
+
+
+class ConsultationUpdate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    contact_name: Name | None = None
+    contact_phone: Phone | None = None
+    occurred_at: UtcDatetime | None = None
+    duration_minutes: Minutes | None = None
+    channel: Channel | None = None
+    officer_id: Id | None = None
+    topics: list[Topic] | None = PydanticField(default=None, max_length=len(Topic))
+    business_units: list[BusinessUnit] | None = PydanticField(default=None, max_length=8)
+    summary: LongText | None = None
+    advice: LongText | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    status: ConsultationStatus | None = PydanticField(
+        default=None, description="`held` once an accepted request has taken place."
+    )
+
+
+class RequestDecision(BaseModel):
+    model_config = INPUT_CONFIG
+
+    note: LongText | None = None
+    officer_id: Id | None = PydanticField(
+        default=None, description="Who takes it; you if left out."
+    )
+
+
+class FollowUpUpdate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    description: LongText | None = None
+    due_date: date | None = None
+    officer_id: Id | None = None
+    status: FollowUpStatus | None = None
+    outcome: LongText | None = PydanticField(
+        default=None, description="What came of it, when done."
+    )
+    cancel_reason: LongText | None = PydanticField(
+        default=None, description="Required when cancelling."
+    )
+
+
+class FollowUpPublic(BaseModel):
+    id: int
+    consultation_id: int
+    description: str
+    responsible: Responsible
+    officer_id: int | None
+    due_date: date
+    status: FollowUpStatus
+    overdue: bool = PydanticField(description="Open and past its due date (derived, never stored).")
+    outcome: str | None
+    cancel_reason: str | None
+    closed_on: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConsultationPublic(BaseModel):
+    id: int
+    cooperative_id: int | None
+    village_code: str
+    district_code: str
+    contact_name: str | None
+    contact_phone: str | None
+    occurred_at: datetime | None
+    duration_minutes: int | None
+    channel: Channel
+    officer_id: int | None
+    status: ConsultationStatus
+    topics: list[Topic]
+    business_units: list[BusinessUnit]
+    summary: str | None
+    advice: str | None
+    latitude: float | None
+    longitude: float | None
+    follow_ups: list[FollowUpPublic]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- API schemas: trainings -----------------------------------------------------------------
+
+
+class TrainingCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    title: Name
+    topics: list[Topic] = PydanticField(default_factory=list, max_length=len(Topic))
+    modules: list[ShortText] = PydanticField(default_factory=list, max_length=50)
+    venue: ShortText | None = None
+    region_code: RegionCode
+    planned_start: date | None = None
+    planned_end: date | None = None
+    capacity: Annotated[StrictInt, PydanticField(ge=1, le=100_000)]
+    estimated_cost: Rupiah
+    budget_line_id: Id | None = None
+
+
+class TrainingUpdate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    title: Name | None = None
+    topics: list[Topic] | None = PydanticField(default=None, max_length=len(Topic))
+    modules: list[ShortText] | None = PydanticField(default=None, max_length=50)
+    venue: ShortText | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    capacity: Annotated[StrictInt, PydanticField(ge=1, le=100_000)] | None = None
+    estimated_cost: Rupiah | None = None
+    budget_line_id: Id | None = None
+
+
+class TransitionCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    to: TrainingStatus
+    occurred_on: PastDate = PydanticField(description="When the decision or event happened.")
+    note: LongText | None = None
+
+
+class TransitionPublic(BaseModel):
+    from_status: TrainingStatus
+    to_status: TrainingStatus
+    occurred_on: date
+    note: str | None
+    actor: str
+    recorded_at: datetime
+
+
+class TrainingPublic(BaseModel):
+    id: int
+    title: str
+    topics: list[Topic]
+    modules: list[str]
+    venue: str | None
+    region_code: str
+    planned_start: date | None
+    planned_end: date | None
+    capacity: int
+    estimated_cost: int
+    budget_line_id: int | None
+    status: TrainingStatus
+    allowed_transitions: list[TrainingStatus]
+    seats_invited: int
+    attendees: int
+    transitions: list[TransitionPublic]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvitationCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    cooperative_id: Id | None = None
+    person_name: Name | None = PydanticField(default=None, description="A named person instead.")
+    seats: Annotated[StrictInt, PydanticField(ge=1, le=1000)] = 1
+
+
+class InvitationPublic(BaseModel):
+    id: int
+    training_id: int
+    cooperative_id: int | None
+    person_name: str | None
+    seats: int
+    created_at: datetime
+
+
+class AttendeeCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    name: Name
+    role: ShortText | None = PydanticField(default=None, description="e.g. ketua, bendahara.")
+    cooperative_id: Id | None = None
+    attended: Flag = True
+
+
+class AttendanceCreate(BaseModel):
+    model_config = INPUT_CONFIG
+
+    attendees: list[AttendeeCreate] = PydanticField(min_length=1, max_length=1000)
+
+
+class AttendeePublic(BaseModel):
+    id: int
+    training_id: int
+    name: str
+    role: str | None
+    cooperative_id: int | None
+    attended: bool
+    recorded_at: datetime
+
+
+# --- what the office reads -------------------------------------------------------------------
+
+
+class DistrictMentoring(BaseModel):
+    code: str
+    name: str
+    consultations: int
+    by_channel: dict[Channel, int]
+    by_topic: dict[Topic, int]
+    cooperatives: int
+    cooperatives_without_contact: int = PydanticField(
+        description="Cooperatives with no consultation in the last `no_contact_days` days."
+    )
+    follow_ups_open: int
+    follow_ups_overdue: int
+    trainings_by_status: dict[TrainingStatus, int]
+    people_trained: int
+
+
+class MentoringStats(BaseModel):
+    region: str | None
+    date_from: date | None
+    date_to: date | None
+    no_contact_days: int
+    rows: list[DistrictMentoring]

@@ -1,0 +1,211 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from app.auth import Caller, CallerDep
+from app.clock import TodayDep
+from app.db import SessionDep
+from app.errors import Invalid, problems
+from app.models.common import UtcQueryDatetime
+from app.models.mentoring import (
+    Channel,
+    ConsultationCreate,
+    ConsultationPublic,
+    ConsultationStatus,
+    ConsultationUpdate,
+    FollowUpCreate,
+    FollowUpPublic,
+    FollowUpStatus,
+    FollowUpUpdate,
+    RequestDecision,
+    Topic,
+)
+from app.models.region import REGION_CODE_PATTERN
+from app.pagination import CursorCodecDep, Page, PageDep
+from app.services import consultations
+from app.services.consultations import ConsultationFilters, FollowUpFilters
+
+router = APIRouter(tags=["consultations"])
+
+ConsultationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+FollowUpId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RegionQuery = Annotated[
+    str | None, Query(pattern=REGION_CODE_PATTERN, description="Any ancestor code, e.g. `64.02`.")
+]
+OfficerQuery = Annotated[
+    str | None,
+    Query(pattern=r"^(me|[1-9]\d{0,9})$", description="`me`, or an officer's account id."),
+]
+IdQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+def officer_filter(caller: Caller, officer: str | None) -> int | None:
+    if officer != "me":
+        return int(officer) if officer else None
+    if caller.principal.kind != "user":
+        raise Invalid.field(["query", "officer"], "`me` needs a person's login, not an API key")
+    return caller.principal.id
+
+
+@router.get("/consultations", responses=problems(400))
+async def list_consultations(
+    session: SessionDep,
+    caller: CallerDep,
+    codec: CursorCodecDep,
+    page: PageDep,
+    today: TodayDep,
+    cooperative_id: IdQuery = None,
+    region: RegionQuery = None,
+    channel: Channel | None = None,
+    topic: Topic | None = None,
+    officer: OfficerQuery = None,
+    status: ConsultationStatus | None = None,
+    date_from: Annotated[date | None, Query(alias="from", description="On or after.")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="On or before.")] = None,
+    updated_since: Annotated[
+        UtcQueryDatetime | None, Query(description="Changed at or after (no offset: UTC).")
+    ] = None,
+) -> Page[ConsultationPublic]:
+    """Consultations and field visits, newest first, each with its follow-ups."""
+    filters = ConsultationFilters(
+        cooperative_id=cooperative_id,
+        region=region,
+        channel=channel,
+        topic=topic,
+        officer_id=officer_filter(caller, officer),
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+    )
+    return await consultations.list_consultations(session, caller, codec, page, filters, today)
+
+
+@router.post("/consultations", status_code=status.HTTP_201_CREATED)
+async def create_consultation(
+    session: SessionDep, caller: CallerDep, today: TodayDep, data: ConsultationCreate
+) -> ConsultationPublic:
+    """Record a consultation or field visit, with any follow-ups. From a cooperative's own
+    account this is a request (status `requested`) that the office accepts or declines."""
+    return await consultations.create_consultation(session, caller, data, today)
+
+
+@router.get("/consultations/{consultation_id}", responses=problems(404))
+async def get_consultation(
+    session: SessionDep, caller: CallerDep, today: TodayDep, consultation_id: ConsultationId
+) -> ConsultationPublic:
+    """One consultation with its follow-ups."""
+    return await consultations.get_consultation(session, caller, consultation_id, today)
+
+
+@router.patch("/consultations/{consultation_id}", responses=problems(404, 409))
+async def update_consultation(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    patch: ConsultationUpdate,
+) -> ConsultationPublic:
+    """Correct a consultation, or mark an accepted request `held` once it took place."""
+    return await consultations.update_consultation(session, caller, consultation_id, patch, today)
+
+
+@router.delete(
+    "/consultations/{consultation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(404),
+)
+async def delete_consultation(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    reason: Annotated[str, Query(min_length=3, max_length=1000, description="Why it goes.")],
+) -> None:
+    """Withdraw a consultation recorded by mistake. It is kept, marked with who, when and why,
+    and no longer listed."""
+    await consultations.delete_consultation(session, caller, consultation_id, reason, today)
+
+
+@router.post("/consultations/{consultation_id}/accept", responses=problems(404, 409))
+async def accept_request(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    decision: RequestDecision,
+) -> ConsultationPublic:
+    """Accept a cooperative's request; you (or `officer_id`) will take it."""
+    return await consultations.decide_request(
+        session, caller, consultation_id, decision, accept=True, today=today
+    )
+
+
+@router.post("/consultations/{consultation_id}/decline", responses=problems(404, 409))
+async def decline_request(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    decision: RequestDecision,
+) -> ConsultationPublic:
+    """Decline a cooperative's request, with a note for them."""
+    return await consultations.decide_request(
+        session, caller, consultation_id, decision, accept=False, today=today
+    )
+
+
+@router.post(
+    "/consultations/{consultation_id}/follow-ups",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404),
+)
+async def add_follow_up(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    data: FollowUpCreate,
+) -> FollowUpPublic:
+    """Add a follow-up action with its due date."""
+    return await consultations.add_follow_up(session, caller, consultation_id, data, today)
+
+
+@router.get("/follow-ups", responses=problems(400))
+async def list_follow_ups(
+    session: SessionDep,
+    caller: CallerDep,
+    codec: CursorCodecDep,
+    page: PageDep,
+    today: TodayDep,
+    status: FollowUpStatus | None = None,
+    due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
+    officer: OfficerQuery = None,
+    overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
+    cooperative_id: IdQuery = None,
+    region: RegionQuery = None,
+) -> Page[FollowUpPublic]:
+    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`."""
+    filters = FollowUpFilters(
+        status=status,
+        due_before=due_before,
+        officer_id=officer_filter(caller, officer),
+        overdue=overdue,
+        cooperative_id=cooperative_id,
+        region=region,
+    )
+    return await consultations.list_follow_ups(session, caller, codec, page, filters, today)
+
+
+@router.patch("/follow-ups/{follow_up_id}", responses=problems(404, 409))
+async def update_follow_up(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    follow_up_id: FollowUpId,
+    patch: FollowUpUpdate,
+) -> FollowUpPublic:
+    """Reschedule or reassign an open follow-up, or close it: `done` (with its outcome) or
+    `cancelled` (with a reason)."""
+    return await consultations.update_follow_up(session, caller, follow_up_id, patch, today)

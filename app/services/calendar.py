@@ -1,0 +1,210 @@
+"""The officer's calendar: upcoming trainings and open follow-ups as an iCalendar feed that a
+phone calendar can subscribe to.
+
+A phone calendar cannot send a bearer header, so a subscription uses a feed token in the URL:
+signed with the app secret (rotating the secret revokes every feed token) and bound to the
+account's version, like access tokens are (a new password, role, region or a disabled account
+revokes that account's feed tokens). It names only the account: role and region are read from
+the database on every fetch.
+"""
+
+import re
+from datetime import date, timedelta
+
+from asgi_correlation_id import correlation_id
+from fastapi import Request
+from icalendar import Calendar, Event
+from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller, user_principal
+from app.errors import Forbidden, Unauthorized
+from app.models.account import UserAccount
+from app.models.cooperative import Cooperative
+from app.models.mentoring import (
+    Consultation,
+    FollowUp,
+    FollowUpStatus,
+    Training,
+    TrainingStatus,
+)
+from app.permissions import Permission
+from app.security import account_version
+from app.services import audit
+from app.services.accounts import access_claims
+from app.services.trainings import in_region, visible_to
+
+_SALT = "kopdes.calendar-feed"
+# A national account could otherwise pull every training in the country into a phone.
+MAX_EVENTS = 500
+_UPCOMING = (TrainingStatus.funded.value, TrainingStatus.scheduled.value)
+# Free text may hold a phone number or a NIK typed in by someone; a feed leaves the service
+# for phones and their cloud backups, so any run of 10 or more digits is left out.
+_DIGIT_RUN = re.compile(r"\+?\d[\d .-]*\d")
+_SUMMARY_LENGTH = 120
+
+
+class FeedToken(BaseModel):
+    token: str = Field(description="Secret: whoever has it can read your calendar.")
+    url: str = Field(description="Subscribe to this URL in a phone or desktop calendar.")
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    secret = request.app.state.settings.secret_key.get_secret_value()
+    return URLSafeSerializer(secret, salt=_SALT)
+
+
+async def issue_feed_token(session: AsyncSession, caller: Caller, request: Request) -> FeedToken:
+    if caller.principal.kind != "user":
+        raise Forbidden("a calendar feed belongs to a user account, not an API key")
+    user = await session.get(UserAccount, caller.principal.id)
+    if user is None or not user.is_active:
+        raise Unauthorized("this account no longer exists or is deactivated")
+    token = _serializer(request).dumps({"u": user.id, "v": account_version(user)})
+    url = request.url_for("calendar_feed_by_token").include_query_params(token=token)
+    # Issuing a long-lived credential is worth a line in the trail (the token itself is not).
+    audit.record(
+        session,
+        caller,
+        action="calendar.feed_token_issue",
+        resource_type="user",
+        resource_id=user.id,
+        region_code=user.region_scope,
+    )
+    await session.commit()
+    return FeedToken(token=token, url=str(url))
+
+
+async def caller_from_feed_token(session: AsyncSession, request: Request, token: str) -> Caller:
+    """The caller a feed token stands for, with the account's current role and region."""
+    refused = Unauthorized(
+        "the calendar feed token is invalid or revoked; get a new one from "
+        "POST /api/v1/calendar/feed-token"
+    )
+    try:
+        claims = _serializer(request).loads(token)
+        user = await session.get(UserAccount, int(claims["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise refused from None
+    if user is None or not user.is_active or claims.get("v") != account_version(user):
+        raise refused
+    principal = user_principal(access_claims(user))
+    if Permission.calendar_read not in principal.permissions:
+        raise Forbidden(
+            f"your role ({principal.role}) may not do this ({Permission.calendar_read})"
+        )
+    return Caller(
+        principal=principal,
+        request_id=correlation_id.get(),
+        client_ip=request.client.host if request.client else None,
+    )
+
+
+def _clean(text: str) -> str:
+    def drop_long_numbers(match: re.Match[str]) -> str:
+        digits = sum(char.isdigit() for char in match.group())
+        return "[number removed]" if digits >= 10 else match.group()
+
+    return _DIGIT_RUN.sub(drop_long_numbers, text)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SUMMARY_LENGTH else text[: _SUMMARY_LENGTH - 1] + "…"
+
+
+def _all_day(event: Event, first: date, last: date) -> None:
+    event.add("dtstart", first)
+    event.add("dtend", last + timedelta(days=1))  # DTEND of an all-day event is exclusive
+
+
+async def _training_events(session: AsyncSession, caller: Caller, today: date) -> list[Event]:
+    trainings = await session.scalars(
+        select(Training)
+        .where(
+            *visible_to(caller),
+            Training.status.in_(_UPCOMING),
+            Training.planned_start.is_not(None),
+            Training.planned_end >= today,
+        )
+        .order_by(Training.planned_start, Training.id)
+        .limit(MAX_EVENTS)
+    )
+    events = []
+    for training in trainings:
+        scheduled = training.status == TrainingStatus.scheduled
+        event = Event()
+        event.add("uid", f"training-{training.id}@kopdes")
+        # Without METHOD, DTSTAMP is when the information last changed (RFC 5545 3.8.7.2).
+        event.add("dtstamp", training.updated_at)
+        _all_day(event, training.planned_start, training.planned_end)  # type: ignore[arg-type]
+        prefix = "Training" if scheduled else "Training (funded, not yet scheduled)"
+        event.add("summary", f"{prefix}: {_short(_clean(training.title))}")
+        if training.venue:
+            event.add("location", _clean(training.venue))
+        event.add(
+            "description",
+            f"Status: {training.status}. Region {training.region_code}. "
+            f"Capacity {training.capacity}. Training {training.id}.",
+        )
+        event.add("status", "CONFIRMED" if scheduled else "TENTATIVE")
+        event.add("categories", ["training"])
+        events.append(event)
+    return events
+
+
+async def _follow_up_events(session: AsyncSession, caller: Caller) -> list[Event]:
+    if caller.principal.kind != "user":
+        return []
+    query = (
+        select(FollowUp, Consultation.contact_name, Cooperative.name)
+        .join(Consultation, Consultation.id == FollowUp.consultation_id)
+        .outerjoin(Cooperative, Cooperative.id == Consultation.cooperative_id)
+        .where(
+            FollowUp.officer_id == caller.principal.id,
+            FollowUp.status == FollowUpStatus.open.value,
+            # A soft-deleted consultation takes its follow-ups out of everyone's work.
+            Consultation.deleted_at.is_(None),
+        )
+        .order_by(FollowUp.due_date, FollowUp.id)
+        .limit(MAX_EVENTS)
+    )
+    if caller.region_scope:
+        query = query.where(in_region(Consultation.village_code, caller.region_scope))
+    events = []
+    # Overdue ones stay in the feed, on their due date: no follow-up is to be forgotten.
+    for follow_up, contact_name, cooperative_name in await session.execute(query):
+        who = cooperative_name or contact_name
+        event = Event()
+        event.add("uid", f"follow-up-{follow_up.id}@kopdes")
+        event.add("dtstamp", follow_up.updated_at)
+        _all_day(event, follow_up.due_date, follow_up.due_date)
+        event.add("summary", f"Follow-up: {_short(_clean(follow_up.description))}")
+        description = _clean(follow_up.description)
+        if who:
+            description += f"\nWith: {_clean(who)}"
+        description += f"\nConsultation {follow_up.consultation_id}."
+        event.add("description", description)
+        event.add("categories", ["follow-up"])
+        events.append(event)
+    return events
+
+
+async def feed(session: AsyncSession, caller: Caller, today: date) -> bytes:
+    """The feed for `officer=me`: the caller's upcoming trainings (funded or scheduled, with
+    dates, not yet over, in their region) and the due dates of their open follow-ups."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//kopdes//calendar feed//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"Kopdes: {caller.principal.name}")
+    # Subscribed calendars poll; hourly is enough for trainings and due dates.
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for event in await _training_events(session, caller, today):
+        calendar.add_component(event)
+    for event in await _follow_up_events(session, caller):
+        calendar.add_component(event)
+    return calendar.to_ical()

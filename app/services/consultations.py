@@ -1,0 +1,636 @@
+"""Consultations and field mentoring, with their follow-ups.
+
+A cooperative's own account can only *request* a consultation; the office accepts or declines
+it. Records are corrected, never erased: deleting marks a record with who, when and why.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller, in_scope
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models.account import Role, UserAccount
+from app.models.common import mask_phone, utcnow
+from app.models.mentoring import (
+    Channel,
+    Consultation,
+    ConsultationCreate,
+    ConsultationPublic,
+    ConsultationStatus,
+    ConsultationTopic,
+    ConsultationUpdate,
+    FollowUp,
+    FollowUpCreate,
+    FollowUpPublic,
+    FollowUpStatus,
+    FollowUpUpdate,
+    RequestDecision,
+    Responsible,
+    Topic,
+)
+from app.models.region import Region, RegionLevel, ancestor_codes
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.services import audit
+from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
+from app.services.query import region_match
+
+_COLUMNS = Consultation.__table__.c
+_VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
+_OFFICE_ROLES = {Role.admin.value, Role.officer.value}
+# A consultation "happened" at most this far ahead of the server clock (phones drift).
+_CLOCK_SKEW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ConsultationFilters:
+    cooperative_id: int | None = None
+    region: str | None = None
+    channel: Channel | None = None
+    topic: Topic | None = None
+    officer_id: int | None = None
+    status: ConsultationStatus | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpFilters:
+    status: FollowUpStatus | None = None
+    due_before: date | None = None
+    officer_id: int | None = None
+    cooperative_id: int | None = None
+    region: str | None = None
+    overdue: bool | None = None
+
+
+def visible_to(caller: Caller) -> list[Any]:
+    """Consultations that exist for this caller: not deleted, in their region, and for a
+    cooperative's account only its own."""
+    conditions: list[Any] = [_COLUMNS.deleted_at.is_(None)]
+    if caller.region_scope:
+        conditions.append(region_match(_COLUMNS, caller.region_scope))
+    if caller.role is Role.cooperative:
+        conditions.append(_COLUMNS.cooperative_id == caller.cooperative_id)
+    return conditions
+
+
+def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
+    return FollowUpPublic(
+        id=follow_up.id,  # type: ignore[arg-type]
+        consultation_id=follow_up.consultation_id,
+        description=follow_up.description,
+        responsible=Responsible(follow_up.responsible),
+        officer_id=follow_up.officer_id,
+        due_date=follow_up.due_date,
+        status=FollowUpStatus(follow_up.status),
+        overdue=follow_up.status == FollowUpStatus.open and follow_up.due_date < today,
+        outcome=follow_up.outcome,
+        cancel_reason=follow_up.cancel_reason,
+        closed_on=follow_up.closed_on,
+        created_at=follow_up.created_at,
+        updated_at=follow_up.updated_at,
+    )
+
+
+async def _publish(
+    session: AsyncSession, caller: Caller, consultations: list[Consultation], today: date
+) -> list[ConsultationPublic]:
+    """Public records with their topics and follow-ups, in two queries for the whole page."""
+    ids = [c.id for c in consultations]
+    topics: dict[int, list[Topic]] = {}
+    follow_ups: dict[int, list[FollowUpPublic]] = {}
+    if ids:
+        for consultation_id, topic in await session.execute(
+            select(ConsultationTopic.consultation_id, ConsultationTopic.topic).where(
+                ConsultationTopic.consultation_id.in_(ids)
+            )
+        ):
+            topics.setdefault(consultation_id, []).append(Topic(topic))
+        for follow_up in await session.scalars(
+            select(FollowUp).where(FollowUp.consultation_id.in_(ids)).order_by(FollowUp.id)
+        ):
+            follow_ups.setdefault(follow_up.consultation_id, []).append(
+                _follow_up_public(follow_up, today)
+            )
+    mask = caller.role in PHONE_MASKED_ROLES
+    return [
+        ConsultationPublic(
+            **{
+                name: getattr(c, name)
+                for name in ConsultationPublic.model_fields
+                if name not in ("topics", "follow_ups", "contact_phone")
+            },
+            contact_phone=mask_phone(c.contact_phone) if mask else c.contact_phone,
+            topics=sorted(topics.get(c.id, []), key=list(Topic).index),  # type: ignore[arg-type]
+            follow_ups=follow_ups.get(c.id, []),  # type: ignore[arg-type]
+        )
+        for c in consultations
+    ]
+
+
+async def require_consultation(
+    session: AsyncSession, caller: Caller, consultation_id: int
+) -> Consultation:
+    consultation = await session.scalar(
+        select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
+    )
+    if consultation is None:
+        raise NotFound(f"consultation {consultation_id} does not exist")
+    return consultation
+
+
+async def get_consultation(
+    session: AsyncSession, caller: Caller, consultation_id: int, today: date
+) -> ConsultationPublic:
+    consultation = await require_consultation(session, caller, consultation_id)
+    return (await _publish(session, caller, [consultation], today))[0]
+
+
+def _filter_conditions(filters: ConsultationFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.cooperative_id is not None:
+        conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
+    if filters.region:
+        conditions.append(region_match(_COLUMNS, filters.region))
+    if filters.channel is not None:
+        conditions.append(_COLUMNS.channel == filters.channel.value)
+    if filters.topic is not None:
+        conditions.append(
+            _COLUMNS.id.in_(
+                select(ConsultationTopic.consultation_id).where(
+                    ConsultationTopic.topic == filters.topic.value
+                )
+            )
+        )
+    if filters.officer_id is not None:
+        conditions.append(_COLUMNS.officer_id == filters.officer_id)
+    if filters.status is not None:
+        conditions.append(_COLUMNS.status == filters.status.value)
+    if filters.date_from is not None:
+        conditions.append(_COLUMNS.occurred_at >= _start_of(filters.date_from))
+    if filters.date_to is not None:
+        conditions.append(_COLUMNS.occurred_at < _start_of(filters.date_to + timedelta(days=1)))
+    if filters.updated_since is not None:
+        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
+    return conditions
+
+
+def _start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def list_query(caller: Caller, filters: ConsultationFilters) -> Select[Any]:
+    return select(Consultation).where(*visible_to(caller), *_filter_conditions(filters))
+
+
+async def list_consultations(
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    filters: ConsultationFilters,
+    today: date,
+) -> Page[ConsultationPublic]:
+    scope = {"filters": filters.__dict__}
+    query = list_query(caller, filters)
+    if page.cursor:
+        (before_id,) = codec.decode(page.cursor, scope)
+        query = query.where(_COLUMNS.id < before_id)
+    # Newest first: the office mostly looks at what happened lately.
+    rows = list(await session.scalars(query.order_by(_COLUMNS.id.desc()).limit(page.page_size + 1)))
+    consultations, next_cursor = cut_page(rows, page, codec, scope, lambda c: [c.id])
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count())
+            .select_from(Consultation)
+            .where(*visible_to(caller), *_filter_conditions(filters))
+        )
+    items = await _publish(session, caller, consultations, today)
+    return Page(items=items, next_cursor=next_cursor, total=total)
+
+
+async def _office_account(
+    session: AsyncSession, user_id: int, village_code: str, loc: list[str | int]
+) -> int:
+    """`user_id` if it is an active officer or admin whose region covers the village."""
+    user = await session.get(UserAccount, user_id)
+    if (
+        user is None
+        or not user.is_active
+        or user.role not in _OFFICE_ROLES
+        or not in_scope(village_code, user.region_scope)
+    ):
+        raise Invalid.field(loc, f"{user_id} is not an active officer for this village")
+    return user_id
+
+
+def _caller_user_id(caller: Caller) -> int | None:
+    return caller.principal.id if caller.principal.kind == "user" else None
+
+
+def _check_follow_up_date(due: date, consultation: Consultation, loc: list) -> None:  # type: ignore[type-arg]
+    happened = consultation.occurred_at
+    if happened is not None and due < happened.date():
+        raise Invalid.field(loc, f"due {due} is before the consultation itself ({happened.date()})")
+
+
+async def _new_follow_up(
+    session: AsyncSession,
+    caller: Caller,
+    consultation: Consultation,
+    data: FollowUpCreate,
+    loc: list,  # type: ignore[type-arg]
+) -> FollowUp:
+    _check_follow_up_date(data.due_date, consultation, [*loc, "due_date"])
+    officer_id = None
+    if data.officer_id is not None:
+        officer_id = await _office_account(
+            session, data.officer_id, consultation.village_code, [*loc, "officer_id"]
+        )
+    elif data.responsible is Responsible.officer:
+        officer_id = consultation.officer_id or _caller_user_id(caller)
+    return FollowUp(
+        consultation_id=consultation.id,  # type: ignore[arg-type]
+        description=data.description,
+        responsible=data.responsible.value,
+        officer_id=officer_id,
+        due_date=data.due_date,
+    )
+
+
+async def _where(
+    session: AsyncSession, caller: Caller, data: ConsultationCreate
+) -> tuple[int | None, str]:
+    """The cooperative and village a new consultation is about."""
+    if data.cooperative_id is not None:
+        try:
+            cooperative = await require_cooperative(session, caller, data.cooperative_id)
+        except NotFound:
+            raise Invalid.field(
+                ["body", "cooperative_id"], "no such cooperative in your region"
+            ) from None
+        if data.village_code is not None and data.village_code != cooperative.village_code:
+            raise Invalid.field(
+                ["body", "village_code"],
+                f"cooperative {cooperative.id} is in {cooperative.village_code}; leave it out",
+            )
+        return cooperative.id, cooperative.village_code
+    if caller.role is Role.cooperative:
+        raise Forbidden("a cooperative account requests consultations for its own cooperative")
+    if data.village_code is None or data.contact_name is None:
+        missing = "village_code" if data.village_code is None else "contact_name"
+        raise Invalid.field(
+            ["body", missing],
+            "required when there is no cooperative yet (a group still forming one)",
+        )
+    village = await session.get(Region, data.village_code)
+    if village is None or village.level not in _VILLAGE_LEVELS:
+        raise Invalid.field(["body", "village_code"], "not a desa or kelurahan")
+    if not in_scope(village.code, caller.region_scope):
+        raise Invalid.field(["body", "village_code"], "lies outside your region")
+    return None, village.code
+
+
+async def create_consultation(
+    session: AsyncSession, caller: Caller, data: ConsultationCreate, today: date
+) -> ConsultationPublic:
+    is_request = caller.role is Role.cooperative
+    if is_request:
+        if data.cooperative_id is None:
+            data = data.model_copy(update={"cooperative_id": caller.cooperative_id})
+        for field in ("officer_id", "advice", "follow_ups"):
+            if getattr(data, field):
+                raise Invalid.field(["body", field], "the office fills this in, not a request")
+    elif data.occurred_at is None:
+        raise Invalid.field(["body", "occurred_at"], "when did it happen?")
+    if (
+        not is_request
+        and data.occurred_at is not None
+        and data.occurred_at > utcnow() + _CLOCK_SKEW
+    ):
+        raise Invalid.field(["body", "occurred_at"], "is in the future; record what has happened")
+    if (data.latitude is None) != (data.longitude is None):
+        raise Invalid.field(["body", "longitude"], "give both latitude and longitude, or neither")
+
+    cooperative_id, village_code = await _where(session, caller, data)
+    officer_id = None
+    if not is_request:
+        officer_id = (
+            await _office_account(session, data.officer_id, village_code, ["body", "officer_id"])
+            if data.officer_id is not None
+            else _caller_user_id(caller)
+        )
+    province, regency, district = ancestor_codes(village_code)
+    consultation = Consultation(
+        cooperative_id=cooperative_id,
+        village_code=village_code,
+        district_code=district,
+        regency_code=regency,
+        province_code=province,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        occurred_at=data.occurred_at,
+        duration_minutes=data.duration_minutes,
+        channel=data.channel.value,
+        officer_id=officer_id,
+        status=(ConsultationStatus.requested if is_request else ConsultationStatus.held).value,
+        business_units=[unit.value for unit in dict.fromkeys(data.business_units)],
+        summary=data.summary,
+        advice=data.advice,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        created_by=caller.principal.actor,
+    )
+    session.add(consultation)
+    await session.flush()
+    session.add_all(
+        ConsultationTopic(consultation_id=consultation.id, topic=topic.value)  # type: ignore[arg-type]
+        for topic in dict.fromkeys(data.topics)
+    )
+    for index, follow_up in enumerate(data.follow_ups):
+        session.add(
+            await _new_follow_up(
+                session, caller, consultation, follow_up, ["body", "follow_ups", index]
+            )
+        )
+    await session.flush()
+    public = (await _publish(session, caller, [consultation], today))[0]
+    audit.record(
+        session,
+        caller,
+        action="consultation.request" if is_request else "consultation.create",
+        resource_type="consultation",
+        resource_id=consultation.id,
+        region_code=village_code,
+        after=public,
+    )
+    await session.commit()
+    return public
+
+
+async def update_consultation(
+    session: AsyncSession,
+    caller: Caller,
+    consultation_id: int,
+    patch: ConsultationUpdate,
+    today: date,
+) -> ConsultationPublic:
+    consultation = await require_consultation(session, caller, consultation_id)
+    before = (await _publish(session, caller, [consultation], today))[0]
+    changes = patch.model_dump(exclude_unset=True)
+    for field in ("channel", "status"):
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    if "status" in changes and changes["status"] != consultation.status:
+        allowed = {ConsultationStatus.accepted.value: ConsultationStatus.held.value}
+        if allowed.get(consultation.status) != changes["status"]:
+            raise Conflict(
+                f"a {consultation.status} consultation cannot become {changes['status']}; "
+                "requests are accepted or declined with their own endpoints, and an accepted "
+                "one becomes held once it has taken place"
+            )
+    status = changes.get("status", consultation.status)
+    occurred_at = changes.get("occurred_at", consultation.occurred_at)
+    if status == ConsultationStatus.held and occurred_at is None:
+        raise Invalid.field(["body", "occurred_at"], "a held consultation needs its date")
+    if "officer_id" in changes and changes["officer_id"] is not None:
+        await _office_account(
+            session, changes["officer_id"], consultation.village_code, ["body", "officer_id"]
+        )
+    if "topics" in changes:
+        topics = changes.pop("topics") or []
+        await session.execute(
+            delete(ConsultationTopic).where(ConsultationTopic.consultation_id == consultation_id)
+        )
+        session.add_all(
+            ConsultationTopic(consultation_id=consultation_id, topic=str(topic))
+            for topic in dict.fromkeys(topics)
+        )
+    if "business_units" in changes:
+        changes["business_units"] = [str(u) for u in dict.fromkeys(changes["business_units"] or [])]
+    consultation.sqlmodel_update(changes)
+    if (consultation.latitude is None) != (consultation.longitude is None):
+        raise Invalid.field(["body", "longitude"], "give both latitude and longitude, or neither")
+    consultation.updated_at = utcnow()
+    await session.flush()
+    after = (await _publish(session, caller, [consultation], today))[0]
+    audit.record(
+        session,
+        caller,
+        action="consultation.update",
+        resource_type="consultation",
+        resource_id=consultation_id,
+        region_code=consultation.village_code,
+        before=before,
+        after=after,
+    )
+    await session.commit()
+    return after
+
+
+async def decide_request(
+    session: AsyncSession,
+    caller: Caller,
+    consultation_id: int,
+    decision: RequestDecision,
+    *,
+    accept: bool,
+    today: date,
+) -> ConsultationPublic:
+    consultation = await require_consultation(session, caller, consultation_id)
+    if consultation.status != ConsultationStatus.requested:
+        raise Conflict(
+            f"consultation {consultation_id} is {consultation.status}; only a requested one "
+            "can be accepted or declined"
+        )
+    before = (await _publish(session, caller, [consultation], today))[0]
+    consultation.status = (
+        ConsultationStatus.accepted if accept else ConsultationStatus.declined
+    ).value
+    if accept:
+        consultation.officer_id = (
+            await _office_account(
+                session, decision.officer_id, consultation.village_code, ["body", "officer_id"]
+            )
+            if decision.officer_id is not None
+            else _caller_user_id(caller)
+        )
+    if decision.note:
+        consultation.advice = decision.note
+    consultation.updated_at = utcnow()
+    await session.flush()
+    after = (await _publish(session, caller, [consultation], today))[0]
+    audit.record(
+        session,
+        caller,
+        action="consultation.accept" if accept else "consultation.decline",
+        resource_type="consultation",
+        resource_id=consultation_id,
+        region_code=consultation.village_code,
+        before=before,
+        after=after,
+    )
+    await session.commit()
+    return after
+
+
+async def delete_consultation(
+    session: AsyncSession, caller: Caller, consultation_id: int, reason: str, today: date
+) -> None:
+    consultation = await require_consultation(session, caller, consultation_id)
+    before = (await _publish(session, caller, [consultation], today))[0]
+    now = utcnow()
+    consultation.deleted_at = now
+    consultation.deleted_by = caller.principal.actor
+    consultation.deleted_reason = reason
+    consultation.updated_at = now
+    audit.record(
+        session,
+        caller,
+        action="consultation.delete",
+        resource_type="consultation",
+        resource_id=consultation_id,
+        region_code=consultation.village_code,
+        before=before,
+        after={"deleted_reason": reason},
+    )
+    await session.commit()
+
+
+# --- follow-ups ---------------------------------------------------------------------------
+
+
+async def add_follow_up(
+    session: AsyncSession,
+    caller: Caller,
+    consultation_id: int,
+    data: FollowUpCreate,
+    today: date,
+) -> FollowUpPublic:
+    consultation = await require_consultation(session, caller, consultation_id)
+    follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
+    session.add(follow_up)
+    await session.flush()
+    public = _follow_up_public(follow_up, today)
+    audit.record(
+        session,
+        caller,
+        action="follow_up.create",
+        resource_type="follow_up",
+        resource_id=follow_up.id,
+        region_code=consultation.village_code,
+        after=public,
+    )
+    await session.commit()
+    return public
+
+
+def _follow_up_visible(caller: Caller) -> list[Any]:
+    return [FollowUp.consultation_id == _COLUMNS.id, *visible_to(caller)]
+
+
+async def update_follow_up(
+    session: AsyncSession, caller: Caller, follow_up_id: int, patch: FollowUpUpdate, today: date
+) -> FollowUpPublic:
+    row = (
+        await session.execute(
+            select(FollowUp, Consultation).where(
+                FollowUp.id == follow_up_id, *_follow_up_visible(caller)
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"follow-up {follow_up_id} does not exist")
+    follow_up, consultation = row
+    before = _follow_up_public(follow_up, today)
+    changes = patch.model_dump(exclude_unset=True)
+    for field in ("description", "due_date", "status"):
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    if follow_up.status != FollowUpStatus.open:
+        raise Conflict(
+            f"follow-up {follow_up_id} is already {follow_up.status}; a closed follow-up is "
+            "kept as it was — add a new one instead"
+        )
+    status = changes.get("status", FollowUpStatus.open)
+    if status == FollowUpStatus.cancelled and not changes.get("cancel_reason"):
+        raise Invalid.field(["body", "cancel_reason"], "say why the follow-up is cancelled")
+    if status != FollowUpStatus.cancelled and changes.get("cancel_reason"):
+        raise Invalid.field(["body", "cancel_reason"], "only for cancelling")
+    if "due_date" in changes:
+        _check_follow_up_date(changes["due_date"], consultation, ["body", "due_date"])
+    if changes.get("officer_id") is not None:
+        await _office_account(
+            session, changes["officer_id"], consultation.village_code, ["body", "officer_id"]
+        )
+    follow_up.sqlmodel_update(changes)
+    if status != FollowUpStatus.open:
+        follow_up.closed_on = today
+    follow_up.updated_at = utcnow()
+    after = _follow_up_public(follow_up, today)
+    audit.record(
+        session,
+        caller,
+        action="follow_up.update",
+        resource_type="follow_up",
+        resource_id=follow_up_id,
+        region_code=consultation.village_code,
+        before=before,
+        after=after,
+    )
+    await session.commit()
+    return after
+
+
+async def list_follow_ups(
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    filters: FollowUpFilters,
+    today: date,
+) -> Page[FollowUpPublic]:
+    conditions = _follow_up_visible(caller)
+    if filters.status is not None:
+        conditions.append(FollowUp.status == filters.status.value)
+    if filters.due_before is not None:
+        conditions.append(FollowUp.due_date < filters.due_before)
+    if filters.officer_id is not None:
+        conditions.append(FollowUp.officer_id == filters.officer_id)
+    if filters.cooperative_id is not None:
+        conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
+    if filters.region:
+        conditions.append(region_match(_COLUMNS, filters.region))
+    if filters.overdue is not None:
+        overdue = (FollowUp.status == FollowUpStatus.open.value) & (FollowUp.due_date < today)
+        conditions.append(overdue if filters.overdue else ~overdue)
+    scope = {"filters": filters.__dict__, "today": today}
+    query = select(FollowUp).where(*conditions)
+    if page.cursor:
+        due, after_id = codec.decode(page.cursor, scope)
+        position = (FollowUp.due_date > date.fromisoformat(due)) | (
+            (FollowUp.due_date == date.fromisoformat(due)) & (FollowUp.id > after_id)
+        )
+        query = query.where(position)
+    rows = list(
+        await session.scalars(
+            query.order_by(FollowUp.due_date, FollowUp.id).limit(page.page_size + 1)
+        )
+    )
+    follow_ups, next_cursor = cut_page(
+        rows, page, codec, scope, lambda f: [f.due_date.isoformat(), f.id]
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(select(func.count()).select_from(FollowUp).where(*conditions))
+    return Page(
+        items=[_follow_up_public(f, today) for f in follow_ups],
+        next_cursor=next_cursor,
+        total=total,
+    )

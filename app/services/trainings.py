@@ -1,0 +1,581 @@
+"""Trainings: planned while they wait for budget, then funded, scheduled and held (or
+cancelled), with the cooperatives and people invited and who attended.
+
+Scoping (BOLA): a training belongs to the region it serves (`region_code`: a district, a
+regency, ...). An office sees the trainings whose region lies within its own scope: an office
+scoped `64.02` sees `64.02` and `64.02.06` trainings, but not a province-wide `64` training,
+which is the province office's to manage. Anything else is a 404, as if it did not exist.
+A cooperative's account sees only the trainings its cooperative is invited to: the invitation
+is what grants it, so it is not also filtered by the account's region.
+"""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller, in_scope
+from app.errors import Conflict, Invalid, NotFound
+from app.models.account import Role
+from app.models.common import utcnow
+from app.models.cooperative import Cooperative
+from app.models.mentoring import (
+    TRAINING_TRANSITIONS,
+    AttendanceCreate,
+    AttendeePublic,
+    InvitationCreate,
+    InvitationPublic,
+    Topic,
+    Training,
+    TrainingAttendee,
+    TrainingCreate,
+    TrainingInvitation,
+    TrainingPublic,
+    TrainingStatus,
+    TrainingTransition,
+    TrainingUpdate,
+    TransitionCreate,
+    TransitionPublic,
+)
+from app.models.region import Region
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.services import audit
+
+# Once held or cancelled a training is history: it is kept as it was.
+_CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
+# Attendance is taken on the day, or recorded afterwards from the sign-in sheet.
+_ATTENDANCE_OPEN = frozenset({TrainingStatus.scheduled, TrainingStatus.held})
+# Fields a PATCH may not clear with null.
+_REQUIRED_ON_UPDATE = {"title", "topics", "modules", "capacity", "estimated_cost"}
+
+
+def in_region(column: Any, scope: str) -> Any:
+    """SQL for `in_scope`: the code in `column` is `scope` or lies inside it."""
+    return or_(column == scope, column.startswith(scope + "."))
+
+
+def visible_to(caller: Caller) -> list[Any]:
+    """Conditions limiting trainings to those that exist for this caller (see the module doc)."""
+    if caller.role is Role.cooperative:
+        return [
+            Training.id.in_(
+                select(TrainingInvitation.training_id).where(
+                    TrainingInvitation.cooperative_id == caller.cooperative_id
+                )
+            )
+        ]
+    return [in_region(Training.region_code, caller.region_scope)] if caller.region_scope else []
+
+
+async def require_training(
+    session: AsyncSession, caller: Caller, training_id: int, *, for_update: bool = False
+) -> Training:
+    """The training, if it exists for this caller. Writes lock its row, so that two requests
+    cannot both take the last free seats or both move the status on (SQLite has no row locks,
+    but it serialises writers anyway)."""
+    query = select(Training).where(Training.id == training_id, *visible_to(caller))
+    if for_update:
+        query = query.with_for_update()
+    training = await session.scalar(query)
+    if training is None:
+        raise NotFound(f"training {training_id} does not exist")
+    return training
+
+
+def allowed_from(status: TrainingStatus) -> list[TrainingStatus]:
+    """The next statuses, in the machine's own order (funded before cancelled)."""
+    return [s for s in TrainingStatus if s in TRAINING_TRANSITIONS[status]]
+
+
+async def _publics(session: AsyncSession, trainings: list[Training]) -> list[TrainingPublic]:
+    """Trainings with their seat and attendee counts and history, in three queries in all."""
+    ids = [t.id for t in trainings]
+    if not ids:
+        return []
+    seats = dict(
+        (
+            await session.execute(
+                select(TrainingInvitation.training_id, func.sum(TrainingInvitation.seats))
+                .where(TrainingInvitation.training_id.in_(ids))
+                .group_by(TrainingInvitation.training_id)
+            )
+        ).all()
+    )
+    present = dict(
+        (
+            await session.execute(
+                select(TrainingAttendee.training_id, func.count())
+                .where(TrainingAttendee.training_id.in_(ids), TrainingAttendee.attended.is_(True))
+                .group_by(TrainingAttendee.training_id)
+            )
+        ).all()
+    )
+    history: dict[int, list[TransitionPublic]] = defaultdict(list)
+    for step in await session.scalars(
+        select(TrainingTransition)
+        .where(TrainingTransition.training_id.in_(ids))
+        .order_by(TrainingTransition.id)
+    ):
+        history[step.training_id].append(
+            TransitionPublic.model_validate(step, from_attributes=True)
+        )
+    return [
+        TrainingPublic(
+            id=t.id,  # type: ignore[arg-type]
+            title=t.title,
+            topics=[Topic(topic) for topic in t.topics],
+            modules=t.modules,
+            venue=t.venue,
+            region_code=t.region_code,
+            planned_start=t.planned_start,
+            planned_end=t.planned_end,
+            capacity=t.capacity,
+            estimated_cost=t.estimated_cost,
+            budget_line_id=t.budget_line_id,
+            status=TrainingStatus(t.status),
+            allowed_transitions=allowed_from(TrainingStatus(t.status)),
+            seats_invited=int(seats.get(t.id, 0)),
+            attendees=int(present.get(t.id, 0)),
+            transitions=history[t.id],  # type: ignore[index]
+            created_by=t.created_by,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+        )
+        for t in trainings
+    ]
+
+
+async def _public(session: AsyncSession, training: Training) -> TrainingPublic:
+    return (await _publics(session, [training]))[0]
+
+
+def _audit(
+    session: AsyncSession,
+    caller: Caller,
+    action: str,
+    training: Training,
+    **change: Any,
+) -> None:
+    audit.record(
+        session,
+        caller,
+        action=action,
+        resource_type="training",
+        resource_id=training.id,
+        region_code=training.region_code,
+        **change,
+    )
+
+
+def _check_dates(start: date | None, end: date | None) -> None:
+    if start is None and end is not None:
+        raise Invalid.field(["body", "planned_start"], "give the start date with the end date")
+    if end is None and start is not None:
+        raise Invalid.field(
+            ["body", "planned_end"], "give the end date too (the start date for one day)"
+        )
+    if start is not None and end is not None and end < start:
+        raise Invalid.field(["body", "planned_end"], f"{end} is before the planned start ({start})")
+
+
+async def _seats_invited(session: AsyncSession, training_id: int) -> int:
+    total = await session.scalar(
+        select(func.sum(TrainingInvitation.seats)).where(
+            TrainingInvitation.training_id == training_id
+        )
+    )
+    return int(total or 0)
+
+
+async def _attended(session: AsyncSession, training_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(TrainingAttendee)
+            .where(TrainingAttendee.training_id == training_id, TrainingAttendee.attended.is_(True))
+        )
+        or 0
+    )
+
+
+async def _check_cooperatives(
+    session: AsyncSession, caller: Caller, wanted: dict[int, list[str | int]]
+) -> None:
+    """Each cooperative (id -> where the body names it) must exist within the caller's scope.
+
+    One outside the scope is answered exactly like one that does not exist, so nothing leaks.
+    It is a 422 naming the field, not a 404: the URL's training does exist for the caller,
+    and it is a value in the body that is wrong.
+    """
+    if not wanted:
+        return
+    villages = dict(
+        (
+            await session.execute(
+                select(Cooperative.id, Cooperative.village_code).where(Cooperative.id.in_(wanted))
+            )
+        ).all()
+    )
+    for cooperative_id, loc in wanted.items():
+        village = villages.get(cooperative_id)
+        if village is None or not in_scope(village, caller.region_scope):
+            raise Invalid.field(loc, f"cooperative {cooperative_id} does not exist")
+
+
+# --- trainings --------------------------------------------------------------------------------
+
+
+async def list_trainings(
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    *,
+    region: str | None,
+    status: TrainingStatus | None,
+    topic: Topic | None,
+) -> Page[TrainingPublic]:
+    conditions = visible_to(caller)
+    if region:
+        conditions.append(in_region(Training.region_code, region))
+    if status is not None:
+        conditions.append(Training.status == status.value)
+    if topic is not None:
+        # Topics are a JSON list of enum values; its text holds `"rat"` exactly when the list
+        # does (the quotes keep `rat` from matching a longer name). Works on both databases.
+        conditions.append(cast(Training.topics, String).like(f'%"{topic.value}"%'))
+    scope = {"region": region, "status": status, "topic": topic}
+    query = select(Training).where(*conditions)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, scope)
+        query = query.where(Training.id > after_id)
+    trainings, next_cursor = cut_page(
+        list(await session.scalars(query.order_by(Training.id).limit(page.page_size + 1))),
+        page,
+        codec,
+        scope,
+        lambda t: [t.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(select(func.count()).select_from(Training).where(*conditions))
+    return Page(items=await _publics(session, trainings), next_cursor=next_cursor, total=total)
+
+
+async def get_training(session: AsyncSession, caller: Caller, training_id: int) -> TrainingPublic:
+    return await _public(session, await require_training(session, caller, training_id))
+
+
+async def create_training(
+    session: AsyncSession, caller: Caller, data: TrainingCreate
+) -> TrainingPublic:
+    if await session.get(Region, data.region_code) is None:
+        raise Invalid.field(
+            ["body", "region_code"], f"{data.region_code} is not in the loaded Kemendagri list"
+        )
+    if not in_scope(data.region_code, caller.region_scope):
+        raise Invalid.field(
+            ["body", "region_code"],
+            f"{data.region_code} lies outside your region ({caller.region_scope})",
+        )
+    _check_dates(data.planned_start, data.planned_end)
+    training = Training(
+        **data.model_dump(exclude={"topics"}),
+        topics=[topic.value for topic in data.topics],
+        status=TrainingStatus.waiting_for_budget,
+        created_by=caller.principal.actor,
+    )
+    session.add(training)
+    await session.flush()
+    created = await _public(session, training)
+    _audit(session, caller, "training.create", training, after=created)
+    await session.commit()
+    return created
+
+
+def _refuse_if_closed(training: Training, doing: str) -> None:
+    if training.status in _CLOSED:
+        raise Conflict(
+            f"training {training.id} is {training.status}: a held or cancelled training is "
+            f"kept as it was, so it cannot {doing}",
+            training_status=training.status,
+        )
+
+
+async def update_training(
+    session: AsyncSession, caller: Caller, training_id: int, patch: TrainingUpdate
+) -> TrainingPublic:
+    training = await require_training(session, caller, training_id, for_update=True)
+    _refuse_if_closed(training, "be changed")
+    changes = patch.model_dump(exclude_unset=True)
+    for field in _REQUIRED_ON_UPDATE & changes.keys():
+        if changes[field] is None:
+            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    start = changes.get("planned_start", training.planned_start)
+    end = changes.get("planned_end", training.planned_end)
+    if training.status == TrainingStatus.scheduled and (start is None or end is None):
+        missing = "planned_start" if start is None else "planned_end"
+        raise Invalid.field(
+            ["body", missing], "a scheduled training keeps its dates; cancel it instead"
+        )
+    _check_dates(start, end)
+    if "capacity" in changes:
+        taken = max(
+            await _seats_invited(session, training_id), await _attended(session, training_id)
+        )
+        if changes["capacity"] < taken:
+            raise Conflict(
+                f"capacity {changes['capacity']} is below the {taken} seats already taken "
+                "(invited or attended)",
+                seats_taken=taken,
+            )
+    if "topics" in changes:
+        changes["topics"] = [Topic(topic).value for topic in changes["topics"]]
+
+    before = await _public(session, training)
+    training.sqlmodel_update(changes)
+    training.updated_at = utcnow()
+    updated = await _public(session, training)
+    _audit(session, caller, "training.update", training, before=before, after=updated)
+    await session.commit()
+    return updated
+
+
+async def transition(
+    session: AsyncSession, caller: Caller, training_id: int, data: TransitionCreate
+) -> TrainingPublic:
+    """Move the funding status along the state machine, dated, stored and audited."""
+    training = await require_training(session, caller, training_id, for_update=True)
+    current = TrainingStatus(training.status)
+    allowed = allowed_from(current)
+    if data.to not in allowed:
+        options = ", ".join(allowed) if allowed else "nothing (it is final)"
+        raise Conflict(
+            f"training {training_id} cannot go from {current} to {data.to}; "
+            f"allowed from {current}: {options}",
+            training_status=current.value,
+            allowed_transitions=[s.value for s in allowed],
+        )
+    if data.to == TrainingStatus.scheduled and (
+        training.planned_start is None or training.planned_end is None
+    ):
+        raise Conflict(
+            f"training {training_id} has no planned dates: set planned_start and planned_end "
+            "(PATCH the training) before scheduling it"
+        )
+    last = await session.scalar(
+        select(TrainingTransition.occurred_on)
+        .where(TrainingTransition.training_id == training_id)
+        .order_by(TrainingTransition.id.desc())
+        .limit(1)
+    )
+    if last is not None and data.occurred_on < last:
+        raise Invalid.field(
+            ["body", "occurred_on"],
+            f"{data.occurred_on} is before the previous step ({current}, on {last})",
+        )
+
+    step = TrainingTransition(
+        training_id=training_id,
+        from_status=current.value,
+        to_status=data.to.value,
+        occurred_on=data.occurred_on,
+        note=data.note,
+        actor=caller.principal.actor,
+    )
+    session.add(step)
+    training.status = data.to.value
+    training.updated_at = utcnow()
+    await session.flush()
+    _audit(
+        session,
+        caller,
+        "training.transition",
+        training,
+        before={"status": current.value},
+        after=TransitionPublic.model_validate(step, from_attributes=True),
+    )
+    await session.commit()
+    return await _public(session, training)
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def _invitation_public(invitation: TrainingInvitation) -> InvitationPublic:
+    return InvitationPublic.model_validate(invitation, from_attributes=True)
+
+
+async def invite(
+    session: AsyncSession, caller: Caller, training_id: int, data: InvitationCreate
+) -> InvitationPublic:
+    training = await require_training(session, caller, training_id, for_update=True)
+    _refuse_if_closed(training, "take invitations")
+    if (data.cooperative_id is None) == (data.person_name is None):
+        raise Invalid.field(
+            ["body", "cooperative_id"], "give either cooperative_id or person_name, not both"
+        )
+    invited = select(TrainingInvitation.id).where(TrainingInvitation.training_id == training_id)
+    if data.cooperative_id is not None:
+        await _check_cooperatives(
+            session, caller, {data.cooperative_id: ["body", "cooperative_id"]}
+        )
+        existing = await session.scalar(
+            invited.where(TrainingInvitation.cooperative_id == data.cooperative_id)
+        )
+        who = f"cooperative {data.cooperative_id}"
+    else:
+        if data.seats != 1:
+            raise Invalid.field(["body", "seats"], "a named person takes one seat")
+        existing = await session.scalar(
+            invited.where(func.lower(TrainingInvitation.person_name) == data.person_name.lower())  # type: ignore[union-attr]
+        )
+        who = data.person_name
+    if existing is not None:
+        # Most likely a retried request: say which invitation already holds the seats.
+        raise Conflict(
+            f"{who} is already invited to training {training_id}; "
+            "one invitation per cooperative or person",
+            existing_id=existing,
+        )
+    taken = await _seats_invited(session, training_id)
+    if taken + data.seats > training.capacity:
+        raise Conflict(
+            f"not enough seats: capacity {training.capacity}, {taken} already invited, "
+            f"{training.capacity - taken} free, {data.seats} asked",
+            capacity=training.capacity,
+            seats_invited=taken,
+        )
+
+    invitation = TrainingInvitation(training_id=training_id, **data.model_dump())
+    session.add(invitation)
+    await session.flush()
+    created = _invitation_public(invitation)
+    _audit(session, caller, "training.invite", training, after=created)
+    await session.commit()
+    return created
+
+
+async def list_invitations(
+    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, training_id: int
+) -> Page[InvitationPublic]:
+    await require_training(session, caller, training_id)
+    conditions = [TrainingInvitation.training_id == training_id]
+    if caller.role is Role.cooperative:
+        # Which other cooperatives and people are invited is not a cooperative's business.
+        conditions.append(TrainingInvitation.cooperative_id == caller.cooperative_id)
+    return await _page(
+        session, codec, page, training_id, TrainingInvitation, conditions, _invitation_public
+    )
+
+
+# --- attendance -------------------------------------------------------------------------------
+
+
+def _attendee_public(attendee: TrainingAttendee) -> AttendeePublic:
+    return AttendeePublic.model_validate(attendee, from_attributes=True)
+
+
+async def record_attendance(
+    session: AsyncSession, caller: Caller, training_id: int, data: AttendanceCreate
+) -> list[AttendeePublic]:
+    """Record who came (and who did not), all or nothing. Names only: no NIK is needed."""
+    training = await require_training(session, caller, training_id, for_update=True)
+    if training.status not in _ATTENDANCE_OPEN:
+        raise Conflict(
+            f"training {training_id} is {training.status}: attendance is recorded only for a "
+            "scheduled or held training",
+            training_status=training.status,
+        )
+    wanted: dict[int, list[str | int]] = {}
+    for index, person in enumerate(data.attendees):
+        if person.cooperative_id is not None:
+            wanted.setdefault(person.cooperative_id, ["body", "attendees", index, "cooperative_id"])
+    await _check_cooperatives(session, caller, wanted)
+
+    # A retried upload (poor connectivity) must not count people twice: a person is their
+    # name (any case) within their cooperative.
+    rows = await session.execute(
+        select(TrainingAttendee.name, TrainingAttendee.cooperative_id).where(
+            TrainingAttendee.training_id == training_id
+        )
+    )
+    seen = {(name.casefold(), cooperative_id) for name, cooperative_id in rows}
+    for index, person in enumerate(data.attendees):
+        key = (person.name.casefold(), person.cooperative_id)
+        if key in seen:
+            raise Conflict(
+                f"attendees.{index}: {person.name} is already on the attendance list "
+                f"of training {training_id}"
+            )
+        seen.add(key)
+
+    present = await _attended(session, training_id)
+    coming = sum(person.attended for person in data.attendees)
+    if present + coming > training.capacity:
+        raise Conflict(
+            f"over capacity: capacity {training.capacity}, {present} already attended, "
+            f"{coming} more would make {present + coming}",
+            capacity=training.capacity,
+            attended=present,
+        )
+
+    attendees = [
+        TrainingAttendee(training_id=training_id, **person.model_dump())
+        for person in data.attendees
+    ]
+    session.add_all(attendees)
+    await session.flush()
+    recorded = [_attendee_public(a) for a in attendees]
+    _audit(
+        session,
+        caller,
+        "training.attendance",
+        training,
+        after={"attendees": [a.model_dump(mode="json") for a in recorded]},
+    )
+    await session.commit()
+    return recorded
+
+
+async def list_attendance(
+    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, training_id: int
+) -> Page[AttendeePublic]:
+    await require_training(session, caller, training_id)
+    conditions = [TrainingAttendee.training_id == training_id]
+    if caller.role is Role.cooperative:
+        conditions.append(TrainingAttendee.cooperative_id == caller.cooperative_id)
+    return await _page(
+        session, codec, page, training_id, TrainingAttendee, conditions, _attendee_public
+    )
+
+
+async def _page(
+    session: AsyncSession,
+    codec: CursorCodec,
+    page: PageParams,
+    training_id: int,
+    table: type[TrainingInvitation] | type[TrainingAttendee],
+    conditions: list[Any],
+    to_public: Any,
+) -> Page[Any]:
+    """One page of a training's invitations or attendees, in the order they were recorded."""
+    # A cursor is bound to its list and training; the role filter is fixed per caller.
+    scope = {"list": table.__tablename__, "training": training_id}
+    query = select(table).where(*conditions)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, scope)
+        query = query.where(table.id > after_id)  # type: ignore[operator]
+    rows, next_cursor = cut_page(
+        list(await session.scalars(query.order_by(table.id).limit(page.page_size + 1))),  # type: ignore[arg-type]
+        page,
+        codec,
+        scope,
+        lambda row: [row.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(select(func.count()).select_from(table).where(*conditions))
+    return Page(items=[to_public(r) for r in rows], next_cursor=next_cursor, total=total)

@@ -1,0 +1,251 @@
+"""The officer's calendar feed: it parses as iCalendar, holds the right events, and can be
+fetched with a bearer token or, for a phone calendar, with a feed token in the URL."""
+
+from datetime import date, timedelta
+
+import pytest
+from icalendar import Calendar
+from itsdangerous import URLSafeSerializer
+
+from app.models.account import ApiScope, Role, UserAccount
+from app.models.common import utcnow
+from app.models.mentoring import Consultation, FollowUp
+from tests.api.test_trainings import create_training, moved
+from tests.conftest import TEST_PASSWORD
+from tests.factories import assert_problem, create_cooperative
+
+KUKAR = "64.02"
+TODAY = date.today()
+SOON = TODAY + timedelta(days=30)
+
+
+def _day(offset):
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+def _bearer(client, username):
+    response = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _events(body):
+    calendar = Calendar.from_ical(body)
+    assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    for event in events.values():
+        assert event.get("DTSTAMP") is not None and event.get("SUMMARY")
+    return events
+
+
+def _trainings(client):
+    """Upcoming in Kukar (in the feed) and the ones that are not."""
+    scheduled = create_training(
+        client, title="Pembukuan dasar", planned_start=_day(30), planned_end=_day(32)
+    )
+    moved(client, scheduled["id"], "funded", "scheduled")
+    funded = create_training(
+        client, title="RAT pertama", planned_start=_day(60), planned_end=_day(60)
+    )
+    moved(client, funded["id"], "funded")
+    waiting = create_training(client, planned_start=_day(40), planned_end=_day(41))
+    past = create_training(client, planned_start=_day(-20), planned_end=_day(-19))
+    moved(client, past["id"], "funded", "scheduled")
+    cancelled = create_training(client, planned_start=_day(45), planned_end=_day(45))
+    moved(client, cancelled["id"], "funded", "cancelled")
+    kubar = create_training(
+        client, region_code="64.03.01", planned_start=_day(30), planned_end=_day(30)
+    )
+    moved(client, kubar["id"], "funded", "scheduled")
+    return (scheduled, funded), (waiting, past, cancelled, kubar)
+
+
+def _follow_ups(in_app_session, officer_id, other_officer_id, cooperative_id):
+    """Follow-ups as the consultations service writes them (set up directly, so that this test
+    does not depend on the consultations API's request shapes)."""
+
+    def consultation(**fields):
+        return Consultation(
+            village_code="64.02.12.2001",
+            district_code="64.02.12",
+            regency_code=KUKAR,
+            province_code="64",
+            channel="walk_in",
+            status="held",
+            occurred_at=utcnow(),
+            officer_id=officer_id,
+            created_by="user:test",
+            **fields,
+        )
+
+    async def write(session):
+        seen = consultation(cooperative_id=cooperative_id)
+        group = consultation(contact_name="Pak Yusuf", contact_phone="+6281350001234")
+        erased = consultation(
+            cooperative_id=cooperative_id,
+            deleted_at=utcnow(),
+            deleted_by="user:test",
+            deleted_reason="entered twice",
+        )
+        session.add_all([seen, group, erased])
+        await session.flush()
+
+        def follow_up(consultation, description, due, officer=officer_id, status="open"):
+            return FollowUp(
+                consultation_id=consultation.id,
+                description=description,
+                responsible="officer",
+                officer_id=officer,
+                due_date=due,
+                status=status,
+            )
+
+        mine = [
+            follow_up(seen, "Send the RAT template", SOON),
+            follow_up(
+                group, "Call Pak Yusuf at 0813-5000-1234 about the deed", TODAY - timedelta(5)
+            ),
+        ]
+        not_mine = [
+            follow_up(seen, "Already done", SOON, status="done"),
+            follow_up(seen, "Someone else's", SOON, officer=other_officer_id),
+            follow_up(erased, "On a deleted record", SOON),
+        ]
+        session.add_all(mine + not_mine)
+        await session.commit()
+        return [f.id for f in mine], [f.id for f in not_mine]
+
+    return in_app_session(write)
+
+
+@pytest.fixture
+def officer(client, account, in_app_session):
+    """An officer of Kukar with trainings and follow-ups in the calendar, and what is not."""
+    coop = create_cooperative(client)
+    user = account("ani", Role.officer, KUKAR)
+    someone = account("budi", Role.officer, KUKAR)
+    upcoming, excluded = _trainings(client)
+    mine, not_mine = _follow_ups(in_app_session, user.id, someone.id, coop["id"])
+    expected = {f"training-{t['id']}@kopdes" for t in upcoming} | {
+        f"follow-up-{i}@kopdes" for i in mine
+    }
+    unexpected = {f"training-{t['id']}@kopdes" for t in excluded} | {
+        f"follow-up-{i}@kopdes" for i in not_mine
+    }
+    return {
+        "user": user,
+        "headers": _bearer(client, "ani"),
+        "upcoming": upcoming,
+        "coop": coop,
+        "expected": expected,
+        "unexpected": unexpected,
+    }
+
+
+def test_the_feed_lists_my_upcoming_trainings_and_open_follow_ups(client, officer):
+    response = client.get(
+        "/api/v1/calendar.ics", params={"officer": "me"}, headers=officer["headers"]
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert "no-store" in response.headers["cache-control"]
+    events = _events(response.content)
+    assert set(events) == officer["expected"]
+
+    scheduled, funded = officer["upcoming"]
+    event = events[f"training-{scheduled['id']}@kopdes"]
+    assert event["DTSTART"].dt == date.fromisoformat(scheduled["planned_start"])  # all day
+    assert event["DTEND"].dt == date.fromisoformat(scheduled["planned_end"]) + timedelta(1)
+    assert str(event["SUMMARY"]) == "Training: Pembukuan dasar"
+    assert str(event["STATUS"]) == "CONFIRMED" and "Tenggarong" in str(event["LOCATION"])
+    tentative = events[f"training-{funded['id']}@kopdes"]
+    assert str(tentative["STATUS"]) == "TENTATIVE" and "not yet scheduled" in tentative["SUMMARY"]
+
+    follow_ups = [e for uid, e in events.items() if uid.startswith("follow-up-")]
+    by_summary = {str(e["SUMMARY"]): e for e in follow_ups}
+    template = by_summary["Follow-up: Send the RAT template"]
+    assert template["DTSTART"].dt == SOON
+    assert officer["coop"]["name"] in str(template["DESCRIPTION"])
+    overdue = next(e for s, e in by_summary.items() if "Pak Yusuf" in s)
+    assert overdue["DTSTART"].dt == TODAY - timedelta(5)  # overdue ones stay in view
+    # Names only: no phone numbers, from the record or typed into a description.
+    body = response.text
+    for digits in ("0813-5000-1234", "6281350001234", "81350001234"):
+        assert digits not in body
+
+    # Stable: the same request gives the same UIDs and DTSTAMPs, so phones do not duplicate.
+    again = _events(client.get("/api/v1/calendar.ics", headers=officer["headers"]).content)
+    assert {u: e["DTSTAMP"].dt for u, e in again.items()} == {
+        u: e["DTSTAMP"].dt for u, e in events.items()
+    }
+
+
+def test_a_phone_subscribes_with_a_feed_token(client, officer, in_app_session):
+    issued = client.post("/api/v1/calendar/feed-token", headers=officer["headers"])
+    assert issued.status_code == 201, issued.text
+    token, url = issued.json()["token"], issued.json()["url"]
+    assert "/api/v1/calendar/feed.ics?token=" in url
+
+    client.headers.pop("Authorization")
+    subscribed = client.get(url)  # no header at all, as a phone calendar would
+    assert subscribed.status_code == 200, subscribed.text
+    assert subscribed.headers["content-type"].startswith("text/calendar")
+    assert set(_events(subscribed.content)) == officer["expected"]
+
+    feed = "/api/v1/calendar/feed.ics"
+    assert_problem(client.get(feed), 422, field="token")
+    assert_problem(client.get(feed, params={"token": token[:-2] + "xx"}), 401)
+    forged = URLSafeSerializer("another-secret-" + "y" * 40, salt="kopdes.calendar-feed")
+    assert_problem(client.get(feed, params={"token": forged.dumps({"u": officer["user"].id})}), 401)
+    assert_problem(client.get("/api/v1/calendar.ics", params={"token": token}), 401)
+
+    async def change_password(session):
+        user = await session.get(UserAccount, officer["user"].id)
+        user.password_hash = "changed"
+        await session.commit()
+
+    in_app_session(change_password)
+    revoked = assert_problem(client.get(url), 401)
+    assert "feed-token" in revoked["detail"]
+
+
+def test_a_deactivated_account_loses_its_feed(client, officer, in_app_session):
+    url = client.post("/api/v1/calendar/feed-token", headers=officer["headers"]).json()["url"]
+    client.headers.pop("Authorization")
+    assert client.get(url).status_code == 200
+
+    async def deactivate(session):
+        user = await session.get(UserAccount, officer["user"].id)
+        user.is_active = False
+        await session.commit()
+
+    in_app_session(deactivate)
+    assert_problem(client.get(url), 401)
+
+
+def test_who_may_have_a_calendar(client, login_as):
+    coop = create_cooperative(client)
+    tid = create_training(client, planned_start=_day(10), planned_end=_day(10))["id"]
+    moved(client, tid, "funded")
+    viewer = login_as(Role.viewer, KUKAR)
+    events = _events(client.get("/api/v1/calendar.ics", headers=viewer).content)
+    assert set(events) == {f"training-{tid}@kopdes"}
+    assert (
+        _events(client.get("/api/v1/calendar.ics", headers=login_as(Role.viewer, "64.03")).content)
+        == {}
+    )
+
+    assert_problem(
+        client.get("/api/v1/calendar.ics", params={"officer": "budi"}), 422, field="officer"
+    )
+    cooperative = login_as(Role.cooperative, KUKAR, coop["id"])
+    assert_problem(client.get("/api/v1/calendar.ics", headers=cooperative), 403)
+    assert_problem(client.post("/api/v1/calendar/feed-token", headers=cooperative), 403)
+    key = client.post(
+        "/api/v1/api-keys",
+        json={"name": "dashboard", "scopes": list(ApiScope), "region_scope": KUKAR},
+    ).json()["key"]
+    client.headers.pop("Authorization")  # an API key comes alone
+    assert_problem(client.get("/api/v1/calendar.ics", headers={"X-API-Key": key}), 403)
