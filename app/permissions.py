@@ -146,6 +146,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     # A phone calendar cannot send a header: the route checks the signed feed token in its
     # required `token` parameter itself (app/routers/calendar.py).
     ("GET", "/api/v1/calendar/feed.ics"): P.public,
+    ("GET", "/api/v1/exports/consultations"): P.exports_read,
+    ("GET", "/api/v1/exports/trainings"): P.exports_read,
     ("GET", "/api/v1/users"): P.users_manage,
     ("POST", "/api/v1/users"): P.users_manage,
     ("GET", "/api/v1/users/{user_id}"): P.users_manage,

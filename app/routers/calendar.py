@@ -50,9 +50,7 @@ async def _feed(session: AsyncSession, caller: Caller) -> Response:
     )
 
 
-@router.get(
-    "/calendar.ics", response_class=Response, responses={**_FEED_RESPONSES, **problems(400)}
-)
+@router.get("/calendar.ics", response_class=Response, responses=_FEED_RESPONSES)
 async def calendar_feed(
     session: SessionDep, caller: CallerDep, officer: Officer = "me"
 ) -> Response:

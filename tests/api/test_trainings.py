@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from app.models.account import ApiScope, Role
 from app.permissions import ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
+from tests.api.test_concurrency import _race
 from tests.factories import assert_problem, create_cooperative
 
 KUKAR, KUBAR = "64.02", "64.03"
@@ -440,3 +441,13 @@ def test_every_training_and_calendar_route_follows_the_permission_table(client, 
                 assert response.status_code not in (401, 403, 500), (role, method, template)
             else:
                 assert response.status_code == 403, (role, method, template)
+
+
+def test_invitations_racing_for_the_last_seats_never_overbook(client):
+    tid = create_training(client, capacity=5)["id"]
+    url = f"/api/v1/trainings/{tid}/invitations"
+    responses = _race(
+        client, [("POST", url, {"json": {"person_name": f"Peserta {n}"}}) for n in range(12)]
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 5 + [409] * 7
+    assert client.get(f"/api/v1/trainings/{tid}").json()["seats_invited"] == 5

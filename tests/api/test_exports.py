@@ -1,0 +1,86 @@
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from app.models.account import Role
+from tests.factories import assert_problem, create_cooperative
+
+
+def _consultation(client, coop, **overrides):
+    body = {
+        "cooperative_id": coop["id"],
+        "channel": "field_visit",
+        "occurred_at": "2025-08-04T09:30:00+08:00",
+        "topics": ["rat", "bookkeeping"],
+        "summary": "RAT preparation",
+        "advice": "Template given",
+        "follow_ups": [{"description": "x", "responsible": "officer", "due_date": "2025-08-20"}],
+        **overrides,
+    }
+    response = client.post("/api/v1/consultations", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_consultations_export_as_csv_with_indonesian_headers_and_masked_phones(client):
+    coop = create_cooperative(client)
+    _consultation(client, coop, contact_name="Pak Yusuf", contact_phone="0813-5000-1234")
+    response = client.get("/api/v1/exports/consultations", params={"format": "csv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert 'filename="konsultasi.csv"' in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, row = rows
+    assert header[:4] == ["ID", "Waktu", "Status", "Kanal"]
+    record = dict(zip(header, row, strict=True))
+    assert record["Waktu"] == "2025-08-04 09:30"  # in the office's own time zone
+    assert record["Koperasi"] == coop["name"]
+    assert record["Desa/Kelurahan"] == "Gunung Sari" and record["Kecamatan"] == "Tabang"
+    assert record["Topik"] == "bookkeeping, rat"
+    assert record["Tindak lanjut terbuka"] == "1"
+    assert record["Telepon"] == "+62813*****234"
+    assert "5000" not in response.text
+
+
+def test_consultations_export_as_xlsx_in_english_follows_the_filters(client):
+    coop = create_cooperative(client)
+    _consultation(client, coop)
+    _consultation(
+        client, coop, channel="walk_in", occurred_at="2025-09-01T08:00:00+08:00", follow_ups=[]
+    )
+    response = client.get(
+        "/api/v1/exports/consultations",
+        params={"format": "xlsx", "headers": "en", "channel": "walk_in"},
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("id", "occurred_at", "status", "channel")
+    assert [row[3] for row in rows[1:]] == ["walk_in"]
+
+
+def test_trainings_export_and_who_may_export(client, login_as):
+    created = client.post(
+        "/api/v1/trainings",
+        json={
+            "title": "Tata kelola koperasi",
+            "region_code": "64.02",
+            "capacity": 40,
+            "estimated_cost": 45_000_000,
+            "topics": ["rat"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    response = client.get("/api/v1/exports/trainings", params={"format": "csv", "headers": "en"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["title"], r["status"], r["estimated_cost"], r["region"]) for r in rows] == [
+        ("Tata kelola koperasi", "waiting_for_budget", "45000000", "Kabupaten Kutai Kartanegara")
+    ]
+    kubar = login_as(Role.viewer, "64.03")
+    other_office = client.get("/api/v1/exports/trainings", params={"format": "csv"}, headers=kubar)
+    assert len(other_office.content.decode("utf-8-sig").splitlines()) == 1  # headers only
+    coop = create_cooperative(client)
+    own = login_as(Role.cooperative, "64.02", coop["id"])
+    assert_problem(client.get("/api/v1/exports/consultations", headers=own), 403)
+    assert_problem(client.get("/api/v1/exports/consultations", params={"format": "pdf"}), 422)
