@@ -36,6 +36,7 @@ BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench"
 PORT = 8765
 RAW_CONCURRENCY = 16
+DEMO_PASSWORD = "bench-demo-password"
 WRK_CONNECTIONS = 64
 
 WRK_ROTATE_IDS = """
@@ -66,7 +67,7 @@ def prepare_database(url: str) -> None:
         await admin.close()
 
     asyncio.run(recreate())
-    env = {**os.environ, "KOPDES_DATABASE_URL": url}
+    env = {**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_DEMO_PASSWORD": DEMO_PASSWORD}
     for command in (
         [BIN / "alembic", "upgrade", "head"],
         [BIN / "kopdes", "regions", "load"],
@@ -105,8 +106,11 @@ async def raw_rate(url: str, sql: str, params_for, seconds: float) -> float:
     return done / elapsed
 
 
-def wrk_rate(path: str, seconds: float, script: str | None = None) -> tuple[float, str, str]:
+def wrk_rate(
+    path: str, seconds: float, token: str, script: str | None = None
+) -> tuple[float, str, str]:
     command = ["wrk", "-t2", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    command += ["-H", f"Authorization: Bearer {token}"]
     if script:
         command += ["-s", script]
     output = subprocess.run(
@@ -155,8 +159,15 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        # The demo officer (created by `kopdes demo load`) reads as an office user would.
+        token = httpx.post(
+            f"http://127.0.0.1:{PORT}/api/v1/auth/token",
+            data={"username": "demo-officer", "password": DEMO_PASSWORD},
+        ).json()["access_token"]
         page = httpx.get(
-            f"http://127.0.0.1:{PORT}/api/v1/cooperatives", params={"region": "64.02"}
+            f"http://127.0.0.1:{PORT}/api/v1/cooperatives",
+            params={"region": "64.02"},
+            headers={"Authorization": f"Bearer {token}"},
         ).json()["items"]
         first_id = page[0]["id"]
 
@@ -189,7 +200,7 @@ def main() -> None:
         for name, (path, script, sql, params_for) in cases.items():
             api, raw, ratios, p50s, p99s = [], [], [], [], []
             for _ in range(args.rounds):
-                rate, p50, p99 = wrk_rate(path, args.seconds, script)
+                rate, p50, p99 = wrk_rate(path, args.seconds, token, script)
                 baseline = asyncio.run(raw_rate(url, sql, params_for, args.seconds))
                 api.append(rate)
                 raw.append(baseline)
