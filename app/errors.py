@@ -89,6 +89,18 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class PreconditionFailed(AppError):
+    status_code = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status_code = 428
+    slug = "precondition-required"
+    title = "Precondition required"
+
+
 class Invalid(AppError):
     """A well-formed request whose content breaks a rule; ``errors`` names the fields."""
 
@@ -125,9 +137,11 @@ _SLUG_BY_STATUS = {
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
     409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Invalid request"),
+    428: ("precondition-required", "Precondition required"),
     429: ("too-many-requests", "Too many requests"),
     503: ("service-unavailable", "Service unavailable"),
 }

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     trainings_read = "trainings_read"
     trainings_write = "trainings_write"
     calendar_read = "calendar_read"
+    budget_read = "budget_read"
+    budget_write = "budget_write"
+    budget_approve = "budget_approve"
     users_manage = "users_manage"
     api_keys_manage = "api_keys_manage"
     audit_read = "audit_read"
@@ -47,6 +50,7 @@ _READ = {
     P.exports_read,
     P.trainings_read,
     P.calendar_read,
+    P.budget_read,
 }
 _OFFICE_WRITE = {
     P.cooperatives_create,
@@ -58,11 +62,13 @@ _OFFICE_WRITE = {
     P.consultations_create,
     P.consultations_write,
     P.trainings_write,
+    P.budget_write,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(
-        _READ | _OFFICE_WRITE | {P.users_manage, P.api_keys_manage, P.audit_read}
+        # The head of office approves refocusings (maker-checker: never their own).
+        _READ | _OFFICE_WRITE | {P.users_manage, P.api_keys_manage, P.audit_read, P.budget_approve}
     ),
     Role.officer: frozenset(_READ | _OFFICE_WRITE),
     Role.viewer: frozenset(_READ),
@@ -148,6 +154,18 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/api/v1/calendar/feed.ics"): P.public,
     ("GET", "/api/v1/exports/consultations"): P.exports_read,
     ("GET", "/api/v1/exports/trainings"): P.exports_read,
+    ("GET", "/api/v1/budget-lines"): P.budget_read,
+    ("POST", "/api/v1/budget-lines"): P.budget_write,
+    ("GET", "/api/v1/budget-lines/{line_id}"): P.budget_read,
+    ("GET", "/api/v1/budget/summary"): P.budget_read,
+    ("GET", "/api/v1/refocusings"): P.budget_read,
+    ("POST", "/api/v1/refocusings"): P.budget_write,
+    ("GET", "/api/v1/refocusings/{refocusing_id}"): P.budget_read,
+    ("PATCH", "/api/v1/refocusings/{refocusing_id}"): P.budget_write,
+    ("POST", "/api/v1/refocusings/{refocusing_id}/submit"): P.budget_write,
+    ("POST", "/api/v1/refocusings/{refocusing_id}/approve"): P.budget_approve,
+    ("POST", "/api/v1/refocusings/{refocusing_id}/apply"): P.budget_write,
+    ("POST", "/api/v1/refocusings/{refocusing_id}/reverse"): P.budget_write,
     ("GET", "/api/v1/users"): P.users_manage,
     ("POST", "/api/v1/users"): P.users_manage,
     ("GET", "/api/v1/users/{user_id}"): P.users_manage,

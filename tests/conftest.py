@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import httpx
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -106,7 +107,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         await engine.dispose()
 
     run(load())
+    if request.param == "sqlite":
+        database = Path(make_url(url).database or "")
+        shutil.copyfile(database, _template_of(database))
     return url
+
+
+def _template_of(database: Path) -> Path:
+    return database.with_suffix(".template")
 
 
 # Every NIK the suite sends, and every place one turned up where it must not.
@@ -165,18 +173,23 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
 
 
 async def _empty_mutable_tables(engine: AsyncEngine) -> None:
+    if engine.dialect.name == "sqlite":
+        # The append-only tables refuse DELETE by trigger, and SQLite cannot switch triggers
+        # off: put back the copy taken right after the regions were loaded.
+        await engine.dispose()
+        database = Path(engine.url.database or "")
+        for leftover in (
+            database.with_name(database.name + "-wal"),
+            database.with_name(database.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(_template_of(database), database)
+        return
     async with engine.begin() as connection:
+        # TRUNCATE does not fire the append-only tables' row triggers.
         tables = [t for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-        if connection.dialect.name == "postgresql":
-            # TRUNCATE does not fire the audit trail's row triggers; DELETE would be refused.
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            # SQLite's audit triggers refuse deletes: its events stay, tests find theirs by
-            # request id.
-            for table in tables:
-                if table.name != "audit_event":
-                    await connection.execute(delete(table))
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

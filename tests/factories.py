@@ -51,3 +51,20 @@ def assert_problem(response: Any, status: int, *, field: str | None = None) -> d
         assert any(field in loc for loc in locs), (field, locs)
         assert field in body["detail"]
     return body
+
+
+def create_budget_line(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "fiscal_year": 2025,
+        "region_code": "64.02",
+        "skpd": "Dinas Koperasi dan UKM Kab. Kutai Kartanegara",
+        "sub_kegiatan_code": "2.17.05.2.01.0001",
+        "sub_kegiatan_name": "Peningkatan Pemahaman dan Pengetahuan Perkoperasian",
+        "kode_rekening": "5.1.02.02.12.0001",
+        "name": "Belanja Kursus Singkat/Pelatihan",
+        "original_ceiling": 100_000_000,
+        **overrides,
+    }
+    response = client.post("/api/v1/budget-lines", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()

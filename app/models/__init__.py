@@ -2,6 +2,14 @@
 
 from app.models.account import ApiKey, RefreshToken, UserAccount
 from app.models.audit import AuditEvent
+from app.models.budget import (
+    BudgetEntry,
+    BudgetLine,
+    IdempotencyRecord,
+    Refocusing,
+    RefocusingMovement,
+    RefocusingTraining,
+)
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
 from app.models.mentoring import (
     Consultation,
@@ -17,6 +25,12 @@ from app.models.region import ReferenceDataset, Region
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "BudgetEntry",
+    "BudgetLine",
+    "IdempotencyRecord",
+    "Refocusing",
+    "RefocusingMovement",
+    "RefocusingTraining",
     "Consultation",
     "ConsultationTopic",
     "FollowUp",

@@ -187,8 +187,10 @@ class Training(SQLModel, table=True):
     planned_end: date | None = Field(default=None, sa_type=Date)
     capacity: int
     estimated_cost: int = Field(sa_type=BigInteger)
-    # The budget line that funds it; the budget feature wires this to its own table.
-    budget_line_id: int | None = None
+    # The budget line that funds it; funding commits the estimated cost against that line.
+    budget_line_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("budget_line.id"), nullable=True)
+    )
     status: str = Field(default=TrainingStatus.waiting_for_budget, sa_type=String(20))
     created_by: str = Field(sa_type=String(100))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -34,7 +34,8 @@ from app.permissions import Permission
 from app.security import account_version
 from app.services import audit
 from app.services.accounts import access_claims
-from app.services.trainings import in_region, visible_to
+from app.services.query import in_region
+from app.services.trainings import visible_to
 
 _SALT = "kopdes.calendar-feed"
 # A national account could otherwise pull every training in the country into a phone.

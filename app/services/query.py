@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from sqlalchemy import or_
+
 # Tables that belong to a village carry its code and its ancestors' codes, one column per level,
 # so that "everything in region X" is an indexed equality whatever the level of X.
 _LEVEL_COLUMN_BY_CODE_LENGTH = {
@@ -19,6 +21,12 @@ def level_column(columns: Any, code_length: int) -> Any:
 
 def region_match(columns: Any, code: str) -> Any:
     return level_column(columns, len(code)) == code
+
+
+def in_region(column: Any, scope: str) -> Any:
+    """SQL for `in_scope`, on a column holding codes of any level: the code in `column` is
+    `scope` or lies inside it."""
+    return or_(column == scope, column.startswith(scope + "."))
 
 
 def contains_pattern(text: str) -> str:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
@@ -41,7 +41,8 @@ from app.models.mentoring import (
 )
 from app.models.region import Region
 from app.pagination import CursorCodec, Page, PageParams, cut_page
-from app.services import audit
+from app.services import audit, budget
+from app.services.query import in_region
 
 # Once held or cancelled a training is history: it is kept as it was.
 _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
@@ -49,11 +50,6 @@ _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
 _ATTENDANCE_OPEN = frozenset({TrainingStatus.scheduled, TrainingStatus.held})
 # Fields a PATCH may not clear with null.
 _REQUIRED_ON_UPDATE = {"title", "topics", "modules", "capacity", "estimated_cost"}
-
-
-def in_region(column: Any, scope: str) -> Any:
-    """SQL for `in_scope`: the code in `column` is `scope` or lies inside it."""
-    return or_(column == scope, column.startswith(scope + "."))
 
 
 def visible_to(caller: Caller) -> list[Any]:
@@ -281,6 +277,10 @@ async def create_training(
             f"{data.region_code} lies outside your region ({caller.region_scope})",
         )
     _check_dates(data.planned_start, data.planned_end)
+    if data.budget_line_id is not None:
+        await budget.require_line(
+            session, caller, data.budget_line_id, loc=["body", "budget_line_id"]
+        )
     training = Training(
         **data.model_dump(exclude={"topics"}),
         topics=[topic.value for topic in data.topics],
@@ -333,6 +333,17 @@ async def update_training(
             )
     if "topics" in changes:
         changes["topics"] = [Topic(topic).value for topic in changes["topics"]]
+    funded = training.status in (TrainingStatus.funded, TrainingStatus.scheduled)
+    for field in ("estimated_cost", "budget_line_id"):
+        if funded and field in changes and changes[field] != getattr(training, field):
+            raise Conflict(
+                f"training {training_id} is funded: its {field} is what was committed on the "
+                "budget line; cancel it and plan a new one to change that"
+            )
+    if changes.get("budget_line_id") is not None:
+        await budget.require_line(
+            session, caller, changes["budget_line_id"], loc=["body", "budget_line_id"]
+        )
 
     before = await _public(session, training)
     training.sqlmodel_update(changes)
@@ -386,6 +397,11 @@ async def transition(
         actor=caller.principal.actor,
     )
     session.add(step)
+    # Funding holds the estimated cost on the budget line; cancelling gives it back.
+    if data.to == TrainingStatus.funded:
+        await budget.commit_for_training(session, caller, training)
+    elif data.to == TrainingStatus.cancelled:
+        await budget.release_for_training(session, training)
     training.status = data.to.value
     training.updated_at = utcnow()
     await session.flush()

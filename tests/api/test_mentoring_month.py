@@ -4,6 +4,7 @@ reads it: the mentoring figures per district and an officer's calendar."""
 from icalendar import Calendar
 
 from app.models.account import Role
+from tests.factories import create_budget_line
 
 WITA = "+08:00"
 
@@ -124,10 +125,12 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
     assert held.status_code == 200
 
     # A training in Tenggarong goes from waiting for budget to held, with attendance.
+    line = create_budget_line(client, original_ceiling=60_000_000)
     training = _post(
         client,
         "/api/v1/trainings",
         {
+            "budget_line_id": line["id"],
             "title": "Peningkatan kapasitas pengurus",
             "region_code": "64.02.06",
             "capacity": 10,
@@ -169,6 +172,7 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
         client,
         "/api/v1/trainings",
         {
+            "budget_line_id": line["id"],
             "title": "Pembukuan koperasi",
             "region_code": "64.02.06",
             "capacity": 30,
@@ -213,6 +217,10 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
     assert coast["cooperatives_without_contact"] == coast["cooperatives"] - 2
     assert rows["64.02.12"]["consultations"] == 0
     assert sum(row["cooperatives"] for row in rows.values()) == 237
+
+    # Both trainings hold their cost on the line: 35 + 20 million of 60.
+    line = client.get(f"/api/v1/budget-lines/{line['id']}").json()
+    assert (line["committed"], line["available"]) == (55_000_000, 5_000_000)
 
     feed = client.get("/api/v1/calendar.ics", params={"officer": "me"}, headers=officer)
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")

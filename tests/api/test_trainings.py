@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from app.models.account import ApiScope, Role
 from app.permissions import ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from tests.api.test_concurrency import _race
-from tests.factories import assert_problem, create_cooperative
+from tests.factories import assert_problem, create_budget_line, create_cooperative
 
 KUKAR, KUBAR = "64.02", "64.03"
 TENGGARONG = "64.02.06"
@@ -31,7 +31,20 @@ def training_body(**overrides):
     return body
 
 
+def budget_line_for(client, region_code):
+    """A roomy 2025 line of the region's office, so that trainings can be funded."""
+    office = region_code[:5]
+    for line in client.get("/api/v1/budget-lines", params={"page_size": 200}).json()["items"]:
+        if line["region_code"] == office:
+            return line["id"]
+    return create_budget_line(client, region_code=office, original_ceiling=10**12)["id"]
+
+
 def create_training(client, headers=None, **overrides):
+    if "region_code" not in overrides or len(overrides["region_code"]) >= 5:
+        overrides.setdefault(
+            "budget_line_id", budget_line_for(client, overrides.get("region_code", TENGGARONG))
+        )
     response = client.post("/api/v1/trainings", json=training_body(**overrides), headers=headers)
     assert response.status_code == 201, response.text
     return response.json()

@@ -1,0 +1,654 @@
+"""Budget lines, their ledger, and refocusings that move money between them.
+
+Amounts are never stored on a line: they are sums over its ledger entries. Writes that change
+a line's balance lock the lines involved (`SELECT … FOR UPDATE`, in ascending id order so that
+two writers never wait on each other in a circle) and check the balance inside the same
+transaction; the database's own trigger refuses any entry that would still break it.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller, in_scope
+from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from app.models.budget import (
+    BudgetEntry,
+    BudgetLine,
+    BudgetLineCreate,
+    BudgetLinePublic,
+    BudgetSummary,
+    BudgetSummaryLine,
+    EntryKind,
+    MovementIn,
+    MovementPublic,
+    Refocusing,
+    RefocusingCreate,
+    RefocusingMovement,
+    RefocusingPublic,
+    RefocusingStatus,
+    RefocusingTraining,
+    RefocusingUpdate,
+    ReversalCreate,
+)
+from app.models.common import utcnow
+from app.models.mentoring import Training
+from app.models.region import Region
+from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.services import audit
+from app.services.query import in_region
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    shifted_in: int = 0
+    shifted_out: int = 0
+    committed: int = 0
+
+
+def _sum(kind: EntryKind, sign: int = 1) -> Any:
+    return func.coalesce(
+        func.sum(case((BudgetEntry.kind == kind.value, sign * BudgetEntry.amount), else_=0)), 0
+    )
+
+
+async def line_amounts(session: AsyncSession, line_ids: list[int]) -> dict[int, LineAmounts]:
+    if not line_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            BudgetEntry.budget_line_id,
+            _sum(EntryKind.shift_in),
+            _sum(EntryKind.shift_out),
+            _sum(EntryKind.commit) + _sum(EntryKind.release, -1),
+        )
+        .where(BudgetEntry.budget_line_id.in_(line_ids))
+        .group_by(BudgetEntry.budget_line_id)
+    )
+    return {
+        line_id: LineAmounts(int(shifted_in), int(shifted_out), int(committed))
+        for line_id, shifted_in, shifted_out, committed in rows
+    }
+
+
+def _line_public(line: BudgetLine, amounts: LineAmounts) -> BudgetLinePublic:
+    current = line.original_ceiling + amounts.shifted_in - amounts.shifted_out
+    return BudgetLinePublic(
+        **line.model_dump(),
+        shifted_in=amounts.shifted_in,
+        shifted_out=amounts.shifted_out,
+        current_ceiling=current,
+        committed=amounts.committed,
+        available=current - amounts.committed,
+    )
+
+
+def lines_visible_to(caller: Caller) -> list[Any]:
+    return [in_region(BudgetLine.region_code, caller.region_scope)] if caller.region_scope else []
+
+
+async def require_line(
+    session: AsyncSession, caller: Caller, line_id: int, *, loc: list[str | int] | None = None
+) -> BudgetLine:
+    line = await session.scalar(
+        select(BudgetLine).where(BudgetLine.id == line_id, *lines_visible_to(caller))
+    )
+    if line is None:
+        if loc is not None:
+            raise Invalid.field(loc, f"budget line {line_id} does not exist in your region")
+        raise NotFound(f"budget line {line_id} does not exist")
+    return line
+
+
+async def lock_lines(session: AsyncSession, line_ids: set[int]) -> dict[int, BudgetLine]:
+    """Lock lines in ascending id order: every writer takes them in the same order, so none
+    waits for another that waits for it (no deadlock)."""
+    locked = {}
+    for line_id in sorted(line_ids):
+        line = await session.get(BudgetLine, line_id, with_for_update=True, populate_existing=True)
+        assert line is not None
+        locked[line_id] = line
+    return locked
+
+
+def available(line: BudgetLine, amounts: LineAmounts) -> int:
+    return line.original_ceiling + amounts.shifted_in - amounts.shifted_out - amounts.committed
+
+
+# --- budget lines ---------------------------------------------------------------------------
+
+
+async def create_line(
+    session: AsyncSession, caller: Caller, data: BudgetLineCreate
+) -> BudgetLinePublic:
+    if await session.get(Region, data.region_code) is None:
+        raise Invalid.field(["body", "region_code"], "not a Kemendagri code that is loaded")
+    if not in_scope(data.region_code, caller.region_scope):
+        raise Invalid.field(["body", "region_code"], "lies outside your region")
+    line = BudgetLine(**data.model_dump(), created_by=caller.principal.actor)
+    session.add(line)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(
+            f"{data.fiscal_year} already has a line {data.sub_kegiatan_code} / "
+            f"{data.kode_rekening} for {data.region_code}"
+        ) from None
+    public = _line_public(line, LineAmounts())
+    audit.record(
+        session,
+        caller,
+        action="budget_line.create",
+        resource_type="budget_line",
+        resource_id=line.id,
+        region_code=line.region_code,
+        after=public,
+    )
+    await session.commit()
+    return public
+
+
+async def get_line(session: AsyncSession, caller: Caller, line_id: int) -> BudgetLinePublic:
+    line = await require_line(session, caller, line_id)
+    return _line_public(line, (await line_amounts(session, [line_id])).get(line_id, LineAmounts()))
+
+
+async def list_lines(
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    fiscal_year: int | None,
+) -> Page[BudgetLinePublic]:
+    conditions = lines_visible_to(caller)
+    if fiscal_year is not None:
+        conditions.append(BudgetLine.fiscal_year == fiscal_year)
+    scope = {"list": "budget_lines", "fiscal_year": fiscal_year}
+    query = select(BudgetLine).where(*conditions)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, scope)
+        query = query.where(BudgetLine.id > after_id)
+    lines, next_cursor = cut_page(
+        list(await session.scalars(query.order_by(BudgetLine.id).limit(page.page_size + 1))),
+        page,
+        codec,
+        scope,
+        lambda line: [line.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count()).select_from(BudgetLine).where(*conditions)
+        )
+    amounts = await line_amounts(session, [line.id for line in lines])  # type: ignore[misc]
+    items = [_line_public(line, amounts.get(line.id, LineAmounts())) for line in lines]  # type: ignore[arg-type]
+    return Page(items=items, next_cursor=next_cursor, total=total)
+
+
+async def summary(session: AsyncSession, caller: Caller, fiscal_year: int) -> BudgetSummary:
+    lines = list(
+        await session.scalars(
+            select(BudgetLine)
+            .where(BudgetLine.fiscal_year == fiscal_year, *lines_visible_to(caller))
+            .order_by(BudgetLine.sub_kegiatan_code, BudgetLine.kode_rekening, BudgetLine.id)
+        )
+    )
+    amounts = await line_amounts(session, [line.id for line in lines])  # type: ignore[misc]
+    rows = [
+        BudgetSummaryLine.model_validate(
+            _line_public(line, amounts.get(line.id, LineAmounts())),
+            from_attributes=True,  # type: ignore[arg-type]
+        )
+        for line in lines
+    ]
+    money = (
+        "original_ceiling",
+        "shifted_in",
+        "shifted_out",
+        "current_ceiling",
+        "committed",
+        "available",
+    )
+    totals = BudgetSummaryLine(
+        id=0,
+        sub_kegiatan_code="",
+        kode_rekening="",
+        name="JUMLAH",
+        **{field: sum(getattr(row, field) for row in rows) for field in money},
+    )
+    return BudgetSummary(fiscal_year=fiscal_year, lines=rows, totals=totals)
+
+
+# --- refocusings ----------------------------------------------------------------------------
+
+
+def _refocusings_visible_to(caller: Caller) -> list[Any]:
+    return [in_region(Refocusing.region_code, caller.region_scope)] if caller.region_scope else []
+
+
+async def require_refocusing(
+    session: AsyncSession, caller: Caller, refocusing_id: int, *, for_update: bool = False
+) -> Refocusing:
+    query = select(Refocusing).where(
+        Refocusing.id == refocusing_id, *_refocusings_visible_to(caller)
+    )
+    if for_update:
+        query = query.with_for_update()
+    refocusing = await session.scalar(query.execution_options(populate_existing=True))
+    if refocusing is None:
+        raise NotFound(f"refocusing {refocusing_id} does not exist")
+    return refocusing
+
+
+async def _publish(session: AsyncSession, refocusing: Refocusing) -> RefocusingPublic:
+    movements = list(
+        await session.scalars(
+            select(RefocusingMovement)
+            .where(RefocusingMovement.refocusing_id == refocusing.id)
+            .order_by(RefocusingMovement.id)
+        )
+    )
+    trainings = list(
+        await session.scalars(
+            select(RefocusingTraining.training_id)
+            .where(RefocusingTraining.refocusing_id == refocusing.id)
+            .order_by(RefocusingTraining.training_id)
+        )
+    )
+    reversed_by = await session.scalar(
+        select(Refocusing.id).where(Refocusing.reverses_id == refocusing.id)
+    )
+    return RefocusingPublic(
+        **refocusing.model_dump(),
+        reversed_by_id=reversed_by,
+        movements=[MovementPublic.model_validate(m, from_attributes=True) for m in movements],
+        total_moved=sum(m.amount for m in movements),
+        unblocks_training_ids=trainings,
+    )
+
+
+async def _check_movements(
+    session: AsyncSession,
+    caller: Caller,
+    fiscal_year: int,
+    region_code: str,
+    movements: list[MovementIn],
+) -> None:
+    for index, movement in enumerate(movements):
+        loc: list[str | int] = ["body", "movements", index]
+        if movement.from_line_id == movement.to_line_id:
+            raise Invalid.field([*loc, "to_line_id"], "a movement needs two different lines")
+        for side in ("from_line_id", "to_line_id"):
+            line = await require_line(session, caller, getattr(movement, side), loc=[*loc, side])
+            if line.fiscal_year != fiscal_year:
+                raise Invalid.field(
+                    [*loc, side], f"line {line.id} belongs to fiscal year {line.fiscal_year}"
+                )
+            if not in_scope(line.region_code, region_code):
+                raise Invalid.field(
+                    [*loc, side], f"line {line.id} is not in this refocusing's region"
+                )
+
+
+async def _check_trainings(session: AsyncSession, caller: Caller, ids: list[int]) -> None:
+    for index, training_id in enumerate(ids):
+        found = await session.scalar(
+            select(Training.id).where(
+                Training.id == training_id,
+                *(
+                    [in_region(Training.region_code, caller.region_scope)]
+                    if caller.region_scope
+                    else []
+                ),
+            )
+        )
+        if found is None:
+            raise Invalid.field(
+                ["body", "unblocks_training_ids", index], f"no training {training_id} for you"
+            )
+
+
+def _write_movements(
+    session: AsyncSession, refocusing_id: int, movements: list[MovementIn], trainings: list[int]
+) -> None:
+    session.add_all(
+        RefocusingMovement(refocusing_id=refocusing_id, **m.model_dump()) for m in movements
+    )
+    session.add_all(
+        RefocusingTraining(refocusing_id=refocusing_id, training_id=t)
+        for t in dict.fromkeys(trainings)
+    )
+
+
+async def create_refocusing(
+    session: AsyncSession, caller: Caller, data: RefocusingCreate, *, record_result: Any = None
+) -> RefocusingPublic:
+    if await session.get(Region, data.region_code) is None or not in_scope(
+        data.region_code, caller.region_scope
+    ):
+        raise Invalid.field(["body", "region_code"], "not a region of yours")
+    await _check_movements(session, caller, data.fiscal_year, data.region_code, data.movements)
+    await _check_trainings(session, caller, data.unblocks_training_ids)
+    refocusing = Refocusing(
+        **data.model_dump(exclude={"movements", "unblocks_training_ids"}),
+        created_by=caller.principal.actor,
+    )
+    session.add(refocusing)
+    await session.flush()
+    _write_movements(session, refocusing.id, data.movements, data.unblocks_training_ids)  # type: ignore[arg-type]
+    await session.flush()
+    public = await _publish(session, refocusing)
+    _audit(session, caller, "refocusing.create", refocusing, after=public)
+    if record_result is not None:
+        await record_result(session, public)
+    await session.commit()
+    return public
+
+
+def _audit(
+    session: AsyncSession, caller: Caller, action: str, refocusing: Refocusing, **change: Any
+) -> None:
+    audit.record(
+        session,
+        caller,
+        action=action,
+        resource_type="refocusing",
+        resource_id=refocusing.id,
+        region_code=refocusing.region_code,
+        **change,
+    )
+
+
+async def get_refocusing(
+    session: AsyncSession, caller: Caller, refocusing_id: int
+) -> RefocusingPublic:
+    return await _publish(session, await require_refocusing(session, caller, refocusing_id))
+
+
+async def list_refocusings(
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    fiscal_year: int | None,
+    status: RefocusingStatus | None,
+) -> Page[RefocusingPublic]:
+    conditions = _refocusings_visible_to(caller)
+    if fiscal_year is not None:
+        conditions.append(Refocusing.fiscal_year == fiscal_year)
+    if status is not None:
+        conditions.append(Refocusing.status == status.value)
+    scope = {"list": "refocusings", "fiscal_year": fiscal_year, "status": status}
+    query = select(Refocusing).where(*conditions)
+    if page.cursor:
+        (before_id,) = codec.decode(page.cursor, scope)
+        query = query.where(Refocusing.id < before_id)
+    refocusings, next_cursor = cut_page(
+        list(await session.scalars(query.order_by(Refocusing.id.desc()).limit(page.page_size + 1))),
+        page,
+        codec,
+        scope,
+        lambda r: [r.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(
+            select(func.count()).select_from(Refocusing).where(*conditions)
+        )
+    items = [await _publish(session, r) for r in refocusings]
+    return Page(items=items, next_cursor=next_cursor, total=total)
+
+
+def _require_status(refocusing: Refocusing, wanted: RefocusingStatus, doing: str) -> None:
+    if refocusing.status != wanted:
+        raise Conflict(
+            f"refocusing {refocusing.id} is {refocusing.status}; only a {wanted} one can be "
+            f"{doing}",
+            refocusing_status=refocusing.status,
+        )
+
+
+async def update_draft(
+    session: AsyncSession,
+    caller: Caller,
+    refocusing_id: int,
+    patch: RefocusingUpdate,
+    expected_version: int,
+) -> RefocusingPublic:
+    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    if refocusing.version != expected_version:
+        raise PreconditionFailed(
+            f"refocusing {refocusing_id} changed since you read it (now version "
+            f"{refocusing.version}); read it again and reapply your change",
+        )
+    _require_status(refocusing, RefocusingStatus.draft, "edited")
+    before = await _publish(session, refocusing)
+    changes = patch.model_dump(exclude_unset=True)
+    for field in (
+        "reason",
+        "legal_basis",
+        "document_type",
+        "document_number",
+        "document_date",
+        "movements",
+    ):
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    if patch.movements is not None:
+        await _check_movements(
+            session, caller, refocusing.fiscal_year, refocusing.region_code, patch.movements
+        )
+    if patch.unblocks_training_ids is not None:
+        await _check_trainings(session, caller, patch.unblocks_training_ids)
+    if patch.movements is not None or patch.unblocks_training_ids is not None:
+        movements = (
+            patch.movements
+            if patch.movements is not None
+            else [
+                MovementIn(from_line_id=m.from_line_id, to_line_id=m.to_line_id, amount=m.amount)
+                for m in before.movements
+            ]
+        )
+        trainings = (
+            patch.unblocks_training_ids
+            if patch.unblocks_training_ids is not None
+            else before.unblocks_training_ids
+        )
+        for table in (RefocusingMovement, RefocusingTraining):
+            for row in await session.scalars(
+                select(table).where(table.refocusing_id == refocusing_id)  # type: ignore[attr-defined]
+            ):
+                await session.delete(row)
+        await session.flush()
+        _write_movements(session, refocusing_id, movements, trainings)
+    refocusing.sqlmodel_update(
+        {k: v for k, v in changes.items() if k not in ("movements", "unblocks_training_ids")}
+    )
+    refocusing.version += 1
+    refocusing.updated_at = utcnow()
+    await session.flush()
+    after = await _publish(session, refocusing)
+    _audit(session, caller, "refocusing.update", refocusing, before=before, after=after)
+    await session.commit()
+    return after
+
+
+async def submit(session: AsyncSession, caller: Caller, refocusing_id: int) -> RefocusingPublic:
+    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    _require_status(refocusing, RefocusingStatus.draft, "submitted")
+    refocusing.status = RefocusingStatus.submitted.value
+    refocusing.submitted_by = caller.principal.actor
+    refocusing.submitted_at = utcnow()
+    return await _step(session, caller, refocusing, "refocusing.submit")
+
+
+async def approve(session: AsyncSession, caller: Caller, refocusing_id: int) -> RefocusingPublic:
+    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    _require_status(refocusing, RefocusingStatus.submitted, "approved")
+    if refocusing.submitted_by == caller.principal.actor:
+        raise Forbidden(
+            "you submitted this refocusing; another person must approve it (maker-checker)"
+        )
+    refocusing.status = RefocusingStatus.approved.value
+    refocusing.approved_by = caller.principal.actor
+    refocusing.approved_at = utcnow()
+    return await _step(session, caller, refocusing, "refocusing.approve")
+
+
+async def _step(
+    session: AsyncSession,
+    caller: Caller,
+    refocusing: Refocusing,
+    action: str,
+    record_result: Any = None,
+) -> RefocusingPublic:
+    refocusing.version += 1
+    refocusing.updated_at = utcnow()
+    await session.flush()
+    public = await _publish(session, refocusing)
+    _audit(session, caller, action, refocusing, after={"status": refocusing.status})
+    if record_result is not None:
+        await record_result(session, public)
+    await session.commit()
+    return public
+
+
+async def apply(
+    session: AsyncSession, caller: Caller, refocusing_id: int, *, record_result: Any = None
+) -> RefocusingPublic:
+    """Move the money, once: all movements in one transaction, every line still covering
+    what is committed against it, the year's total unchanged."""
+    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    _require_status(refocusing, RefocusingStatus.approved, "applied")
+    movements = list(
+        await session.scalars(
+            select(RefocusingMovement).where(RefocusingMovement.refocusing_id == refocusing_id)
+        )
+    )
+    line_ids = {m.from_line_id for m in movements} | {m.to_line_id for m in movements}
+    lines = await lock_lines(session, line_ids)
+    amounts = await line_amounts(session, sorted(line_ids))
+    change = dict.fromkeys(line_ids, 0)
+    for movement in movements:
+        change[movement.from_line_id] -= movement.amount
+        change[movement.to_line_id] += movement.amount
+    for line_id in sorted(line_ids):
+        left = available(lines[line_id], amounts.get(line_id, LineAmounts())) + change[line_id]
+        if left < 0:
+            raise Conflict(
+                f"line {line_id} ({lines[line_id].name}) would be Rp{-left:,} short of what it "
+                "holds and has committed; nothing was moved",
+                budget_line_id=line_id,
+                shortfall=-left,
+            )
+    # Increases first: SQLite checks each entry as it is written (PostgreSQL at commit).
+    for kind in (EntryKind.shift_in, EntryKind.shift_out):
+        for movement in movements:
+            line_id = movement.to_line_id if kind is EntryKind.shift_in else movement.from_line_id
+            session.add(
+                BudgetEntry(
+                    budget_line_id=line_id,
+                    kind=kind.value,
+                    amount=movement.amount,
+                    refocusing_id=refocusing_id,
+                )
+            )
+        await session.flush()
+    refocusing.status = RefocusingStatus.applied.value
+    refocusing.applied_by = caller.principal.actor
+    refocusing.applied_at = utcnow()
+    return await _step(session, caller, refocusing, "refocusing.apply", record_result)
+
+
+async def reverse(
+    session: AsyncSession, caller: Caller, refocusing_id: int, data: ReversalCreate
+) -> RefocusingPublic:
+    """A new draft that moves the same amounts back; it goes through the same approvals."""
+    original = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    _require_status(original, RefocusingStatus.applied, "reversed")
+    if await session.scalar(select(Refocusing.id).where(Refocusing.reverses_id == refocusing_id)):
+        raise Conflict(f"refocusing {refocusing_id} already has a reversal")
+    movements = list(
+        await session.scalars(
+            select(RefocusingMovement).where(RefocusingMovement.refocusing_id == refocusing_id)
+        )
+    )
+    reversal = Refocusing(
+        fiscal_year=original.fiscal_year,
+        region_code=original.region_code,
+        reverses_id=refocusing_id,
+        created_by=caller.principal.actor,
+        **data.model_dump(),
+    )
+    session.add(reversal)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"refocusing {refocusing_id} already has a reversal") from None
+    _write_movements(
+        session,
+        reversal.id,
+        [  # type: ignore[arg-type]
+            MovementIn(from_line_id=m.to_line_id, to_line_id=m.from_line_id, amount=m.amount)
+            for m in movements
+        ],
+        [],
+    )
+    await session.flush()
+    public = await _publish(session, reversal)
+    _audit(session, caller, "refocusing.reverse", reversal, after=public)
+    await session.commit()
+    return public
+
+
+# --- funding trainings --------------------------------------------------------------------
+
+
+async def commit_for_training(session: AsyncSession, caller: Caller, training: Training) -> None:
+    """Hold the training's estimated cost on its budget line (part of the caller's
+    transaction, which commits it)."""
+    if training.budget_line_id is None:
+        raise Invalid.field(["body", "to"], "set the training's budget_line_id before funding it")
+    line = await require_line(session, caller, training.budget_line_id)
+    locked = (await lock_lines(session, {line.id}))[line.id]  # type: ignore[arg-type]
+    amounts = (await line_amounts(session, [line.id])).get(line.id, LineAmounts())  # type: ignore[list-item]
+    left = available(locked, amounts)
+    if left < training.estimated_cost:
+        raise Conflict(
+            f"line {line.id} ({line.name}) has Rp{left:,} available; the training needs "
+            f"Rp{training.estimated_cost:,}. A refocusing can move money to it first.",
+            budget_line_id=line.id,
+            available=left,
+        )
+    session.add(
+        BudgetEntry(
+            budget_line_id=line.id,
+            kind=EntryKind.commit.value,
+            amount=training.estimated_cost,
+            training_id=training.id,
+        )
+    )
+
+
+async def release_for_training(session: AsyncSession, training: Training) -> None:
+    """Give back what a cancelled training held, if it held anything."""
+    held = await session.execute(
+        select(BudgetEntry.budget_line_id, _sum(EntryKind.commit) + _sum(EntryKind.release, -1))
+        .where(BudgetEntry.training_id == training.id)
+        .group_by(BudgetEntry.budget_line_id)
+    )
+    for line_id, amount in held:
+        if amount > 0:
+            session.add(
+                BudgetEntry(
+                    budget_line_id=line_id,
+                    kind=EntryKind.release.value,
+                    amount=int(amount),
+                    training_id=training.id,
+                )
+            )
