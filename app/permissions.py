@@ -154,8 +154,11 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/api/v1/calendar/feed.ics"): P.public,
     ("GET", "/api/v1/exports/consultations"): P.exports_read,
     ("GET", "/api/v1/exports/trainings"): P.exports_read,
+    # The budget summary is budget data: whoever may read the budget may export it.
+    ("GET", "/api/v1/exports/budget-summary"): P.budget_read,
     ("GET", "/api/v1/budget-lines"): P.budget_read,
     ("POST", "/api/v1/budget-lines"): P.budget_write,
+    ("POST", "/api/v1/budget-lines/import"): P.budget_write,
     ("GET", "/api/v1/budget-lines/{line_id}"): P.budget_read,
     ("GET", "/api/v1/budget/summary"): P.budget_read,
     ("GET", "/api/v1/refocusings"): P.budget_read,

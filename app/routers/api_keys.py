@@ -1,16 +1,15 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
 from app.models.account import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.routers.params import RecordId
 from app.services import api_keys
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])
-KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+KeyId = RecordId
 
 
 @router.get("", responses=problems(400))

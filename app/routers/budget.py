@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
@@ -17,12 +17,13 @@ from app.models.budget import (
     ReversalCreate,
 )
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.routers.params import RecordId
 from app.services import budget
 
 router = APIRouter(tags=["budget"])
 
-LineId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-RefocusingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+LineId = RecordId
+RefocusingId = RecordId
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 IDEMPOTENT_RESPONSES = problems(400, 409, 422)
 

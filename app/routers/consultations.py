@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from app.auth import Caller, CallerDep
 from app.clock import TodayDep
@@ -23,13 +23,14 @@ from app.models.mentoring import (
 )
 from app.models.region import REGION_CODE_PATTERN
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.routers.params import RecordId
 from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
 
 router = APIRouter(tags=["consultations"])
 
-ConsultationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-FollowUpId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ConsultationId = RecordId
+FollowUpId = RecordId
 RegionQuery = Annotated[
     str | None, Query(pattern=REGION_CODE_PATTERN, description="Any ancestor code, e.g. `64.02`.")
 ]

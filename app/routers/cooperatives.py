@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
@@ -23,15 +23,15 @@ from app.models.cooperative import (
 )
 from app.models.region import REGION_CODE_PATTERN, VillageKind
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.routers.params import RecordId
 from app.security import NikCipherDep
 from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"])
 
-# Ids are 32-bit in the database; a larger number cannot name a record.
-CooperativeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OfficerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CooperativeId = RecordId
+OfficerId = RecordId
 
 
 @router.get("", responses=problems(400))

@@ -93,3 +93,22 @@ async def export_trainings(
         raise Invalid(str(exc)) from None
     content = exports.render(exports.TRAINING_COLUMNS, rows, export_format, headers, "Pelatihan")
     return _attachment(content, export_format, "pelatihan")
+
+
+@router.get("/budget-summary", response_class=Response, responses=FILE_RESPONSES)
+async def export_budget_summary(
+    session: SessionDep,
+    caller: CallerDep,
+    fiscal_year: Annotated[int, Query(ge=2000, le=2100)],
+    export_format: FormatQuery = ExportFormat.xlsx,
+) -> Response:
+    """The budget summary in the layout offices already use: No, Kode Sub Kegiatan, Kode
+    Rekening, Uraian, ANGGARAN AWAL, PERGESERAN (+/-) (the net shift, signed), ANGGARAN AKHIR,
+    Terikat (committed), Tersedia (available), and a final JUMLAH row with the totals. Amounts
+    are integer rupiah: numeric cells in XLSX, plain digits in CSV."""
+    try:
+        rows = await exports.budget_summary_rows(session, caller, fiscal_year)
+    except exports.TooManyRows as exc:
+        raise Invalid(str(exc)) from None
+    content = exports.render_budget_summary(rows, export_format, f"Anggaran {fiscal_year}")
+    return _attachment(content, export_format, f"anggaran-{fiscal_year}")

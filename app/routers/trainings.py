@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
@@ -19,12 +19,12 @@ from app.models.mentoring import (
 )
 from app.models.region import REGION_CODE_PATTERN
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.routers.params import RecordId
 from app.services import trainings
 
 router = APIRouter(prefix="/trainings", tags=["trainings"])
 
-# Ids are 32-bit in the database; a larger number cannot name a record.
-TrainingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TrainingId = RecordId
 
 
 @router.get("", responses=problems(400))

@@ -1,16 +1,15 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
 from app.models.account import UserCreate, UserPublic, UserUpdate
 from app.pagination import CursorCodecDep, Page, PageDep
+from app.routers.params import RecordId
 from app.services import accounts
 
 router = APIRouter(prefix="/users", tags=["users"])
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = RecordId
 
 
 @router.get("", responses=problems(400))

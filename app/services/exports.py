@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from app.models.mentoring import (
     TrainingInvitation,
 )
 from app.models.region import Region
+from app.services import budget as budget_service
 from app.services import consultations as consultation_service
 from app.services import trainings as training_service
 from app.services.consultations import ConsultationFilters
@@ -243,6 +245,95 @@ def render(
     worksheet.append(headers)
     for row in rows:
         worksheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- budget summary (ANGGARAN AWAL / PERGESERAN (+/-) / ANGGARAN AKHIR) ------------------------
+
+BUDGET_SUMMARY_HEADERS = [
+    "No",
+    "Kode Sub Kegiatan",
+    "Kode Rekening",
+    "Uraian",
+    "ANGGARAN AWAL",
+    "PERGESERAN (+/-)",
+    "ANGGARAN AKHIR",
+    "Terikat",
+    "Tersedia",
+]
+_MONEY_FROM_COLUMN = 5  # 1-based: ANGGARAN AWAL onwards are integer rupiah
+# A cell starting with one of these is taken as a formula by spreadsheet programs.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def budget_summary_rows(
+    session: AsyncSession, caller: Caller, fiscal_year: int
+) -> list[list[Any]]:
+    """One row per line in the office's layout, then the JUMLAH row with the totals.
+    PERGESERAN (+/-) is the net shift: moved in minus moved out, signed."""
+    summary = await budget_service.summary(session, caller, fiscal_year)
+    if len(summary.lines) > MAX_ROWS:
+        raise TooManyRows(f"{len(summary.lines)} lines; at most {MAX_ROWS} can be exported")
+
+    def amounts(line: Any) -> list[int]:
+        return [
+            line.original_ceiling,
+            line.shifted_in - line.shifted_out,
+            line.current_ceiling,
+            line.committed,
+            line.available,
+        ]
+
+    rows: list[list[Any]] = [
+        [number, line.sub_kegiatan_code, line.kode_rekening, line.name, *amounts(line)]
+        for number, line in enumerate(summary.lines, start=1)
+    ]
+    rows.append(["JUMLAH", "", "", "", *amounts(summary.totals)])
+    return rows
+
+
+def render_budget_summary(rows: list[list[Any]], export_format: ExportFormat, sheet: str) -> bytes:
+    """CSV through `render` (amounts as plain digits; a name that a spreadsheet would run as a
+    formula gets a leading apostrophe), or an XLSX with numeric, thousands-formatted amounts,
+    every text cell stored as text, and the JUMLAH row in bold."""
+    columns = [(header, header) for header in BUDGET_SUMMARY_HEADERS]
+    if export_format is ExportFormat.csv:
+        safe = [
+            [
+                "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
+                for cell in row
+            ]
+            for row in rows
+        ]
+        return render(columns, safe, export_format, HeaderLanguage.id, sheet)
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    bold = Font(bold=True)
+    for column, header in enumerate(BUDGET_SUMMARY_HEADERS, start=1):
+        worksheet.cell(row=1, column=column, value=header).font = bold
+    for row_number, row in enumerate(rows, start=2):
+        is_total = row_number == len(rows) + 1
+        for column, value in enumerate(row, start=1):
+            cell = worksheet.cell(row=row_number, column=column)
+            if isinstance(value, str):
+                cell.value = value
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            else:
+                cell.value = value
+            if column >= _MONEY_FROM_COLUMN:
+                cell.number_format = "#,##0;-#,##0"
+            if is_total:
+                cell.font = bold
+        if is_total:
+            worksheet.merge_cells(
+                start_row=row_number, start_column=1, end_row=row_number, end_column=4
+            )
+    worksheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHI", (6, 20, 20, 50, 18, 18, 18, 18, 18), strict=True):
+        worksheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,117 @@
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.types import Message
+
+from app.auth import CallerDep
+from app.db import SessionDep
+from app.errors import problems
+from app.models.region import REGION_CODE_PATTERN
+from app.services import budget_import
+from app.services.budget_import import (
+    MAX_FILE_BYTES,
+    MAX_REQUEST_BYTES,
+    BudgetImportReport,
+    ContentTooLarge,
+)
+
+_TOO_LARGE = (
+    f"the upload is larger than the {MAX_FILE_BYTES // 2**20} MB a DPA file may have; "
+    "split it into smaller files"
+)
+
+
+class LimitedUploadRoute(APIRoute):
+    """Refuses an upload past MAX_REQUEST_BYTES as it arrives (by its Content-Length, or by
+    counting the bytes of a chunked body), before it is spooled to disk."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > MAX_REQUEST_BYTES:
+                raise ContentTooLarge(_TOO_LARGE)
+            received = 0
+            receive = request.receive
+
+            async def counting_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > MAX_REQUEST_BYTES:
+                        # An HTTPException passes through FastAPI's body parsing unchanged.
+                        raise HTTPException(413, detail=_TOO_LARGE)
+                return message
+
+            return await handler(Request(request.scope, counting_receive))
+
+        return limited
+
+
+router = APIRouter(tags=["budget"], route_class=LimitedUploadRoute)
+
+
+@router.post(
+    "/budget-lines/import",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(409, 413, 415),
+)
+async def import_budget_lines(
+    session: SessionDep,
+    caller: CallerDep,
+    file: Annotated[
+        UploadFile,
+        File(description="The DPA as .csv (UTF-8 or Windows-1252; `,` or `;`) or .xlsx."),
+    ],
+    fiscal_year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="For every row, unless the file has a Tahun column."),
+    ] = None,
+    region_code: Annotated[
+        str | None,
+        Query(
+            pattern=REGION_CODE_PATTERN,
+            description="The office whose budget it is, for every row, unless the file has a "
+            "Kode Wilayah column.",
+        ),
+    ] = None,
+) -> BudgetImportReport:
+    """Import the budget lines of the office's DPA spreadsheet, **all or nothing**.
+
+    Row 1 holds the headers (case-insensitive; English or Indonesian):
+
+    | field | Indonesian header |
+    |---|---|
+    | `sub_kegiatan_code` | Kode Sub Kegiatan |
+    | `sub_kegiatan_name` | Nama Sub Kegiatan |
+    | `kode_rekening` | Kode Rekening |
+    | `name` | Uraian |
+    | `original_ceiling` | Pagu / Pagu Awal / Anggaran Awal |
+    | `skpd` | SKPD |
+    | `fiscal_year` (optional) | Tahun / Tahun Anggaran |
+    | `region_code` (optional) | Kode Wilayah |
+
+    Amounts are integer rupiah, written `45000000` or `45.000.000`; decimals and negative
+    amounts are refused. Other columns are ignored and listed in the report. An XLSX is read
+    from its first sheet.
+
+    Each row is checked like `POST /budget-lines`, against the other rows and against the
+    existing lines. If any row is wrong nothing is written: the 422 lists every bad row and
+    column in `errors` (`loc: ["file", "row", 7, "kode_rekening"]`, numbered as the
+    spreadsheet shows them, header = row 1). At most 2 MB (413) and 5,000 lines (422) per
+    file."""
+    content = await file.read(MAX_FILE_BYTES + 1)
+    return await budget_import.import_lines(
+        session,
+        caller,
+        content=content,
+        file_name=file.filename,
+        content_type=file.content_type,
+        fiscal_year=fiscal_year,
+        region_code=region_code,
+    )
