@@ -19,13 +19,13 @@ from typing import Annotated
 from fastapi import Header, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.errors import BadRequest, Conflict, Invalid
 from app.models.budget import IdempotencyRecord
 from app.models.common import utcnow
+from app.services.query import dialect_insert
 
 KEY_WINDOW = timedelta(days=30)
 # A claim this old whose request never finished (a worker died mid-write) may be taken over.
@@ -114,25 +114,30 @@ async def _claim(
     session: AsyncSession, actor: str, key: str, name: str, request_hash: str
 ) -> Response | None:
     now = utcnow()
-    record = await session.get(IdempotencyRecord, (actor, key), with_for_update=True)
-    if record is not None and record.created_at < now - KEY_WINDOW:
-        await session.delete(record)
-        await session.flush()
-        record = None
-    if record is None:
-        session.add(
-            IdempotencyRecord(
-                actor=actor,
-                key=key,
-                operation=name,
-                request_hash=request_hash,
-                status=IN_FLIGHT,
-            )
+    # The usual case, a new key, is one statement; a conflict means the key was seen before.
+    claimed = await session.execute(
+        dialect_insert(session)(IdempotencyRecord)
+        .values(
+            actor=actor,
+            key=key,
+            operation=name,
+            request_hash=request_hash,
+            status=IN_FLIGHT,
+            created_at=now,
         )
-        try:
-            await session.commit()
-        except IntegrityError:
-            raise _in_flight() from None
+        .on_conflict_do_nothing()
+    )
+    await session.commit()
+    if claimed.rowcount == 1:
+        return None
+    record = await session.get(IdempotencyRecord, (actor, key), with_for_update=True)
+    if record is None:  # it expired and was removed in between
+        raise _in_flight()
+    if record.created_at < now - KEY_WINDOW:
+        # Past the window the key is free again: this request starts afresh.
+        record.operation, record.request_hash, record.status = name, request_hash, IN_FLIGHT
+        record.created_at, record.response_status, record.response_body = now, None, None
+        await session.commit()
         return None
     if record.operation != name or record.request_hash != request_hash:
         raise Invalid(

@@ -106,12 +106,14 @@ async def require_line(
 async def lock_lines(session: AsyncSession, line_ids: set[int]) -> dict[int, BudgetLine]:
     """Lock lines in ascending id order: every writer takes them in the same order, so none
     waits for another that waits for it (no deadlock)."""
-    locked = {}
-    for line_id in sorted(line_ids):
-        line = await session.get(BudgetLine, line_id, with_for_update=True, populate_existing=True)
-        assert line is not None
-        locked[line_id] = line
-    return locked
+    lines = await session.scalars(
+        select(BudgetLine)
+        .where(BudgetLine.id.in_(line_ids))
+        .order_by(BudgetLine.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {line.id: line for line in lines}  # type: ignore[misc]
 
 
 def available(line: BudgetLine, amounts: LineAmounts) -> int:
@@ -244,24 +246,37 @@ async def require_refocusing(
     return refocusing
 
 
-async def _publish(session: AsyncSession, refocusing: Refocusing) -> RefocusingPublic:
-    movements = list(
-        await session.scalars(
-            select(RefocusingMovement)
-            .where(RefocusingMovement.refocusing_id == refocusing.id)
-            .order_by(RefocusingMovement.id)
-        )
+@dataclass(frozen=True)
+class _Parts:
+    """What a refocusing's public form needs besides its own row."""
+
+    movements: list[RefocusingMovement]
+    trainings: list[int]
+    reversed_by: int | None
+
+
+async def _parts(session: AsyncSession, refocusing_id: int) -> _Parts:
+    movements = await session.scalars(
+        select(RefocusingMovement)
+        .where(RefocusingMovement.refocusing_id == refocusing_id)
+        .order_by(RefocusingMovement.id)
     )
-    trainings = list(
-        await session.scalars(
-            select(RefocusingTraining.training_id)
-            .where(RefocusingTraining.refocusing_id == refocusing.id)
-            .order_by(RefocusingTraining.training_id)
-        )
+    trainings = await session.scalars(
+        select(RefocusingTraining.training_id)
+        .where(RefocusingTraining.refocusing_id == refocusing_id)
+        .order_by(RefocusingTraining.training_id)
     )
     reversed_by = await session.scalar(
-        select(Refocusing.id).where(Refocusing.reverses_id == refocusing.id)
+        select(Refocusing.id).where(Refocusing.reverses_id == refocusing_id)
     )
+    return _Parts(list(movements), list(trainings), reversed_by)
+
+
+async def _publish(
+    session: AsyncSession, refocusing: Refocusing, parts: _Parts | None = None
+) -> RefocusingPublic:
+    parts = parts or await _parts(session, refocusing.id)  # type: ignore[arg-type]
+    movements, trainings, reversed_by = parts.movements, parts.trainings, parts.reversed_by
     return RefocusingPublic(
         **refocusing.model_dump(),
         reversed_by_id=reversed_by,
@@ -505,11 +520,12 @@ async def _step(
     refocusing: Refocusing,
     action: str,
     record_result: Any = None,
+    parts: _Parts | None = None,
 ) -> RefocusingPublic:
     refocusing.version += 1
     refocusing.updated_at = utcnow()
     await session.flush()
-    public = await _publish(session, refocusing)
+    public = await _publish(session, refocusing, parts)
     _audit(session, caller, action, refocusing, after={"status": refocusing.status})
     if record_result is not None:
         await record_result(session, public)
@@ -524,11 +540,11 @@ async def apply(
     what is committed against it, the year's total unchanged."""
     refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
     _require_status(refocusing, RefocusingStatus.approved, "applied")
-    movements = list(
-        await session.scalars(
-            select(RefocusingMovement).where(RefocusingMovement.refocusing_id == refocusing_id)
-        )
-    )
+    # Everything that does not need the lines' locks is read before taking them: every
+    # refocusing of an office moves money among the same few lines, so the time they are
+    # held is what limits how many can be applied per second.
+    parts = await _parts(session, refocusing_id)
+    movements = parts.movements
     line_ids = {m.from_line_id for m in movements} | {m.to_line_id for m in movements}
     lines = await lock_lines(session, line_ids)
     amounts = await line_amounts(session, sorted(line_ids))
@@ -545,7 +561,8 @@ async def apply(
                 budget_line_id=line_id,
                 shortfall=-left,
             )
-    # Increases first: SQLite checks each entry as it is written (PostgreSQL at commit).
+    # Increases are written first: SQLite checks each entry as it is inserted (PostgreSQL
+    # at commit), and one flush inserts them in the order they were added.
     for kind in (EntryKind.shift_in, EntryKind.shift_out):
         for movement in movements:
             line_id = movement.to_line_id if kind is EntryKind.shift_in else movement.from_line_id
@@ -557,11 +574,10 @@ async def apply(
                     refocusing_id=refocusing_id,
                 )
             )
-        await session.flush()
     refocusing.status = RefocusingStatus.applied.value
     refocusing.applied_by = caller.principal.actor
     refocusing.applied_at = utcnow()
-    return await _step(session, caller, refocusing, "refocusing.apply", record_result)
+    return await _step(session, caller, refocusing, "refocusing.apply", record_result, parts)
 
 
 async def reverse(
@@ -618,6 +634,8 @@ async def commit_for_training(session: AsyncSession, caller: Caller, training: T
     locked = (await lock_lines(session, {line.id}))[line.id]  # type: ignore[arg-type]
     amounts = (await line_amounts(session, [line.id])).get(line.id, LineAmounts())  # type: ignore[list-item]
     left = available(locked, amounts)
+    if training.estimated_cost == 0:
+        return  # nothing to hold (a sponsored training); a zero entry would mean nothing
     if left < training.estimated_cost:
         raise Conflict(
             f"line {line.id} ({line.name}) has Rp{left:,} available; the training needs "

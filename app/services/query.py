@@ -3,6 +3,8 @@
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 # Tables that belong to a village carry its code and its ancestors' codes, one column per level,
 # so that "everything in region X" is an indexed equality whatever the level of X.
@@ -12,6 +14,11 @@ _LEVEL_COLUMN_BY_CODE_LENGTH = {
     8: "district_code",
     13: "village_code",
 }
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT construct with ON CONFLICT support for the session's database."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
 def level_column(columns: Any, code_length: int) -> Any:

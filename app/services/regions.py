@@ -6,7 +6,6 @@ from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
@@ -20,7 +19,7 @@ from app.models.region import (
     ancestor_codes,
 )
 from app.pagination import CursorCodec, Page, PageParams, cut_page
-from app.services.query import LIKE_ESCAPE, contains_pattern
+from app.services.query import LIKE_ESCAPE, contains_pattern, dialect_insert
 
 REGION_FILE = Path(str(files("planner") / "data" / "wilayah_indonesia.csv"))
 REGION_DATASET = "wilayah"
@@ -57,7 +56,7 @@ async def load_regions(
     records may still point at them, and that is for an operator to resolve.
     """
     before = await session.scalar(select(func.count()).select_from(Region)) or 0
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     for start in range(0, len(rows), _BATCH):
         stmt = insert(Region)
         stmt = stmt.on_conflict_do_update(
