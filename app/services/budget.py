@@ -515,6 +515,14 @@ async def approve(session: AsyncSession, caller: Caller, refocusing_id: int) -> 
 
 
 async def _step(
+    session: AsyncSession, caller: Caller, refocusing: Refocusing, action: str
+) -> RefocusingPublic:
+    public = await _record_step(session, caller, refocusing, action)
+    await session.commit()
+    return public
+
+
+async def _record_step(
     session: AsyncSession,
     caller: Caller,
     refocusing: Refocusing,
@@ -522,6 +530,7 @@ async def _step(
     record_result: Any = None,
     parts: _Parts | None = None,
 ) -> RefocusingPublic:
+    """Write a lifecycle step (new version, audit event, stored response) without committing."""
     refocusing.version += 1
     refocusing.updated_at = utcnow()
     await session.flush()
@@ -529,7 +538,7 @@ async def _step(
     _audit(session, caller, action, refocusing, after={"status": refocusing.status})
     if record_result is not None:
         await record_result(session, public)
-    await session.commit()
+    await session.flush()
     return public
 
 
@@ -540,10 +549,18 @@ async def apply(
     what is committed against it, the year's total unchanged."""
     refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
     _require_status(refocusing, RefocusingStatus.approved, "applied")
-    # Everything that does not need the lines' locks is read before taking them: every
-    # refocusing of an office moves money among the same few lines, so the time they are
-    # held is what limits how many can be applied per second.
+    # Every refocusing of an office moves money among the same few lines, so the time their
+    # locks are held limits how many can be applied per second. So all that does not need
+    # them (the refocusing's own row, its audit event, the stored response) is written first,
+    # in the same transaction: if a line turns out short, all of it is rolled back.
     parts = await _parts(session, refocusing_id)
+    refocusing.status = RefocusingStatus.applied.value
+    refocusing.applied_by = caller.principal.actor
+    refocusing.applied_at = utcnow()
+    public = await _record_step(
+        session, caller, refocusing, "refocusing.apply", record_result, parts
+    )
+
     movements = parts.movements
     line_ids = {m.from_line_id for m in movements} | {m.to_line_id for m in movements}
     lines = await lock_lines(session, line_ids)
@@ -574,10 +591,8 @@ async def apply(
                     refocusing_id=refocusing_id,
                 )
             )
-    refocusing.status = RefocusingStatus.applied.value
-    refocusing.applied_by = caller.principal.actor
-    refocusing.applied_at = utcnow()
-    return await _step(session, caller, refocusing, "refocusing.apply", record_result, parts)
+    await session.commit()
+    return public
 
 
 async def reverse(
