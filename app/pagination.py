@@ -7,11 +7,14 @@ they were issued for, so reusing one with other filters is a clear 400 instead o
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest
 
@@ -98,3 +101,39 @@ def cut_page(
         return rows, None
     rows = rows[: page.page_size]
     return rows, codec.encode(position(rows[-1]), scope)
+
+
+@dataclass(frozen=True)
+class RowsPage(Generic[T]):
+    rows: list[T]
+    next_cursor: str | None
+    total: int | None
+
+
+async def page_by_id(
+    session: AsyncSession,
+    model: Any,
+    conditions: list[Any],
+    codec: CursorCodec,
+    page: PageParams,
+    scope: dict[str, Any],
+    *,
+    newest_first: bool = False,
+) -> RowsPage[Any]:
+    """One page of `model` rows matching `conditions`, in id order (or newest first)."""
+    query = select(model).where(*conditions)
+    if page.cursor:
+        (after_id,) = codec.decode(page.cursor, scope)
+        query = query.where(model.id < after_id if newest_first else model.id > after_id)
+    order = model.id.desc() if newest_first else model.id
+    rows, next_cursor = cut_page(
+        list(await session.scalars(query.order_by(order).limit(page.page_size + 1))),
+        page,
+        codec,
+        scope,
+        lambda row: [row.id],
+    )
+    total = None
+    if page.total:
+        total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
+    return RowsPage(rows, next_cursor, total)

@@ -18,23 +18,18 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import asyncpg
 import httpx
+from common import DEMO_PASSWORD, prepare_database, serve
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench_budget"
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
-DEMO_PASSWORD = "bench-demo-password"
 CONCURRENCY = 50
 LINES = 4
 FISCAL_YEAR = 2025
@@ -48,27 +43,6 @@ DOCUMENT = {
     "document_number": "900/1/BPKAD/2025",
     "document_date": "2025-06-10",
 }
-
-
-def prepare_database(url: str) -> None:
-    parsed = make_url(url)
-
-    async def recreate() -> None:
-        admin = await asyncpg.connect(
-            host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
-        )
-        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
-        await admin.close()
-
-    asyncio.run(recreate())
-    env = {**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_DEMO_PASSWORD": DEMO_PASSWORD}
-    for command in (
-        [BIN / "alembic", "upgrade", "head"],
-        [BIN / "kopdes", "regions", "load"],
-        [BIN / "kopdes", "demo", "load"],
-    ):
-        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
 
 async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
@@ -279,34 +253,8 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("KOPDES_BENCH_POSTGRES_URL", DEFAULT_URL)
     prepare_database(url)
-    server = subprocess.Popen(
-        [
-            BIN / "uvicorn",
-            "--factory",
-            "app.main:create_app",
-            "--port",
-            str(PORT),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "KOPDES_DATABASE_URL": url},
-    )
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{BASE}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+    with serve(url, PORT, args.workers):
         asyncio.run(run(args, url))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

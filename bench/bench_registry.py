@@ -18,25 +18,21 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
+from common import DEMO_PASSWORD, prepare_database, serve
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from app.models.cooperative import CooperativeSort
 from app.services.cooperatives import CooperativeFilters, list_query, single_query
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench"
 PORT = 8765
 RAW_CONCURRENCY = 16
-DEMO_PASSWORD = "bench-demo-password"
 WRK_CONNECTIONS = 64
 
 WRK_ROTATE_IDS = """
@@ -53,27 +49,6 @@ def compiled(statement):
         dialect=postgresql.asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
     )
     return str(sql), [sql.params[name] for name in sql.positiontup]
-
-
-def prepare_database(url: str) -> None:
-    parsed = make_url(url)
-
-    async def recreate() -> None:
-        admin = await asyncpg.connect(
-            host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
-        )
-        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
-        await admin.close()
-
-    asyncio.run(recreate())
-    env = {**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_DEMO_PASSWORD": DEMO_PASSWORD}
-    for command in (
-        [BIN / "alembic", "upgrade", "head"],
-        [BIN / "kopdes", "regions", "load"],
-        [BIN / "kopdes", "demo", "load"],
-    ):
-        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
 
 async def raw_rate(url: str, sql: str, params_for, seconds: float) -> float:
@@ -135,30 +110,7 @@ def main() -> None:
     url = os.environ.get("KOPDES_BENCH_POSTGRES_URL", DEFAULT_URL)
     prepare_database(url)
 
-    server = subprocess.Popen(
-        [
-            BIN / "uvicorn",
-            "--factory",
-            "app.main:create_app",
-            "--port",
-            str(PORT),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "KOPDES_DATABASE_URL": url},
-    )
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{PORT}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+    with serve(url, PORT, args.workers):
         # The demo officer (created by `kopdes demo load`) reads as an office user would.
         token = httpx.post(
             f"http://127.0.0.1:{PORT}/api/v1/auth/token",
@@ -212,9 +164,6 @@ def main() -> None:
                 f"{statistics.median(ratios):>6.2f} {p50s[len(p50s) // 2]:>9} "
                 f"{p99s[len(p99s) // 2]:>9}"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ from app.models.account import (
 )
 from app.models.common import utcnow
 from app.models.cooperative import Cooperative
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.security import (
     account_version,
     hash_password,
@@ -260,23 +260,12 @@ async def _check_assignment(
 async def list_users(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams
 ) -> Page[UserPublic]:
-    query = select(UserAccount).where(_scope_condition(caller)).order_by(UserAccount.id)
-    if page.cursor:
-        (after_id,) = codec.decode(page.cursor, {"list": "users"})
-        query = query.where(UserAccount.id > after_id)
-    users, next_cursor = cut_page(
-        list(await session.scalars(query.limit(page.page_size + 1))),
-        page,
-        codec,
-        {"list": "users"},
-        lambda u: [u.id],
+    found = await page_by_id(
+        session, UserAccount, [_scope_condition(caller)], codec, page, {"list": "users"}
     )
-    total = None
-    if page.total:
-        total = await session.scalar(
-            select(func.count()).select_from(UserAccount).where(_scope_condition(caller))
-        )
-    return Page(items=[_public(u) for u in users], next_cursor=next_cursor, total=total)
+    return Page(
+        items=[_public(u) for u in found.rows], next_cursor=found.next_cursor, total=found.total
+    )
 
 
 async def get_user(session: AsyncSession, caller: Caller, user_id: int) -> UserPublic:

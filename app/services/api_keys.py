@@ -1,13 +1,13 @@
 """API keys for other government systems: random, shown once, stored hashed, scoped."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
 from app.errors import Invalid, NotFound
 from app.models.account import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiScope
 from app.models.common import utcnow
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.security import new_api_key, sha256_hex
 from app.services import audit
 
@@ -44,23 +44,12 @@ async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey
 async def list_api_keys(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams
 ) -> Page[ApiKeyPublic]:
-    query = select(ApiKey).where(_scope_condition(caller)).order_by(ApiKey.id)
-    if page.cursor:
-        (after_id,) = codec.decode(page.cursor, {"list": "api_keys"})
-        query = query.where(ApiKey.id > after_id)
-    keys, next_cursor = cut_page(
-        list(await session.scalars(query.limit(page.page_size + 1))),
-        page,
-        codec,
-        {"list": "api_keys"},
-        lambda k: [k.id],
+    found = await page_by_id(
+        session, ApiKey, [_scope_condition(caller)], codec, page, {"list": "api_keys"}
     )
-    total = None
-    if page.total:
-        total = await session.scalar(
-            select(func.count()).select_from(ApiKey).where(_scope_condition(caller))
-        )
-    return Page(items=[_public(k) for k in keys], next_cursor=next_cursor, total=total)
+    return Page(
+        items=[_public(k) for k in found.rows], next_cursor=found.next_cursor, total=found.total
+    )
 
 
 async def get_api_key(session: AsyncSession, caller: Caller, key_id: int) -> ApiKeyPublic:

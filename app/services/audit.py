@@ -4,13 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.models.audit import AuditEvent, AuditEventPublic
 from app.models.common import mask_phone
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.pagination import CursorCodec, Page, PageParams, page_by_id
 
 # Fields holding personal data; the trail keeps them masked (UU 27/2022, data minimisation).
 _PHONE_FIELDS = {"contact_phone", "phone"}
@@ -125,25 +124,12 @@ async def list_events(
         "since": since,
         "until": until,
     }
-    query = select(AuditEvent).where(*conditions)
-    if page.cursor:
-        (after_id,) = codec.decode(page.cursor, scope_key)
-        query = query.where(AuditEvent.id < after_id)
     # Newest first: an administrator usually asks what just happened.
-    events, next_cursor = cut_page(
-        list(await session.scalars(query.order_by(AuditEvent.id.desc()).limit(page.page_size + 1))),
-        page,
-        codec,
-        scope_key,
-        lambda e: [e.id],
+    found = await page_by_id(
+        session, AuditEvent, conditions, codec, page, scope_key, newest_first=True
     )
-    total = None
-    if page.total:
-        total = await session.scalar(
-            select(func.count()).select_from(AuditEvent).where(*conditions)
-        )
     return Page(
-        items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
-        next_cursor=next_cursor,
-        total=total,
+        items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in found.rows],
+        next_cursor=found.next_cursor,
+        total=found.total,
     )

@@ -37,7 +37,7 @@ from app.models.budget import (
 from app.models.common import utcnow
 from app.models.mentoring import Training
 from app.models.region import Region
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.services import audit
 from app.services.query import in_region
 
@@ -170,25 +170,10 @@ async def list_lines(
     if fiscal_year is not None:
         conditions.append(BudgetLine.fiscal_year == fiscal_year)
     scope = {"list": "budget_lines", "fiscal_year": fiscal_year}
-    query = select(BudgetLine).where(*conditions)
-    if page.cursor:
-        (after_id,) = codec.decode(page.cursor, scope)
-        query = query.where(BudgetLine.id > after_id)
-    lines, next_cursor = cut_page(
-        list(await session.scalars(query.order_by(BudgetLine.id).limit(page.page_size + 1))),
-        page,
-        codec,
-        scope,
-        lambda line: [line.id],
-    )
-    total = None
-    if page.total:
-        total = await session.scalar(
-            select(func.count()).select_from(BudgetLine).where(*conditions)
-        )
-    amounts = await line_amounts(session, [line.id for line in lines])  # type: ignore[misc]
-    items = [_line_public(line, amounts.get(line.id, LineAmounts())) for line in lines]  # type: ignore[arg-type]
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    found = await page_by_id(session, BudgetLine, conditions, codec, page, scope)
+    amounts = await line_amounts(session, [line.id for line in found.rows])
+    items = [_line_public(line, amounts.get(line.id, LineAmounts())) for line in found.rows]
+    return Page(items=items, next_cursor=found.next_cursor, total=found.total)
 
 
 async def summary(session: AsyncSession, caller: Caller, fiscal_year: int) -> BudgetSummary:
@@ -398,24 +383,9 @@ async def list_refocusings(
     if status is not None:
         conditions.append(Refocusing.status == status.value)
     scope = {"list": "refocusings", "fiscal_year": fiscal_year, "status": status}
-    query = select(Refocusing).where(*conditions)
-    if page.cursor:
-        (before_id,) = codec.decode(page.cursor, scope)
-        query = query.where(Refocusing.id < before_id)
-    refocusings, next_cursor = cut_page(
-        list(await session.scalars(query.order_by(Refocusing.id.desc()).limit(page.page_size + 1))),
-        page,
-        codec,
-        scope,
-        lambda r: [r.id],
-    )
-    total = None
-    if page.total:
-        total = await session.scalar(
-            select(func.count()).select_from(Refocusing).where(*conditions)
-        )
-    items = [await _publish(session, r) for r in refocusings]
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    found = await page_by_id(session, Refocusing, conditions, codec, page, scope, newest_first=True)
+    items = [await _publish(session, r) for r in found.rows]
+    return Page(items=items, next_cursor=found.next_cursor, total=found.total)
 
 
 def _require_status(refocusing: Refocusing, wanted: RefocusingStatus, doing: str) -> None:

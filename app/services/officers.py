@@ -1,6 +1,6 @@
 """A cooperative's officers: its board (pengurus) and supervisors (pengawas)."""
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
@@ -18,7 +18,7 @@ from app.models.cooperative import (
     OfficerUpdate,
     mask_nik,
 )
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.security import NikCipher
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
@@ -88,19 +88,19 @@ async def list_officers(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, cooperative_id: int
 ) -> Page[OfficerPublic]:
     await require_cooperative(session, caller, cooperative_id)
-    scope = {"cooperative": cooperative_id}
-    condition = Officer.cooperative_id == cooperative_id
-    query = select(Officer).where(condition).order_by(Officer.id).limit(page.page_size + 1)
-    if page.cursor:
-        (after_id,) = codec.decode(page.cursor, scope)
-        query = query.where(Officer.id > after_id)
-    officers, next_cursor = cut_page(
-        list(await session.scalars(query)), page, codec, scope, lambda o: [o.id]
+    found = await page_by_id(
+        session,
+        Officer,
+        [Officer.cooperative_id == cooperative_id],
+        codec,
+        page,
+        {"cooperative": cooperative_id},
     )
-    total = None
-    if page.total:
-        total = await session.scalar(select(func.count()).select_from(Officer).where(condition))
-    return Page(items=[_present(caller, o) for o in officers], next_cursor=next_cursor, total=total)
+    return Page(
+        items=[_present(caller, o) for o in found.rows],
+        next_cursor=found.next_cursor,
+        total=found.total,
+    )
 
 
 async def get_officer(

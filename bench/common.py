@@ -1,0 +1,75 @@
+"""What every benchmark needs: a fresh PostgreSQL database with Kukar's demo data, and the API
+served by uvicorn with several workers."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEMO_PASSWORD = "bench-demo-password"
+
+
+def prepare_database(url: str) -> None:
+    """Drop and recreate the database in `url`, migrate it, load regions and demo data."""
+    parsed = make_url(url)
+
+    async def recreate() -> None:
+        admin = await asyncpg.connect(
+            host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
+        )
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        await admin.close()
+
+    asyncio.run(recreate())
+    env = {**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_DEMO_PASSWORD": DEMO_PASSWORD}
+    for command in (
+        [BIN / "alembic", "upgrade", "head"],
+        [BIN / "kopdes", "regions", "load"],
+        [BIN / "kopdes", "demo", "load"],
+    ):
+        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@contextmanager
+def serve(url: str, port: int, workers: int) -> Iterator[str]:
+    """The API on 127.0.0.1:`port`, ready to answer; yields its base URL."""
+    server = subprocess.Popen(
+        [
+            BIN / "uvicorn",
+            "--factory",
+            "app.main:create_app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "KOPDES_DATABASE_URL": url},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
