@@ -1,5 +1,9 @@
 import uuid
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from app.models.account import Role
 from tests.api.test_concurrency import _race
 from tests.factories import assert_problem, create_budget_line
@@ -267,3 +271,27 @@ def test_the_same_request_sent_again_has_one_effect(client, login_as):
     replay = client.post(f"/api/v1/refocusings/{refocusing['id']}/apply", headers=apply_key)
     assert replay.status_code == 200 and replay.json() == successes[0]
     assert line(client, btt["id"])["current_ceiling"] == 95_000_000  # moved exactly once
+
+
+def test_the_database_itself_refuses_to_break_the_ledger(client, in_app_session):
+    btt, _ = two_lines(client, source=1_000)
+
+    def write(statement):
+        async def run(session):
+            await session.execute(text(statement))
+            await session.commit()
+
+        return run
+
+    overdraw = (
+        "INSERT INTO budget_entry (budget_line_id, kind, amount, created_at) "
+        f"VALUES ({btt['id']}, 'shift_out', 1001, CURRENT_TIMESTAMP)"
+    )
+    with pytest.raises(DBAPIError, match="below its commitments"):
+        in_app_session(write(overdraw))
+    allowed = overdraw.replace("1001", "1000")
+    in_app_session(write(allowed))
+    assert line(client, btt["id"])["current_ceiling"] == 0
+    for statement in ("UPDATE budget_entry SET amount = 1", "DELETE FROM budget_entry"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            in_app_session(write(statement))
