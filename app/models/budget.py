@@ -104,7 +104,8 @@ class BudgetEntry(SQLModel, table=True):
     __tablename__ = "budget_entry"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        Index("ix_budget_entry_line", "budget_line_id", "kind"),
+        # Covers the sums a line's amounts are derived from (index-only on PostgreSQL).
+        Index("ix_budget_entry_line_amounts", "budget_line_id", "kind", "amount"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
