@@ -79,6 +79,26 @@ def visible_to(caller: Caller) -> list[Any]:
     return conditions
 
 
+def _audit(
+    session: AsyncSession,
+    caller: Caller,
+    action: str,
+    resource_id: int | None,
+    consultation: Consultation,
+    **change: Any,
+) -> None:
+    """One audit event; the action's prefix (`consultation.`, `follow_up.`) names the resource."""
+    audit.record(
+        session,
+        caller,
+        action=action,
+        resource_type=action.split(".")[0],
+        resource_id=resource_id,
+        region_code=consultation.village_code,
+        **change,
+    )
+
+
 def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
     return FollowUpPublic(
         id=follow_up.id,  # type: ignore[arg-type]
@@ -361,13 +381,12 @@ async def create_consultation(
         )
     await session.flush()
     public = (await _publish(session, caller, [consultation], today))[0]
-    audit.record(
+    _audit(
         session,
         caller,
-        action="consultation.request" if is_request else "consultation.create",
-        resource_type="consultation",
-        resource_id=consultation.id,
-        region_code=village_code,
+        "consultation.request" if is_request else "consultation.create",
+        consultation.id,
+        consultation,
         after=public,
     )
     await session.commit()
@@ -420,13 +439,12 @@ async def update_consultation(
     consultation.updated_at = utcnow()
     await session.flush()
     after = (await _publish(session, caller, [consultation], today))[0]
-    audit.record(
+    _audit(
         session,
         caller,
-        action="consultation.update",
-        resource_type="consultation",
-        resource_id=consultation_id,
-        region_code=consultation.village_code,
+        "consultation.update",
+        consultation_id,
+        consultation,
         before=before,
         after=after,
     )
@@ -466,13 +484,12 @@ async def decide_request(
     consultation.updated_at = utcnow()
     await session.flush()
     after = (await _publish(session, caller, [consultation], today))[0]
-    audit.record(
+    _audit(
         session,
         caller,
-        action="consultation.accept" if accept else "consultation.decline",
-        resource_type="consultation",
-        resource_id=consultation_id,
-        region_code=consultation.village_code,
+        "consultation.accept" if accept else "consultation.decline",
+        consultation_id,
+        consultation,
         before=before,
         after=after,
     )
@@ -490,13 +507,12 @@ async def delete_consultation(
     consultation.deleted_by = caller.principal.actor
     consultation.deleted_reason = reason
     consultation.updated_at = now
-    audit.record(
+    _audit(
         session,
         caller,
-        action="consultation.delete",
-        resource_type="consultation",
-        resource_id=consultation_id,
-        region_code=consultation.village_code,
+        "consultation.delete",
+        consultation_id,
+        consultation,
         before=before,
         after={"deleted_reason": reason},
     )
@@ -518,15 +534,7 @@ async def add_follow_up(
     session.add(follow_up)
     await session.flush()
     public = _follow_up_public(follow_up, today)
-    audit.record(
-        session,
-        caller,
-        action="follow_up.create",
-        resource_type="follow_up",
-        resource_id=follow_up.id,
-        region_code=consultation.village_code,
-        after=public,
-    )
+    _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
     await session.commit()
     return public
 
@@ -574,13 +582,12 @@ async def update_follow_up(
         follow_up.closed_on = today
     follow_up.updated_at = utcnow()
     after = _follow_up_public(follow_up, today)
-    audit.record(
+    _audit(
         session,
         caller,
-        action="follow_up.update",
-        resource_type="follow_up",
-        resource_id=follow_up_id,
-        region_code=consultation.village_code,
+        "follow_up.update",
+        follow_up_id,
+        consultation,
         before=before,
         after=after,
     )
