@@ -27,11 +27,18 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _configure(connection: Connection) -> None:
+    def include_object(obj: object, *_: object) -> bool:
+        # An index declared for one database only (`Index(...).ddl_if(dialect=...)`) exists
+        # only there; autogenerate would otherwise report it missing everywhere else.
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, connection.dialect.name)
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )

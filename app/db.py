@@ -25,6 +25,8 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+AUTOCOMMIT = "AUTOCOMMIT"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def build_engine(settings: Settings) -> AsyncEngine:
@@ -35,7 +37,11 @@ def build_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
+        # No ping before each use: on asyncpg it is three round trips (BEGIN, ping, ROLLBACK),
+        # more than a hot read itself. A connection that died (the server restarted) fails
+        # its next statement instead; SQLAlchemy then discards every connection of the pool
+        # opened before, and the request gets a 503 with Retry-After (see app/errors.py).
+        pool_pre_ping=False,
         # Bound parameters can hold personal data; they must not reach the logs with an error.
         hide_parameters=True,
         connect_args={
@@ -69,13 +75,24 @@ def _build_sqlite_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, its statements each committed on their own."""
+    return engine.execution_options(isolation_level=AUTOCOMMIT)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with AsyncSession(request.app.state.engine, expire_on_commit=False) as session:
+    """A session for the request. GET and HEAD only read (or append one audit row): they run in
+    autocommit, which spares the BEGIN and ROLLBACK round trips of a transaction that would
+    change nothing; on the hot reads those round trips cost more than the query."""
+    state = request.app.state
+    engine = state.autocommit_engine if request.method in SAFE_METHODS else state.engine
+    async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
 
 

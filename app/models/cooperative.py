@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
@@ -201,6 +201,14 @@ class Cooperative(SQLModel, table=True):
         Index("ix_cooperative_district_order", "district_code", "village_code", "id"),
         Index("ix_cooperative_village_order", "village_code", "id"),
         Index("ix_cooperative_updated", "updated_at", "id"),
+        Index("ix_cooperative_name_order", "name", "id"),
+        # `q` finds a part of the name anywhere: only a trigram index serves that (PostgreSQL).
+        Index(
+            "ix_cooperative_name_trigram",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -333,6 +341,13 @@ class CooperativeUpdate(BaseModel):
     npwp: Npwp | None = None
 
 
+def _split_units(value: object) -> object:
+    # The registry's queries aggregate the units into one comma-joined string per row.
+    if isinstance(value, str):
+        return sorted(value.split(",")) if value else []
+    return [] if value is None else value
+
+
 class CooperativePublic(BaseModel):
     id: int
     name: str
@@ -342,7 +357,7 @@ class CooperativePublic(BaseModel):
     province_code: str
     kind: VillageKind
     is_joint: bool
-    business_units: list[BusinessUnit]
+    business_units: Annotated[list[BusinessUnit], BeforeValidator(_split_units)]
     business_units_other: str | None
     members_male: int
     members_female: int

@@ -106,6 +106,12 @@ class Consultation(SQLModel, table=True):
         Index("ix_consultation_district", "district_code", "occurred_at"),
         Index("ix_consultation_regency", "regency_code", "occurred_at"),
         Index("ix_consultation_updated", "updated_at", "id"),
+        # Lists show a region's consultations newest first: one index per level, in id order.
+        Index("ix_consultation_province_recent", "province_code", "id"),
+        Index("ix_consultation_regency_recent", "regency_code", "id"),
+        Index("ix_consultation_district_recent", "district_code", "id"),
+        Index("ix_consultation_village_recent", "village_code", "id"),
+        Index("ix_consultation_occurred_at", "occurred_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

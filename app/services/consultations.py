@@ -208,6 +208,16 @@ def list_query(caller: Caller, filters: ConsultationFilters) -> Select[Any]:
     return select(Consultation).where(*visible_to(caller), *_filter_conditions(filters))
 
 
+def page_query(
+    caller: Caller, filters: ConsultationFilters, limit: int, before_id: int | None = None
+) -> Select[Any]:
+    """One page, newest first: the office mostly looks at what happened lately."""
+    query = list_query(caller, filters)
+    if before_id is not None:
+        query = query.where(_COLUMNS.id < before_id)
+    return query.order_by(_COLUMNS.id.desc()).limit(limit)
+
+
 async def list_consultations(
     session: AsyncSession,
     caller: Caller,
@@ -217,12 +227,8 @@ async def list_consultations(
     today: date,
 ) -> Page[ConsultationPublic]:
     scope = {"filters": filters.__dict__}
-    query = list_query(caller, filters)
-    if page.cursor:
-        (before_id,) = codec.decode(page.cursor, scope)
-        query = query.where(_COLUMNS.id < before_id)
-    # Newest first: the office mostly looks at what happened lately.
-    rows = list(await session.scalars(query.order_by(_COLUMNS.id.desc()).limit(page.page_size + 1)))
+    (before_id,) = codec.decode(page.cursor, scope) if page.cursor else (None,)
+    rows = list(await session.scalars(page_query(caller, filters, page.page_size + 1, before_id)))
     consultations, next_cursor = cut_page(rows, page, codec, scope, lambda c: [c.id])
     total = None
     if page.total:

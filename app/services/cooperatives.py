@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Select, delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,23 +67,25 @@ class CooperativeFilters:
     updated_since: datetime | None = None
 
 
+_MEMBERS_TOTAL = (_COLUMNS.members_male + _COLUMNS.members_female).label("members_total")
+# One validation call for a whole page, of plain dicts: per-row calls, and row mappings, cost
+# more than the validation itself.
+_PUBLIC_LIST = TypeAdapter(list[CooperativePublic])
+
+
 def _public_select() -> Select[Any]:
-    return select(*_COLUMNS, _BUSINESS_UNITS)
-
-
-def _to_public(row: Any) -> CooperativePublic:
-    data = dict(row)
-    units = data.pop("business_units")
-    return CooperativePublic(
-        **data,
-        business_units=sorted(units.split(",")) if units else [],
-        members_total=data["members_male"] + data["members_female"],
-    )
+    return select(*_COLUMNS, _BUSINESS_UNITS, _MEMBERS_TOTAL)
 
 
 def _orm_to_public(cooperative: Cooperative, units: set[str]) -> CooperativePublic:
     row = {column.name: getattr(cooperative, column.name) for column in _COLUMNS}
-    return _to_public({**row, "business_units": ",".join(units)})
+    return CooperativePublic.model_validate(
+        {
+            **row,
+            "business_units": sorted(units),
+            "members_total": cooperative.members_male + cooperative.members_female,
+        }
+    )
 
 
 def present(caller: Caller, cooperative: CooperativePublic) -> CooperativePublic:
@@ -115,7 +118,7 @@ async def get_cooperative(
     row = (await session.execute(query)).mappings().first()
     if row is None:
         raise NotFound(f"cooperative {cooperative_id} does not exist")
-    return present(caller, _to_public(row))
+    return present(caller, CooperativePublic.model_validate(dict(row)))
 
 
 async def require_cooperative(
@@ -210,7 +213,8 @@ async def list_cooperatives(
     scope = {"filters": filters.__dict__, "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
     query = list_query(filters, sort, page.page_size + 1, after).where(*visible_to(caller))
-    rows = (await session.execute(query)).mappings()
+    result = await session.execute(query)
+    rows = _PUBLIC_LIST.validate_python([dict(row) for row in result.mappings()])
     key_name = _SORT_KEYS[sort][0].name
 
     def position(item: CooperativePublic) -> list[Any]:
@@ -218,7 +222,7 @@ async def list_cooperatives(
         return [key.isoformat() if isinstance(key, datetime) else key, item.id]
 
     items, next_cursor = cut_page(
-        [present(caller, _to_public(row)) for row in rows], page, codec, scope, position
+        [present(caller, row) for row in rows], page, codec, scope, position
     )
     total = None
     if page.total:
