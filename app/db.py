@@ -39,6 +39,8 @@ def build_engine(settings: Settings) -> AsyncEngine:
         # Bound parameters can hold personal data; they must not reach the logs with an error.
         hide_parameters=True,
         connect_args={
+            # A new connection waits no longer than a pooled one (asyncpg's default is 60 s).
+            "timeout": settings.db_pool_timeout_seconds,
             "server_settings": {
                 "application_name": "kopdes",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
