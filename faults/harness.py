@@ -17,11 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # The benchmarks' helpers are scripts next to each other, not a package.
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import BIN, DEMO_PASSWORD, prepare_database, serve  # noqa: E402
+from bench_refocusing import create_lines, login, prepare_approved, violations  # noqa: E402
+from common import prepare_database, serve  # noqa: E402
 
 from app.migrations import head_revisions  # noqa: E402
 
-__all__ = ["BIN", "DEMO_PASSWORD", "serve"]
+__all__ = ["create_lines", "login", "prepare_approved", "serve", "violations"]
 
 PROBLEM = "application/problem+json"
 
@@ -111,14 +112,6 @@ async def connect(url: str) -> asyncpg.Connection:
         password=parsed.password,
         database=parsed.database,
     )
-
-
-async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def not_a_retryable_503(response: httpx.Response) -> str | None:
