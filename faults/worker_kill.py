@@ -43,7 +43,7 @@ from app.idempotency import ABANDONED_AFTER
 
 PORT = 8774
 CLIENTS = 30
-REFOCUSINGS = 200
+REFOCUSINGS = 120
 
 
 def worker_pids() -> list[int]:
