@@ -46,7 +46,7 @@ def build_engine(settings: Settings) -> AsyncEngine:
             "server_settings": {
                 "application_name": "kopdes",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
-            }
+            },
         },
     )
     event.listen(engine.sync_engine, "handle_error", _mark_disconnects)
