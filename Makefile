@@ -34,11 +34,11 @@ test-sqlite: install ## Run the suite on SQLite only.
 
 lint: install ## Check style and common mistakes.
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app planner tests bench
+	$(BIN)/ruff format --check app planner tests bench faults
 
 format: install
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format app planner tests bench
+	$(BIN)/ruff format app planner tests bench faults
 
 bench: install ## Throughput of the hot reads against the raw driver (needs PostgreSQL and wrk).
 	$(BIN)/python bench/bench_registry.py
