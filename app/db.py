@@ -11,6 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import SQLModel
 
@@ -32,7 +34,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 def build_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         return _build_sqlite_engine(settings.database_url)
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -45,12 +47,26 @@ def build_engine(settings: Settings) -> AsyncEngine:
         # Bound parameters can hold personal data; they must not reach the logs with an error.
         hide_parameters=True,
         connect_args={
+            # A new connection waits no longer than a pooled one (asyncpg's default is 60 s).
+            "timeout": settings.db_pool_timeout_seconds,
             "server_settings": {
                 "application_name": "kopdes",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
-            }
+            },
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _mark_disconnects)
+    return engine
+
+
+def _mark_disconnects(context: ExceptionContext) -> None:
+    """PostgreSQL ends sessions with 57P01-57P03 when it stops or restarts, and class 08 means the
+    connection is lost. asyncpg reports these before it notices the socket is closed, so
+    SQLAlchemy would keep the dead connection and fail again on its ROLLBACK; as disconnects the
+    pool drops it (and the pool's other connections, made before the restart) at once."""
+    sqlstate = getattr(context.original_exception, "sqlstate", None) or ""
+    if sqlstate in ("57P01", "57P02", "57P03") or sqlstate.startswith("08"):
+        context.is_disconnect = True
 
 
 def _build_sqlite_engine(url: str) -> AsyncEngine:
@@ -92,8 +108,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     change nothing; on the hot reads those round trips cost more than the query."""
     state = request.app.state
     engine = state.autocommit_engine if request.method in SAFE_METHODS else state.engine
-    async with AsyncSession(engine, expire_on_commit=False) as session:
+    session = AsyncSession(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        try:
+            await session.close()
+        except DBAPIError as exc:
+            # The session closes after the response is sent; if its connection died meanwhile,
+            # PostgreSQL has already rolled back what was left open, and the client has its
+            # answer. Raising here would only cut that answer off.
+            if not exc.connection_invalidated:
+                raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
