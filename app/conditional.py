@@ -99,9 +99,10 @@ def require_if_match(if_match: str | None, current: Any, what: str) -> None:
 def represent(representation: Any, if_none_match: str | None = None) -> Response:
     """The JSON answer with its ETag, or a 304 when If-None-Match already names it (weak
     comparison, as RFC 9110 asks for reads)."""
-    tag = etag_of(representation)
+    body = to_json(representation)
+    tag = etag_of_json(body)
     if if_none_match is not None:
         held = {t.removeprefix("W/") for t in _tags(if_none_match)}
         if if_none_match.strip() == "*" or tag in held:
             return Response(status_code=304, headers={"ETag": tag})
-    return Response(to_json(representation), media_type="application/json", headers={"ETag": tag})
+    return Response(body, media_type="application/json", headers={"ETag": tag})
