@@ -5,12 +5,12 @@ from app.models.audit import AuditEvent
 from app.models.budget import (
     BudgetEntry,
     BudgetLine,
-    IdempotencyRecord,
     Refocusing,
     RefocusingMovement,
     RefocusingTraining,
 )
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
+from app.models.idempotency import IdempotencyRecord
 from app.models.mentoring import (
     Consultation,
     ConsultationTopic,

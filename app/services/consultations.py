@@ -12,7 +12,9 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import Role, UserAccount
 from app.models.common import mask_phone, utcnow
 from app.models.mentoring import (
@@ -154,11 +156,13 @@ async def _publish(
 
 
 async def require_consultation(
-    session: AsyncSession, caller: Caller, consultation_id: int
+    session: AsyncSession, caller: Caller, consultation_id: int, *, for_update: bool = False
 ) -> Consultation:
-    consultation = await session.scalar(
-        select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
-    )
+    """The consultation, if it exists for this caller; `for_update` locks its row."""
+    query = select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
+    if for_update:
+        query = query.with_for_update()
+    consultation = await session.scalar(query)
     if consultation is None:
         raise NotFound(f"consultation {consultation_id} does not exist")
     return consultation
@@ -324,7 +328,12 @@ async def _where(
 
 
 async def create_consultation(
-    session: AsyncSession, caller: Caller, data: ConsultationCreate, today: date
+    session: AsyncSession,
+    caller: Caller,
+    data: ConsultationCreate,
+    today: date,
+    *,
+    record_result: RecordResult = no_record,
 ) -> ConsultationPublic:
     is_request = caller.role is Role.cooperative
     if is_request:
@@ -395,6 +404,7 @@ async def create_consultation(
         consultation,
         after=public,
     )
+    await record_result(session, public)
     await session.commit()
     return public
 
@@ -405,13 +415,16 @@ async def update_consultation(
     consultation_id: int,
     patch: ConsultationUpdate,
     today: date,
+    *,
+    if_match: str | None,
 ) -> ConsultationPublic:
-    consultation = await require_consultation(session, caller, consultation_id)
+    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     before = (await _publish(session, caller, [consultation], today))[0]
     changes = patch.model_dump(exclude_unset=True)
     for field in ("channel", "status"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, before, "consultation")
     if "status" in changes and changes["status"] != consultation.status:
         allowed = {ConsultationStatus.accepted.value: ConsultationStatus.held.value}
         if allowed.get(consultation.status) != changes["status"]:
@@ -466,8 +479,9 @@ async def decide_request(
     *,
     accept: bool,
     today: date,
+    record_result: RecordResult = no_record,
 ) -> ConsultationPublic:
-    consultation = await require_consultation(session, caller, consultation_id)
+    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.requested:
         raise Conflict(
             f"consultation {consultation_id} is {consultation.status}; only a requested one "
@@ -499,15 +513,23 @@ async def decide_request(
         before=before,
         after=after,
     )
+    await record_result(session, after)
     await session.commit()
     return after
 
 
 async def delete_consultation(
-    session: AsyncSession, caller: Caller, consultation_id: int, reason: str, today: date
+    session: AsyncSession,
+    caller: Caller,
+    consultation_id: int,
+    reason: str,
+    today: date,
+    *,
+    if_match: str | None,
 ) -> None:
-    consultation = await require_consultation(session, caller, consultation_id)
+    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     before = (await _publish(session, caller, [consultation], today))[0]
+    require_if_match(if_match, before, "consultation")
     now = utcnow()
     consultation.deleted_at = now
     consultation.deleted_by = caller.principal.actor
@@ -534,6 +556,8 @@ async def add_follow_up(
     consultation_id: int,
     data: FollowUpCreate,
     today: date,
+    *,
+    record_result: RecordResult = no_record,
 ) -> FollowUpPublic:
     consultation = await require_consultation(session, caller, consultation_id)
     follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
@@ -541,6 +565,7 @@ async def add_follow_up(
     await session.flush()
     public = _follow_up_public(follow_up, today)
     _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
+    await record_result(session, public)
     await session.commit()
     return public
 
@@ -549,24 +574,48 @@ def _follow_up_visible(caller: Caller) -> list[Any]:
     return [FollowUp.consultation_id == _COLUMNS.id, *visible_to(caller)]
 
 
-async def update_follow_up(
-    session: AsyncSession, caller: Caller, follow_up_id: int, patch: FollowUpUpdate, today: date
-) -> FollowUpPublic:
-    row = (
-        await session.execute(
-            select(FollowUp, Consultation).where(
-                FollowUp.id == follow_up_id, *_follow_up_visible(caller)
-            )
-        )
-    ).first()
+async def _require_follow_up(
+    session: AsyncSession, caller: Caller, follow_up_id: int, *, for_update: bool = False
+) -> tuple[FollowUp, Consultation]:
+    """The follow-up and its consultation, if it exists for this caller; `for_update` locks
+    the follow-up's row."""
+    query = select(FollowUp, Consultation).where(
+        FollowUp.id == follow_up_id, *_follow_up_visible(caller)
+    )
+    if for_update:
+        query = query.with_for_update(of=FollowUp)
+    row = (await session.execute(query)).first()
     if row is None:
         raise NotFound(f"follow-up {follow_up_id} does not exist")
     follow_up, consultation = row
+    return follow_up, consultation
+
+
+async def get_follow_up(
+    session: AsyncSession, caller: Caller, follow_up_id: int, today: date
+) -> FollowUpPublic:
+    follow_up, _ = await _require_follow_up(session, caller, follow_up_id)
+    return _follow_up_public(follow_up, today)
+
+
+async def update_follow_up(
+    session: AsyncSession,
+    caller: Caller,
+    follow_up_id: int,
+    patch: FollowUpUpdate,
+    today: date,
+    *,
+    if_match: str | None,
+) -> FollowUpPublic:
+    follow_up, consultation = await _require_follow_up(
+        session, caller, follow_up_id, for_update=True
+    )
     before = _follow_up_public(follow_up, today)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("description", "due_date", "status"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, before, "follow-up")
     if follow_up.status != FollowUpStatus.open:
         raise Conflict(
             f"follow-up {follow_up_id} is already {follow_up.status}; a closed follow-up is "

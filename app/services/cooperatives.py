@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import Role
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
@@ -266,7 +268,11 @@ def _duplicate(village_code: str, existing_id: int) -> Conflict:
 
 
 async def create_cooperative(
-    session: AsyncSession, caller: Caller, data: CooperativeCreate
+    session: AsyncSession,
+    caller: Caller,
+    data: CooperativeCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> CooperativePublic:
     village = await session.get(Region, data.village_code)
     if village is None or village.level not in _VILLAGE_LEVELS:
@@ -316,6 +322,7 @@ async def create_cooperative(
             region_code=cooperative.village_code,
             after=created,
         )
+        await record_result(session, present(caller, created))
         await session.commit()
     except IntegrityError:
         # Two offices creating the same village's cooperative at once: the index decides.
@@ -328,9 +335,16 @@ async def create_cooperative(
 
 
 async def update_cooperative(
-    session: AsyncSession, caller: Caller, cooperative_id: int, patch: CooperativeUpdate
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    patch: CooperativeUpdate,
+    *,
+    if_match: str | None,
 ) -> CooperativePublic:
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
+    current_units = await _units(session, cooperative_id)
+    before = _orm_to_public(cooperative, current_units)
     changes = patch.model_dump(exclude_unset=True)
     if caller.role is Role.cooperative and not changes.keys() <= COOPERATIVE_EDITABLE:
         refused = ", ".join(sorted(changes.keys() - COOPERATIVE_EDITABLE))
@@ -341,9 +355,7 @@ async def update_cooperative(
     for field in _REQUIRED_ON_UPDATE & changes.keys():
         if changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
-
-    current_units = await _units(session, cooperative_id)
-    before = _orm_to_public(cooperative, current_units)
+    require_if_match(if_match, present(caller, before), "cooperative")
     units = {str(unit) for unit in changes.pop("business_units", current_units)}
     _check_record_rules(
         business_units=[BusinessUnit(u) for u in units],
@@ -379,9 +391,12 @@ async def update_cooperative(
     return present(caller, updated)
 
 
-async def delete_cooperative(session: AsyncSession, caller: Caller, cooperative_id: int) -> None:
+async def delete_cooperative(
+    session: AsyncSession, caller: Caller, cooperative_id: int, *, if_match: str | None
+) -> None:
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
+    require_if_match(if_match, present(caller, before), "cooperative")
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(

@@ -4,7 +4,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
+from app.conditional import require_if_match
 from app.errors import AppError, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
     PENGAWAS_ROLES,
@@ -56,10 +58,16 @@ def _check_role(body: str, role: str) -> None:
 
 
 async def _require_officer(
-    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    officer_id: int,
+    *,
+    for_update: bool = False,
 ) -> tuple[Cooperative, Officer]:
+    """The officer, if its cooperative exists for this caller; `for_update` locks its row."""
     cooperative = await require_cooperative(session, caller, cooperative_id)
-    officer = await session.get(Officer, officer_id)
+    officer = await session.get(Officer, officer_id, with_for_update=for_update)
     if officer is None or officer.cooperative_id != cooperative_id:
         raise NotFound(f"cooperative {cooperative_id} has no officer {officer_id}")
     return cooperative, officer
@@ -135,6 +143,8 @@ async def create_officer(
     cipher: NikCipher,
     cooperative_id: int,
     data: OfficerCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> OfficerPublic:
     cooperative = await require_cooperative(session, caller, cooperative_id)
     _check_role(data.body, data.role)
@@ -143,6 +153,7 @@ async def create_officer(
     session.add(officer)
     await session.flush()
     _audit(session, caller, "officer.create", cooperative, officer.id, after=_public(officer))
+    await record_result(session, _present(caller, officer))
     await session.commit()
     return _present(caller, officer)
 
@@ -154,13 +165,18 @@ async def update_officer(
     cooperative_id: int,
     officer_id: int,
     patch: OfficerUpdate,
+    *,
+    if_match: str | None,
 ) -> OfficerPublic:
-    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    cooperative, officer = await _require_officer(
+        session, caller, cooperative_id, officer_id, for_update=True
+    )
     before = _public(officer)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("role", "name"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, _present(caller, officer), "officer")
     _check_role(officer.body, changes.get("role", officer.role))
     if "nik" in changes:
         _set_nik(officer, changes.pop("nik"), cipher)
@@ -180,9 +196,17 @@ async def update_officer(
 
 
 async def delete_officer(
-    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    officer_id: int,
+    *,
+    if_match: str | None,
 ) -> None:
-    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    cooperative, officer = await _require_officer(
+        session, caller, cooperative_id, officer_id, for_update=True
+    )
+    require_if_match(if_match, _present(caller, officer), "officer")
     before = _public(officer)
     await session.execute(delete(Officer).where(Officer.id == officer_id))
     _audit(session, caller, "officer.delete", cooperative, officer_id, before=before)

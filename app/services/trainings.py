@@ -17,7 +17,9 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import Role
 from app.models.common import utcnow
 from app.models.cooperative import Cooperative
@@ -265,7 +267,11 @@ async def get_training(session: AsyncSession, caller: Caller, training_id: int) 
 
 
 async def create_training(
-    session: AsyncSession, caller: Caller, data: TrainingCreate
+    session: AsyncSession,
+    caller: Caller,
+    data: TrainingCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> TrainingPublic:
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(
@@ -291,6 +297,7 @@ async def create_training(
     await session.flush()
     created = await _public(session, training)
     _audit(session, caller, "training.create", training, after=created)
+    await record_result(session, created)
     await session.commit()
     return created
 
@@ -305,14 +312,21 @@ def _refuse_if_closed(training: Training, doing: str) -> None:
 
 
 async def update_training(
-    session: AsyncSession, caller: Caller, training_id: int, patch: TrainingUpdate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    patch: TrainingUpdate,
+    *,
+    if_match: str | None,
 ) -> TrainingPublic:
     training = await require_training(session, caller, training_id, for_update=True)
-    _refuse_if_closed(training, "be changed")
     changes = patch.model_dump(exclude_unset=True)
     for field in _REQUIRED_ON_UPDATE & changes.keys():
         if changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    before = await _public(session, training)
+    require_if_match(if_match, before, "training")
+    _refuse_if_closed(training, "be changed")
     start = changes.get("planned_start", training.planned_start)
     end = changes.get("planned_end", training.planned_end)
     if training.status == TrainingStatus.scheduled and (start is None or end is None):
@@ -345,7 +359,6 @@ async def update_training(
             session, caller, changes["budget_line_id"], loc=["body", "budget_line_id"]
         )
 
-    before = await _public(session, training)
     training.sqlmodel_update(changes)
     training.updated_at = utcnow()
     updated = await _public(session, training)
@@ -355,7 +368,12 @@ async def update_training(
 
 
 async def transition(
-    session: AsyncSession, caller: Caller, training_id: int, data: TransitionCreate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    data: TransitionCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> TrainingPublic:
     """Move the funding status along the state machine, dated, stored and audited."""
     training = await require_training(session, caller, training_id, for_update=True)
@@ -413,8 +431,10 @@ async def transition(
         before={"status": current.value},
         after=TransitionPublic.model_validate(step, from_attributes=True),
     )
+    moved = await _public(session, training)
+    await record_result(session, moved)
     await session.commit()
-    return await _public(session, training)
+    return moved
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -425,7 +445,12 @@ def _invitation_public(invitation: TrainingInvitation) -> InvitationPublic:
 
 
 async def invite(
-    session: AsyncSession, caller: Caller, training_id: int, data: InvitationCreate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    data: InvitationCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> InvitationPublic:
     training = await require_training(session, caller, training_id, for_update=True)
     _refuse_if_closed(training, "take invitations")
@@ -470,6 +495,7 @@ async def invite(
     await session.flush()
     created = _invitation_public(invitation)
     _audit(session, caller, "training.invite", training, after=created)
+    await record_result(session, created)
     await session.commit()
     return created
 
@@ -495,7 +521,12 @@ def _attendee_public(attendee: TrainingAttendee) -> AttendeePublic:
 
 
 async def record_attendance(
-    session: AsyncSession, caller: Caller, training_id: int, data: AttendanceCreate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    data: AttendanceCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> list[AttendeePublic]:
     """Record who came (and who did not), all or nothing. Names only: no NIK is needed."""
     training = await require_training(session, caller, training_id, for_update=True)
@@ -552,6 +583,7 @@ async def record_attendance(
         training,
         after={"attendees": [a.model_dump(mode="json") for a in recorded]},
     )
+    await record_result(session, recorded)
     await session.commit()
     return recorded
 
