@@ -112,8 +112,11 @@ async def load(
         if turn % 10 == 0:
             what, request = (
                 "write",
+                # `If-Match: *`: the load edits whatever the record holds now.
                 client.patch(
-                    f"/api/v1/cooperatives/{target}", json={"members_male": turn}, headers=headers
+                    f"/api/v1/cooperatives/{target}",
+                    json={"members_male": turn},
+                    headers={**headers, "If-Match": "*"},
                 ),
             )
         elif turn % 2:

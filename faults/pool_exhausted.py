@@ -52,7 +52,9 @@ async def run(url: str, base: str) -> None:
         async with row_locked(url, "cooperative", held):
             edit = asyncio.create_task(
                 client.patch(
-                    f"/api/v1/cooperatives/{held}", json={"members_male": 7}, headers=headers
+                    f"/api/v1/cooperatives/{held}",
+                    json={"members_male": 7},
+                    headers={**headers, "If-Match": "*"},
                 )
             )
             await wait_for_lock_waiter(url)

@@ -51,6 +51,7 @@ async def run(url: str, base: str) -> None:
         cooperative_id = page.json()["items"][0]["id"]
         before = await members_male(url, cooperative_id)
         path, edit = f"/api/v1/cooperatives/{cooperative_id}", {"members_male": before + 1}
+        headers = {**headers, "If-Match": "*"}  # the edit applies to whatever the record holds
 
         async with row_locked(url, "cooperative", cooperative_id):
             started = time.monotonic()
