@@ -44,6 +44,7 @@ from app.idempotency import ABANDONED_AFTER
 PORT = 8774
 CLIENTS = 30
 REFOCUSINGS = 120
+REPLACE_SECONDS = 15
 
 
 def worker_pids() -> list[int]:
@@ -158,7 +159,12 @@ async def run(url: str, base: str) -> None:
         check_ledger(await violations(url), "after the kill")
 
         await until_ready(base)
+        # uvicorn's supervisor notices a dead worker on its next check, a moment later.
+        deadline = time.monotonic() + REPLACE_SECONDS
         after = worker_pids()
+        while (killed in after or len(after) != len(before)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            after = worker_pids()
         print(f"workers now {after}")
         if killed in after or len(after) != len(before):
             fail(f"the killed worker was not replaced: workers {before} before, {after} after")
