@@ -8,9 +8,12 @@ the writing transaction ends, so numbers become visible in the order they were t
 committed value of the clock is a number below which nothing is still in flight. On SQLite
 writers are serialised anyway.
 
-The row lock serialises writers of synced records from their first stamp to their commit:
-stamping happens at flush, so a transaction should flush synced rows after taking any other
-lock it needs (two writers could otherwise wait for each other).
+The row lock serialises writers of synced records from their first stamp to their commit.
+Stamping happens at flush, and a flush's own statements lock rows after the clock (the rows it
+updates, the parents its inserts refer to). So a transaction that locks a synced row itself
+(`SELECT ... FOR UPDATE`) must take the clock first, with `hold_clock`: holding the row while
+waiting for the clock, it would deadlock with a writer that holds the clock and waits for the
+row. The clock is the first lock of every transaction that writes synced rows.
 """
 
 from datetime import datetime
@@ -19,7 +22,16 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
-from sqlalchemy import BigInteger, CheckConstraint, Connection, Integer, String, event, update
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Connection,
+    Integer,
+    String,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
@@ -95,6 +107,11 @@ async def reserve_changes(db: AsyncSession | AsyncConnection, count: int) -> int
     the write: the clock stays locked until that transaction ends."""
     last = (await db.execute(_take(count))).scalar_one()
     return int(last) - count + 1
+
+
+async def hold_clock(session: AsyncSession) -> None:
+    """Lock the clock before locking a synced row (see the module doc); SQLite needs nothing."""
+    await session.execute(select(_CLOCK.c.value).with_for_update())
 
 
 def _reserve(connection: Connection, count: int) -> int:

@@ -7,7 +7,6 @@ from app.auth import Caller, CallerDep
 from app.clock import TodayDep
 from app.db import SessionDep
 from app.errors import Invalid, problems
-from app.models.common import UtcQueryDatetime
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -22,10 +21,11 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import REGION_CODE_PATTERN
-from app.pagination import CursorCodecDep, Page, PageDep
+from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
 from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(tags=["consultations"])
 
@@ -64,11 +64,10 @@ async def list_consultations(
     status: ConsultationStatus | None = None,
     date_from: Annotated[date | None, Query(alias="from", description="On or after.")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="On or before.")] = None,
-    updated_since: Annotated[
-        UtcQueryDatetime | None, Query(description="Changed at or after (no offset: UTC).")
-    ] = None,
-) -> Page[ConsultationPublic]:
-    """Consultations and field visits, newest first, each with its follow-ups."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[ConsultationPublic]:
+    """Consultations and field visits, newest first, each with its follow-ups; with
+    `updated_since`, what changed since a client's last sync, in change order."""
     filters = ConsultationFilters(
         cooperative_id=cooperative_id,
         region=region,
@@ -78,9 +77,10 @@ async def list_consultations(
         status=status,
         date_from=date_from,
         date_to=date_to,
-        updated_since=updated_since,
     )
-    return await consultations.list_consultations(session, caller, codec, page, filters, today)
+    return await consultations.list_consultations(
+        session, caller, codec, page, filters, today, updated_since
+    )
 
 
 @router.post("/consultations", status_code=status.HTTP_201_CREATED)
@@ -186,8 +186,10 @@ async def list_follow_ups(
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
     cooperative_id: IdQuery = None,
     region: RegionQuery = None,
-) -> Page[FollowUpPublic]:
-    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[FollowUpPublic]:
+    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`; with
+    `updated_since`, what changed since a client's last sync, in change order."""
     filters = FollowUpFilters(
         status=status,
         due_before=due_before,
@@ -196,7 +198,9 @@ async def list_follow_ups(
         cooperative_id=cooperative_id,
         region=region,
     )
-    return await consultations.list_follow_ups(session, caller, codec, page, filters, today)
+    return await consultations.list_follow_ups(
+        session, caller, codec, page, filters, today, updated_since
+    )
 
 
 @router.patch("/follow-ups/{follow_up_id}", responses=problems(404, 409))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models.account import Role, UserAccount
@@ -33,10 +34,12 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.models.sync import DeletedRecord, RecordKind
+from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
 from app.services.query import region_match
+from app.sync import SyncPage
 
 _COLUMNS = Consultation.__table__.c
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -55,7 +58,6 @@ class ConsultationFilters:
     status: ConsultationStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
-    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
         closed_on=follow_up.closed_on,
         created_at=follow_up.created_at,
         updated_at=follow_up.updated_at,
+        change=follow_up.change,  # type: ignore[arg-type]
     )
 
 
@@ -195,8 +198,6 @@ def _filter_conditions(filters: ConsultationFilters) -> list[Any]:
         conditions.append(_COLUMNS.occurred_at >= _start_of(filters.date_from))
     if filters.date_to is not None:
         conditions.append(_COLUMNS.occurred_at < _start_of(filters.date_to + timedelta(days=1)))
-    if filters.updated_since is not None:
-        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
     return conditions
 
 
@@ -215,9 +216,27 @@ async def list_consultations(
     page: PageParams,
     filters: ConsultationFilters,
     today: date,
-) -> Page[ConsultationPublic]:
+    updated_since: int | None,
+) -> SyncPage[ConsultationPublic]:
     scope = {"filters": filters.__dict__}
     query = list_query(caller, filters)
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            query,
+            _COLUMNS.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=sync.tombstones(
+                RecordKind.consultation,
+                caller,
+                region=filters.region,
+                cooperative_id=filters.cooperative_id,
+            ),
+        )
+        return changes.page(await _publish(session, caller, changes.rows, today))
     if page.cursor:
         (before_id,) = codec.decode(page.cursor, scope)
         query = query.where(_COLUMNS.id < before_id)
@@ -232,7 +251,7 @@ async def list_consultations(
             .where(*visible_to(caller), *_filter_conditions(filters))
         )
     items = await _publish(session, caller, consultations, today)
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
 async def _office_account(
@@ -507,6 +526,20 @@ async def delete_consultation(
     consultation.deleted_by = caller.principal.actor
     consultation.deleted_reason = reason
     consultation.updated_at = now
+    # It leaves every list, and its follow-ups with it: syncing clients must drop them.
+    where = {
+        "region_code": consultation.village_code,
+        "cooperative_id": consultation.cooperative_id,
+        "deleted_at": now,
+    }
+    follow_ups = await session.scalars(
+        select(FollowUp.id).where(FollowUp.consultation_id == consultation_id)
+    )
+    session.add(DeletedRecord(kind=RecordKind.consultation, record_id=consultation_id, **where))
+    session.add_all(
+        DeletedRecord(kind=RecordKind.follow_up, record_id=follow_up_id, **where)
+        for follow_up_id in follow_ups
+    )
     _audit(
         session,
         caller,
@@ -532,11 +565,17 @@ async def add_follow_up(
     consultation = await require_consultation(session, caller, consultation_id)
     follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
     session.add(follow_up)
+    _follow_ups_changed(consultation)
     await session.flush()
     public = _follow_up_public(follow_up, today)
     _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
     await session.commit()
     return public
+
+
+def _follow_ups_changed(consultation: Consultation) -> None:
+    # A consultation is shown with its follow-ups: when they change, so does it.
+    consultation.updated_at = utcnow()
 
 
 def _follow_up_visible(caller: Caller) -> list[Any]:
@@ -581,6 +620,8 @@ async def update_follow_up(
     if status != FollowUpStatus.open:
         follow_up.closed_on = today
     follow_up.updated_at = utcnow()
+    _follow_ups_changed(consultation)
+    await session.flush()  # stamps the change numbers the answer shows
     after = _follow_up_public(follow_up, today)
     _audit(
         session,
@@ -602,7 +643,8 @@ async def list_follow_ups(
     page: PageParams,
     filters: FollowUpFilters,
     today: date,
-) -> Page[FollowUpPublic]:
+    updated_since: int | None,
+) -> SyncPage[FollowUpPublic]:
     conditions = _follow_up_visible(caller)
     if filters.status is not None:
         conditions.append(FollowUp.status == filters.status.value)
@@ -619,6 +661,23 @@ async def list_follow_ups(
         conditions.append(overdue if filters.overdue else ~overdue)
     scope = {"filters": filters.__dict__, "today": today}
     query = select(FollowUp).where(*conditions)
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            query,
+            FollowUp.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=sync.tombstones(
+                RecordKind.follow_up,
+                caller,
+                region=filters.region,
+                cooperative_id=filters.cooperative_id,
+            ),
+        )
+        return changes.page([_follow_up_public(f, today) for f in changes.rows])
     if page.cursor:
         due, after_id = codec.decode(page.cursor, scope)
         position = (FollowUp.due_date > date.fromisoformat(due)) | (
@@ -636,7 +695,7 @@ async def list_follow_ups(
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(FollowUp).where(*conditions))
-    return Page(
+    return SyncPage(
         items=[_follow_up_public(f, today) for f in follow_ups],
         next_cursor=next_cursor,
         total=total,
