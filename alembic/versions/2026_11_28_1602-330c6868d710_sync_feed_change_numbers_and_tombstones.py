@@ -60,7 +60,10 @@ def upgrade() -> None:
             {'offset': numbered},
         )
         numbered += connection.execute(sa.text(f'SELECT count(*) FROM {table}')).scalar_one()
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        # On SQLite this rebuilds the table; removed cooperatives and officers leave
+        # tombstones, so their ids must never be handed out again (AUTOINCREMENT).
+        autoincrement = {'sqlite_autoincrement': table in ('cooperative', 'officer')}
+        with op.batch_alter_table(table, schema=None, table_kwargs=autoincrement) as batch_op:
             batch_op.alter_column('change', existing_type=sa.BigInteger(), nullable=False)
             batch_op.create_index(batch_op.f(f'ix_{table}_change'), ['change'], unique=True)
 

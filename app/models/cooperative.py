@@ -202,6 +202,9 @@ class Cooperative(Synced, table=True):
         Index("ix_cooperative_district_order", "district_code", "village_code", "id"),
         Index("ix_cooperative_village_order", "village_code", "id"),
         Index("ix_cooperative_updated", "updated_at", "id"),
+        # Deleted ids are never handed out again (SQLite would reuse the highest one): a
+        # syncing client's tombstone or queued edit must not land on another cooperative.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -264,6 +267,7 @@ class LegalEvent(SQLModel, table=True):
 
 class Officer(Synced, table=True):
     __tablename__ = "officer"
+    __table_args__ = {"sqlite_autoincrement": True}  # as for cooperatives
 
     id: int | None = Field(default=None, primary_key=True)
     cooperative_id: int = Field(
