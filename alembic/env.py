@@ -45,9 +45,22 @@ def _configure(connection: Connection) -> None:
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a SQLite table by dropping it, and with foreign keys on that drop
+        # deletes (ON DELETE CASCADE) every row referring to it. The pragma only takes effect
+        # outside a transaction, so it is set on the driver's connection before the migration
+        # begins one; the foreign keys are checked once the migrations are done.
+        cursor = connection.connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:10]}")
 
 
 async def _run_online() -> None:

@@ -41,7 +41,8 @@ POSTGRES_URL = os.environ.get(
     "KOPDES_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/kopdes_test"
 )
 REQUIRE_POSTGRES = os.environ.get("KOPDES_TEST_REQUIRE_POSTGRES") == "1"
-REFERENCE_TABLES = {"region", "reference_dataset", "alembic_version"}
+# Kept between tests: the regions, and the sync clock's single row (change numbers only grow).
+REFERENCE_TABLES = {"region", "reference_dataset", "alembic_version", "sync_clock"}
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_PASSWORD = "test-password-123"
 _TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)

@@ -21,6 +21,7 @@ from app.models.mentoring import (
     TrainingTransition,
 )
 from app.models.region import ReferenceDataset, Region
+from app.models.sync import DeletedRecord, SyncClock
 
 __all__ = [
     "ApiKey",
@@ -38,10 +39,12 @@ __all__ = [
     "UserAccount",
     "Cooperative",
     "CooperativeBusinessUnit",
+    "DeletedRecord",
     "LegalEvent",
     "Officer",
     "ReferenceDataset",
     "Region",
+    "SyncClock",
     "Training",
     "TrainingAttendee",
     "TrainingInvitation",

@@ -26,6 +26,7 @@ from app.models.common import (
     utcnow,
 )
 from app.models.region import VILLAGE_CODE_PATTERN, VillageKind
+from app.models.sync import Change, Synced
 
 
 class BusinessUnit(StrEnum):
@@ -184,7 +185,7 @@ RatYear = Annotated[int, PydanticField(ge=1945, le=2100, strict=True)]
 # --- tables ----------------------------------------------------------------------------------
 
 
-class Cooperative(SQLModel, table=True):
+class Cooperative(Synced, table=True):
     __tablename__ = "cooperative"
     __table_args__ = (
         # One cooperative per village, unless the office marks it as a joint cooperative.
@@ -209,6 +210,9 @@ class Cooperative(SQLModel, table=True):
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # Deleted ids are never handed out again (SQLite would reuse the highest one): a
+        # syncing client's tombstone or queued edit must not land on another cooperative.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -269,8 +273,9 @@ class LegalEvent(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Officer(SQLModel, table=True):
+class Officer(Synced, table=True):
     __tablename__ = "officer"
+    __table_args__ = {"sqlite_autoincrement": True}  # as for cooperatives
 
     id: int | None = Field(default=None, primary_key=True)
     cooperative_id: int = Field(
@@ -380,6 +385,7 @@ class CooperativePublic(BaseModel):
     is_demo: bool = PydanticField(description="True for generated demonstration records.")
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 class CooperativeSort(StrEnum):
@@ -453,6 +459,7 @@ class OfficerPublic(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 class OfficerNik(BaseModel):

@@ -16,7 +16,6 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import Invalid, problems
 from app.idempotency import OnceDep, idempotent
-from app.models.common import UtcQueryDatetime
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -31,10 +30,11 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import REGION_CODE_PATTERN
-from app.pagination import CursorCodecDep, Page, PageDep
+from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
 from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(tags=["consultations"])
 
@@ -73,11 +73,10 @@ async def list_consultations(
     status: ConsultationStatus | None = None,
     date_from: Annotated[date | None, Query(alias="from", description="On or after.")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="On or before.")] = None,
-    updated_since: Annotated[
-        UtcQueryDatetime | None, Query(description="Changed at or after (no offset: UTC).")
-    ] = None,
-) -> Page[ConsultationPublic]:
-    """Consultations and field visits, newest first, each with its follow-ups."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[ConsultationPublic]:
+    """Consultations and field visits, newest first, each with its follow-ups; with
+    `updated_since`, what changed since a client's last sync, in change order."""
     filters = ConsultationFilters(
         cooperative_id=cooperative_id,
         region=region,
@@ -87,9 +86,10 @@ async def list_consultations(
         status=status,
         date_from=date_from,
         date_to=date_to,
-        updated_since=updated_since,
     )
-    return await consultations.list_consultations(session, caller, codec, page, filters, today)
+    return await consultations.list_consultations(
+        session, caller, codec, page, filters, today, updated_since
+    )
 
 
 @router.post(
@@ -268,8 +268,10 @@ async def list_follow_ups(
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
     cooperative_id: IdQuery = None,
     region: RegionQuery = None,
-) -> Page[FollowUpPublic]:
-    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[FollowUpPublic]:
+    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`; with
+    `updated_since`, what changed since a client's last sync, in change order."""
     filters = FollowUpFilters(
         status=status,
         due_before=due_before,
@@ -278,7 +280,9 @@ async def list_follow_ups(
         cooperative_id=cooperative_id,
         region=region,
     )
-    return await consultations.list_follow_ups(session, caller, codec, page, filters, today)
+    return await consultations.list_follow_ups(
+        session, caller, codec, page, filters, today, updated_since
+    )
 
 
 @router.get(

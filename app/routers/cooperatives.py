@@ -14,7 +14,6 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
-from app.models.common import UtcQueryDatetime
 from app.models.cooperative import (
     BusinessUnit,
     CooperativeCreate,
@@ -31,11 +30,12 @@ from app.models.cooperative import (
     OfficerUpdate,
 )
 from app.models.region import REGION_CODE_PATTERN, VillageKind
-from app.pagination import CursorCodecDep, Page, PageDep
+from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
 from app.security import NikCipherDep
 from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"])
 
@@ -63,20 +63,18 @@ async def list_cooperatives(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Part of the name, any case.")
     ] = None,
-    updated_since: Annotated[
-        UtcQueryDatetime | None,
-        Query(description="Changed at or after this time (ISO 8601; no offset means UTC)."),
-    ] = None,
+    updated_since: UpdatedSince = None,
     sort: Annotated[
-        CooperativeSort,
+        CooperativeSort | None,
         Query(
-            description="`village_code` (default: by Kemendagri code), `name`, "
+            description="`village_code` (the default: by Kemendagri code), `name`, "
             "`updated_at` (oldest change first) or `-updated_at` (newest first). "
-            "Ties are broken by id."
+            "Ties are broken by id. Not with `updated_since`, which lists in change order."
         ),
-    ] = CooperativeSort.village_code,
-) -> Page[CooperativePublic]:
-    """Cooperatives, filtered and in a stable order, one page at a time."""
+    ] = None,
+) -> SyncPage[CooperativePublic]:
+    """Cooperatives, filtered and in a stable order, one page at a time; with
+    `updated_since`, what changed since a client's last sync."""
     filters = CooperativeFilters(
         region=region,
         legal_stage=legal_stage,
@@ -84,10 +82,9 @@ async def list_cooperatives(
         active=active,
         business_unit=business_unit,
         q=q,
-        updated_since=updated_since,
     )
     return await cooperatives.list_cooperatives(
-        session, caller, codec, page, filters=filters, sort=sort
+        session, caller, codec, page, filters=filters, sort=sort, updated_since=updated_since
     )
 
 
@@ -199,9 +196,10 @@ async def list_officers(
     codec: CursorCodecDep,
     page: PageDep,
     cooperative_id: CooperativeId,
-) -> Page[OfficerPublic]:
+    updated_since: UpdatedSince = None,
+) -> SyncPage[OfficerPublic]:
     """The board (pengurus) and supervisors (pengawas). NIKs are masked."""
-    return await officers.list_officers(session, caller, codec, page, cooperative_id)
+    return await officers.list_officers(session, caller, codec, page, cooperative_id, updated_since)
 
 
 @router.post(

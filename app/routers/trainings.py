@@ -30,6 +30,7 @@ from app.models.region import REGION_CODE_PATTERN
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import trainings
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(prefix="/trainings", tags=["trainings"])
 
@@ -52,11 +53,20 @@ async def list_trainings(
     ] = None,
     status: TrainingStatus | None = None,
     topic: Topic | None = None,
-) -> Page[TrainingPublic]:
-    """Trainings of your region, oldest first. A cooperative's account sees only the trainings
-    it is invited to."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[TrainingPublic]:
+    """Trainings of your region, oldest first; with `updated_since`, what changed since a
+    client's last sync, in change order. A cooperative's account sees only the trainings it is
+    invited to."""
     return await trainings.list_trainings(
-        session, caller, codec, page, region=region, status=status, topic=topic
+        session,
+        caller,
+        codec,
+        page,
+        region=region,
+        status=status,
+        topic=topic,
+        updated_since=updated_since,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
 from app.conditional import require_if_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -35,10 +36,12 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.models.sync import DeletedRecord, RecordKind
+from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
 from app.services.query import region_match
+from app.sync import SyncPage
 
 _COLUMNS = Consultation.__table__.c
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -57,7 +60,6 @@ class ConsultationFilters:
     status: ConsultationStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
-    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
         closed_on=follow_up.closed_on,
         created_at=follow_up.created_at,
         updated_at=follow_up.updated_at,
+        change=follow_up.change,  # type: ignore[arg-type]
     )
 
 
@@ -199,8 +202,6 @@ def _filter_conditions(filters: ConsultationFilters) -> list[Any]:
         conditions.append(_COLUMNS.occurred_at >= _start_of(filters.date_from))
     if filters.date_to is not None:
         conditions.append(_COLUMNS.occurred_at < _start_of(filters.date_to + timedelta(days=1)))
-    if filters.updated_since is not None:
-        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
     return conditions
 
 
@@ -229,8 +230,26 @@ async def list_consultations(
     page: PageParams,
     filters: ConsultationFilters,
     today: date,
-) -> Page[ConsultationPublic]:
+    updated_since: int | None,
+) -> SyncPage[ConsultationPublic]:
     scope = {"filters": filters.__dict__}
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            list_query(caller, filters),
+            _COLUMNS.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=sync.tombstones(
+                RecordKind.consultation,
+                caller,
+                region=filters.region,
+                cooperative_id=filters.cooperative_id,
+            ),
+        )
+        return changes.page(await _publish(session, caller, changes.rows, today))
     (before_id,) = codec.decode(page.cursor, scope) if page.cursor else (None,)
     rows = list(await session.scalars(page_query(caller, filters, page.page_size + 1, before_id)))
     consultations, next_cursor = cut_page(rows, page, codec, scope, lambda c: [c.id])
@@ -242,7 +261,7 @@ async def list_consultations(
             .where(*visible_to(caller), *_filter_conditions(filters))
         )
     items = await _publish(session, caller, consultations, today)
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
 async def _office_account(
@@ -535,6 +554,20 @@ async def delete_consultation(
     consultation.deleted_by = caller.principal.actor
     consultation.deleted_reason = reason
     consultation.updated_at = now
+    # It leaves every list, and its follow-ups with it: syncing clients must drop them.
+    where = {
+        "region_code": consultation.village_code,
+        "cooperative_id": consultation.cooperative_id,
+        "deleted_at": now,
+    }
+    follow_ups = await session.scalars(
+        select(FollowUp.id).where(FollowUp.consultation_id == consultation_id)
+    )
+    session.add(DeletedRecord(kind=RecordKind.consultation, record_id=consultation_id, **where))
+    session.add_all(
+        DeletedRecord(kind=RecordKind.follow_up, record_id=follow_up_id, **where)
+        for follow_up_id in follow_ups
+    )
     _audit(
         session,
         caller,
@@ -562,12 +595,18 @@ async def add_follow_up(
     consultation = await require_consultation(session, caller, consultation_id)
     follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
     session.add(follow_up)
+    _follow_ups_changed(consultation)
     await session.flush()
     public = _follow_up_public(follow_up, today)
     _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
     await record_result(session, public)
     await session.commit()
     return public
+
+
+def _follow_ups_changed(consultation: Consultation) -> None:
+    # A consultation is shown with its follow-ups: when they change, so does it.
+    consultation.updated_at = utcnow()
 
 
 def _follow_up_visible(caller: Caller) -> list[Any]:
@@ -636,6 +675,8 @@ async def update_follow_up(
     if status != FollowUpStatus.open:
         follow_up.closed_on = today
     follow_up.updated_at = utcnow()
+    _follow_ups_changed(consultation)
+    await session.flush()  # stamps the change numbers the answer shows
     after = _follow_up_public(follow_up, today)
     _audit(
         session,
@@ -657,7 +698,8 @@ async def list_follow_ups(
     page: PageParams,
     filters: FollowUpFilters,
     today: date,
-) -> Page[FollowUpPublic]:
+    updated_since: int | None,
+) -> SyncPage[FollowUpPublic]:
     conditions = _follow_up_visible(caller)
     if filters.status is not None:
         conditions.append(FollowUp.status == filters.status.value)
@@ -674,6 +716,23 @@ async def list_follow_ups(
         conditions.append(overdue if filters.overdue else ~overdue)
     scope = {"filters": filters.__dict__, "today": today}
     query = select(FollowUp).where(*conditions)
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            query,
+            FollowUp.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=sync.tombstones(
+                RecordKind.follow_up,
+                caller,
+                region=filters.region,
+                cooperative_id=filters.cooperative_id,
+            ),
+        )
+        return changes.page([_follow_up_public(f, today) for f in changes.rows])
     if page.cursor:
         due, after_id = codec.decode(page.cursor, scope)
         position = (FollowUp.due_date > date.fromisoformat(due)) | (
@@ -691,7 +750,7 @@ async def list_follow_ups(
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(FollowUp).where(*conditions))
-    return Page(
+    return SyncPage(
         items=[_follow_up_public(f, today) for f in follow_ups],
         next_cursor=next_cursor,
         total=total,

@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
 from app.conditional import require_if_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,12 +25,16 @@ from app.models.cooperative import (
     CooperativeSort,
     CooperativeUpdate,
     LegalStage,
+    Officer,
     sk_ahu_format,
 )
+from app.models.mentoring import Consultation, Training, TrainingInvitation
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.models.sync import DeletedRecord, RecordKind, hold_clock
+from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
 from app.services.query import LIKE_ESCAPE, contains_pattern, region_match
+from app.sync import SyncPage
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 # Fields a PATCH may not clear with null.
@@ -66,7 +71,6 @@ class CooperativeFilters:
     active: bool | None = None
     business_unit: BusinessUnit | None = None
     q: str | None = None
-    updated_since: datetime | None = None
 
 
 _MEMBERS_TOTAL = (_COLUMNS.members_male + _COLUMNS.members_female).label("members_total")
@@ -130,6 +134,8 @@ async def require_cooperative(
 
     `for_update` locks its row until the transaction ends, so that concurrent writes that
     derive something from it (its legal stage, its business units) apply one after another."""
+    if for_update:
+        await hold_clock(session)
     cooperative = await session.get(Cooperative, cooperative_id, with_for_update=for_update)
     if (
         cooperative is None
@@ -178,8 +184,6 @@ def _conditions(filters: CooperativeFilters) -> list[Any]:
         )
     if filters.q:
         conditions.append(_COLUMNS.name.ilike(contains_pattern(filters.q), escape=LIKE_ESCAPE))
-    if filters.updated_since is not None:
-        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
     return conditions
 
 
@@ -210,8 +214,25 @@ async def list_cooperatives(
     page: PageParams,
     *,
     filters: CooperativeFilters,
-    sort: CooperativeSort,
-) -> Page[CooperativePublic]:
+    sort: CooperativeSort | None,
+    updated_since: int | None,
+) -> SyncPage[CooperativePublic]:
+    if updated_since is not None:
+        sync.refuse_sort(sort)
+        found = await sync.changes_page(
+            session,
+            _public_select().where(*_conditions(filters), *visible_to(caller)),
+            _COLUMNS.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope={"filters": filters.__dict__},
+            removed=sync.tombstones(RecordKind.cooperative, caller, region=filters.region),
+            scalars=False,
+        )
+        rows = _PUBLIC_LIST.validate_python([dict(row._mapping) for row in found.rows])
+        return found.page([present(caller, row) for row in rows])
+    sort = sort or CooperativeSort.village_code
     scope = {"filters": filters.__dict__, "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
     query = list_query(filters, sort, page.page_size + 1, after).where(*visible_to(caller))
@@ -233,7 +254,7 @@ async def list_cooperatives(
             .select_from(Cooperative)
             .where(*_conditions(filters), *visible_to(caller))
         )
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
 def _check_record_rules(
@@ -376,6 +397,7 @@ async def update_cooperative(
         session.add_all(
             CooperativeBusinessUnit(cooperative_id=cooperative_id, unit=unit) for unit in units
         )
+    await session.flush()  # stamps the change number the answer shows
     updated = _orm_to_public(cooperative, units)
     audit.record(
         session,
@@ -397,6 +419,7 @@ async def delete_cooperative(
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     require_if_match(if_match, present(caller, before), "cooperative")
+    await _tell_syncing_clients(session, cooperative)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(
@@ -409,3 +432,29 @@ async def delete_cooperative(
         before=before,
     )
     await session.commit()
+
+
+async def _tell_syncing_clients(session: AsyncSession, cooperative: Cooperative) -> None:
+    """Tombstones for the cooperative and for the officers that go with it; and the records
+    that named it change, so they get new change numbers: consultations lose their link to it
+    (the foreign key would clear it unseen), trainings lose its invitation (their seat count)."""
+    where = {"region_code": cooperative.village_code, "cooperative_id": cooperative.id}
+    officers = await session.scalars(
+        select(Officer.id).where(Officer.cooperative_id == cooperative.id)
+    )
+    session.add(DeletedRecord(kind=RecordKind.cooperative, record_id=cooperative.id, **where))
+    session.add_all(
+        DeletedRecord(kind=RecordKind.officer, record_id=officer_id, **where)
+        for officer_id in officers
+    )
+    now = utcnow()
+    for consultation in await session.scalars(
+        select(Consultation).where(Consultation.cooperative_id == cooperative.id)
+    ):
+        consultation.cooperative_id = None
+        consultation.updated_at = now
+    invited = select(TrainingInvitation.training_id).where(
+        TrainingInvitation.cooperative_id == cooperative.id
+    )
+    for training in await session.scalars(select(Training).where(Training.id.in_(invited))):
+        training.updated_at = now

@@ -1,8 +1,9 @@
 """A cooperative's officers: its board (pengurus) and supervisors (pengawas)."""
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller
 from app.conditional import require_if_match
 from app.errors import AppError, Invalid, NotFound
@@ -20,10 +21,12 @@ from app.models.cooperative import (
     OfficerUpdate,
     mask_nik,
 )
-from app.pagination import CursorCodec, Page, PageParams, page_by_id
+from app.models.sync import DeletedRecord, RecordKind
+from app.pagination import CursorCodec, PageParams, page_by_id
 from app.security import NikCipher
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
+from app.sync import SyncPage
 
 
 def _public(officer: Officer) -> OfficerPublic:
@@ -37,6 +40,7 @@ def _public(officer: Officer) -> OfficerPublic:
         nik_masked=officer.nik_masked,
         created_at=officer.created_at,
         updated_at=officer.updated_at,
+        change=officer.change,  # type: ignore[arg-type]
     )
 
 
@@ -93,9 +97,26 @@ def _audit(
 
 
 async def list_officers(
-    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, cooperative_id: int
-) -> Page[OfficerPublic]:
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    cooperative_id: int,
+    updated_since: int | None,
+) -> SyncPage[OfficerPublic]:
     await require_cooperative(session, caller, cooperative_id)
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            select(Officer).where(Officer.cooperative_id == cooperative_id),
+            Officer.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope={"cooperative": cooperative_id},
+            removed=sync.tombstones(RecordKind.officer, caller, cooperative_id=cooperative_id),
+        )
+        return changes.page([_present(caller, o) for o in changes.rows])
     found = await page_by_id(
         session,
         Officer,
@@ -104,7 +125,7 @@ async def list_officers(
         page,
         {"cooperative": cooperative_id},
     )
-    return Page(
+    return SyncPage(
         items=[_present(caller, o) for o in found.rows],
         next_cursor=found.next_cursor,
         total=found.total,
@@ -208,6 +229,14 @@ async def delete_officer(
     )
     require_if_match(if_match, _present(caller, officer), "officer")
     before = _public(officer)
+    session.add(
+        DeletedRecord(
+            kind=RecordKind.officer,
+            record_id=officer_id,
+            region_code=cooperative.village_code,
+            cooperative_id=cooperative_id,
+        )
+    )
     await session.execute(delete(Officer).where(Officer.id == officer_id))
     _audit(session, caller, "officer.delete", cooperative, officer_id, before=before)
     await session.commit()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
 from app.conditional import require_if_match
 from app.errors import Conflict, Invalid, NotFound
@@ -42,9 +43,11 @@ from app.models.mentoring import (
     TransitionPublic,
 )
 from app.models.region import Region
+from app.models.sync import hold_clock
 from app.pagination import CursorCodec, Page, PageParams, cut_page
 from app.services import audit, budget
 from app.services.query import in_region
+from app.sync import SyncPage
 
 # Once held or cancelled a training is history: it is kept as it was.
 _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
@@ -75,6 +78,7 @@ async def require_training(
     but it serialises writers anyway)."""
     query = select(Training).where(Training.id == training_id, *visible_to(caller))
     if for_update:
+        await hold_clock(session)
         query = query.with_for_update()
     training = await session.scalar(query)
     if training is None:
@@ -140,6 +144,7 @@ async def _publics(session: AsyncSession, trainings: list[Training]) -> list[Tra
             created_by=t.created_by,
             created_at=t.created_at,
             updated_at=t.updated_at,
+            change=t.change,  # type: ignore[arg-type]
         )
         for t in trainings
     ]
@@ -234,7 +239,8 @@ async def list_trainings(
     region: str | None,
     status: TrainingStatus | None,
     topic: Topic | None,
-) -> Page[TrainingPublic]:
+    updated_since: int | None,
+) -> SyncPage[TrainingPublic]:
     conditions = visible_to(caller)
     if region:
         conditions.append(in_region(Training.region_code, region))
@@ -246,6 +252,19 @@ async def list_trainings(
         conditions.append(cast(Training.topics, String).like(f'%"{topic.value}"%'))
     scope = {"region": region, "status": status, "topic": topic}
     query = select(Training).where(*conditions)
+    if updated_since is not None:
+        # Trainings are never removed (a cancelled one is kept), so there are no tombstones.
+        changes = await sync.changes_page(
+            session,
+            query,
+            Training.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=None,
+        )
+        return changes.page(await _publics(session, changes.rows))
     if page.cursor:
         (after_id,) = codec.decode(page.cursor, scope)
         query = query.where(Training.id > after_id)
@@ -259,7 +278,7 @@ async def list_trainings(
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(Training).where(*conditions))
-    return Page(items=await _publics(session, trainings), next_cursor=next_cursor, total=total)
+    return SyncPage(items=await _publics(session, trainings), next_cursor=next_cursor, total=total)
 
 
 async def get_training(session: AsyncSession, caller: Caller, training_id: int) -> TrainingPublic:
@@ -492,6 +511,7 @@ async def invite(
 
     invitation = TrainingInvitation(training_id=training_id, **data.model_dump())
     session.add(invitation)
+    training.updated_at = utcnow()  # its seat count changed
     await session.flush()
     created = _invitation_public(invitation)
     _audit(session, caller, "training.invite", training, after=created)
@@ -574,6 +594,7 @@ async def record_attendance(
         for person in data.attendees
     ]
     session.add_all(attendees)
+    training.updated_at = utcnow()  # its attendee count changed
     await session.flush()
     recorded = [_attendee_public(a) for a in attendees]
     _audit(

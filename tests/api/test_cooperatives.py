@@ -1,5 +1,3 @@
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from app.services import demo
@@ -197,10 +195,10 @@ def test_list_filters(client):
     assert ids(q="%") == []
     assert ids(sort="name") == [tabang["id"], kubar["id"], jahab["id"]]
     assert ids(sort="-updated_at")[0] == jahab["id"]  # the legal event touched it last
-    future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    assert ids(updated_since=future) == []
-    past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    assert len(ids(updated_since=past)) == 3
+    # In change order: the legal event changed Jahab after Merabu was registered.
+    assert ids(updated_since=0) == [tabang["id"], kubar["id"], jahab["id"]]
+    assert ids(updated_since=0, region="64.02") == [tabang["id"], jahab["id"]]
+    assert ids(updated_since=kubar["change"]) == [jahab["id"]]
 
 
 @pytest.mark.parametrize("sort", ["village_code", "name", "updated_at", "-updated_at"])

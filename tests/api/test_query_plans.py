@@ -32,14 +32,15 @@ PAGE = 51
 GENERATE = """
 INSERT INTO cooperative (name, village_code, district_code, regency_code, province_code, kind,
     is_joint, members_male, members_female, is_active, legal_stage, is_demo, created_at,
-    updated_at)
+    updated_at, change)
 SELECT 'Koperasi ' || r.name || ' ' || n, r.code, substr(r.code, 1, 8), substr(r.code, 1, 5),
     substr(r.code, 1, 2), r.level, n > 1, 10 + n, 12 + n, n % 7 <> 0,
     (ARRAY['none', 'musdesus', 'founding_meeting', 'notary_deed', 'sk_ahu_issued',
            'operating'])[1 + (n + length(r.code)) % 6],
-    true, now(), now()
+    true, now(), now(), (SELECT value FROM sync_clock) + row_number() OVER ()
 FROM region r CROSS JOIN generate_series(1, 25) AS n
 WHERE r.level IN ('desa', 'kelurahan');
+UPDATE sync_clock SET value = (SELECT max(change) FROM cooperative);
 
 INSERT INTO cooperative_business_unit (cooperative_id, unit)
 SELECT id, (ARRAY['gerai_sembako', 'apotek_desa', 'simpan_pinjam', 'logistik'])[1 + id % 4]
@@ -47,10 +48,12 @@ FROM cooperative;
 
 INSERT INTO consultation (cooperative_id, village_code, district_code, regency_code,
     province_code, occurred_at, channel, status, business_units, created_by, created_at,
-    updated_at)
+    updated_at, change)
 SELECT c.id, c.village_code, c.district_code, c.regency_code, c.province_code,
-    now() - make_interval(days => n * 3), 'walk_in', 'open', '[]', 'user:plans', now(), now()
+    now() - make_interval(days => n * 3), 'walk_in', 'open', '[]', 'user:plans', now(), now(),
+    (SELECT value FROM sync_clock) + row_number() OVER ()
 FROM cooperative c CROSS JOIN generate_series(1, 4) AS n;
+UPDATE sync_clock SET value = (SELECT max(change) FROM consultation);
 
 INSERT INTO consultation_topic (consultation_id, topic)
 SELECT id, (ARRAY['legalitas', 'bookkeeping', 'business_plan'])[1 + id % 3]
