@@ -1,11 +1,21 @@
 """The `kopdes` command: loading reference and demo data, and planning a launch (`kopdes plan`)."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,22 +68,50 @@ def regions_load() -> None:
 
 @demo_cli.command("load")
 def demo_load(
+    scale: Annotated[
+        demo.Scale,
+        typer.Option(
+            help="kukar: Kukar's 237 cooperatives. national: one cooperative per village loaded "
+            "(83,762), with consultations, follow-ups, trainings and budget lines."
+        ),
+    ] = demo.Scale.kukar,
     skip_if_real_records: Annotated[
         bool,
         typer.Option(help="Exit successfully, loading nothing, when real records exist."),
     ] = False,
 ) -> None:
-    """Create Kukar's 237 demo cooperatives. Refuses a database that holds real records."""
+    """Create demo cooperatives (and, at national scale, their activity). Refuses a database
+    that holds real records."""
     settings = get_settings()
     cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
+    started = time.perf_counter()
     try:
-        report = _with_session(lambda session: demo.load_demo(session, cipher))
+        with Progress(
+            TextColumn("demo villages"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("load", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = _with_session(
+                lambda session: demo.load_demo(session, cipher, scale=scale, progress=progress)
+            )
     except demo.RealRecordsPresent as exc:
         typer.echo(f"demo data not loaded: {exc}", err=True)
         raise typer.Exit(code=0 if skip_if_real_records else 1) from None
     except LookupError as exc:
         typer.echo(f"demo data not loaded: {exc}", err=True)
         raise typer.Exit(code=1) from None
+    if scale is demo.Scale.national:
+        written = ", ".join(f"{table} {n:,}" for table, n in report.rows.items())
+        typer.echo(f"demo rows ({time.perf_counter() - started:.0f} s): {written}")
     typer.echo(f"demo cooperatives: {report.created} created, {report.already_there} already there")
     if settings.environment == "prod":
         typer.echo("demo accounts: never created in prod")

@@ -112,6 +112,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/api/v1/regions/{code}"): P.regions_read,
     ("GET", "/api/v1/cooperatives"): P.cooperatives_read,
     ("POST", "/api/v1/cooperatives"): P.cooperatives_create,
+    ("POST", "/api/v1/cooperatives/import"): P.cooperatives_create,
     ("GET", _COOP): P.cooperatives_read,
     ("PATCH", _COOP): P.cooperatives_update,
     ("DELETE", _COOP): P.cooperatives_delete,

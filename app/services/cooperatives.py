@@ -230,19 +230,40 @@ async def list_cooperatives(
     return Page(items=items, next_cursor=next_cursor, total=total)
 
 
+def record_problems(
+    *,
+    business_units: list[BusinessUnit],
+    business_units_other: str | None,
+    last_rat_year: int | None,
+) -> list[tuple[str, str]]:
+    """(field, message) for each rule a cooperative's record breaks beyond its fields' own."""
+    problems = []
+    if BusinessUnit.lainnya in business_units and not business_units_other:
+        problems.append(
+            (
+                "business_units_other",
+                "describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'",
+            )
+        )
+    if last_rat_year is not None and last_rat_year > datetime.now(UTC).year:
+        problems.append(("last_rat_year", "the RAT year cannot be in the future"))
+    return problems
+
+
 def _check_record_rules(
     *,
     business_units: list[BusinessUnit],
     business_units_other: str | None,
     last_rat_year: int | None,
 ) -> None:
-    if BusinessUnit.lainnya in business_units and not business_units_other:
-        raise Invalid.field(
-            ["body", "business_units_other"],
-            "describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'",
-        )
-    if last_rat_year is not None and last_rat_year > datetime.now(UTC).year:
-        raise Invalid.field(["body", "last_rat_year"], "the RAT year cannot be in the future")
+    problems = record_problems(
+        business_units=business_units,
+        business_units_other=business_units_other,
+        last_rat_year=last_rat_year,
+    )
+    if problems:
+        field, message = problems[0]
+        raise Invalid.field(["body", field], message)
 
 
 async def _existing_single_in_village(session: AsyncSession, village_code: str) -> int | None:
