@@ -46,7 +46,7 @@ COOPERATIVE_EDITABLE = frozenset(
 PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration})
 
 _COLUMNS = Cooperative.__table__.c
-_BUSINESS_UNITS = (
+BUSINESS_UNITS = (
     select(func.aggregate_strings(CooperativeBusinessUnit.unit, ","))
     .where(CooperativeBusinessUnit.cooperative_id == _COLUMNS.id)
     .correlate(Cooperative.__table__)
@@ -67,7 +67,7 @@ class CooperativeFilters:
 
 
 def _public_select() -> Select[Any]:
-    return select(*_COLUMNS, _BUSINESS_UNITS)
+    return select(*_COLUMNS, BUSINESS_UNITS)
 
 
 def _to_public(row: Any) -> CooperativePublic:
@@ -153,7 +153,7 @@ _SORT_KEYS = {
 }
 
 
-def _conditions(filters: CooperativeFilters) -> list[Any]:
+def filter_conditions(filters: CooperativeFilters) -> list[Any]:
     conditions: list[Any] = []
     if filters.region:
         conditions.append(region_match(_COLUMNS, filters.region))
@@ -183,7 +183,7 @@ def list_query(
 ) -> Select[Any]:
     """The page query: rows after the keyset position `after` ([sort key, id]) in `sort` order."""
     key, descending = _SORT_KEYS[sort]
-    query = _public_select().where(*_conditions(filters))
+    query = _public_select().where(*filter_conditions(filters))
     if after is not None:
         after_key, after_id = after
         if key is _COLUMNS.updated_at:
@@ -225,7 +225,7 @@ async def list_cooperatives(
         total = await session.scalar(
             select(func.count())
             .select_from(Cooperative)
-            .where(*_conditions(filters), *visible_to(caller))
+            .where(*filter_conditions(filters), *visible_to(caller))
         )
     return Page(items=items, next_cursor=next_cursor, total=total)
 
