@@ -97,6 +97,7 @@ HEADER_FIELDS: dict[str, str] = {
 _INTEGERS = {"members_male", "members_female", "last_rat_year"}
 _FLAGS = {"is_joint", "is_active"}
 _DATES = {"akta_date", "sk_ahu_date"}
+_DAY_FIRST = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})")
 _TRUE = {"true", "ya", "y", "yes", "1"}
 _FALSE = {"false", "tidak", "t", "no", "n", "0"}
 
@@ -147,44 +148,47 @@ def _columns(header: list[Any], errors: ImportErrors) -> tuple[dict[str, int], l
     return found, ignored
 
 
-def _value(name: str, cell: Any) -> Any:
-    """The cell as the model's field expects it; ValueError saying what is wrong."""
+def _value(name: str, cell: Any, text: str) -> Any:
+    """The cell (`text` as written) as the model's field expects it; ValueError saying what
+    is wrong."""
     if name in _INTEGERS:
         if isinstance(cell, int) and not isinstance(cell, bool):
             return cell
-        text = cell_text(cell) or ""
-        if not re.fullmatch(r"\d+", text):
+        if not (text.isascii() and text.isdigit()):
             raise ValueError("must be a whole number, e.g. 40")
         return int(text)
     if name in _FLAGS:
         if isinstance(cell, bool):
             return cell
-        text = (cell_text(cell) or "").casefold()
-        if text in _TRUE:
+        if text.casefold() in _TRUE:
             return True
-        if text in _FALSE:
+        if text.casefold() in _FALSE:
             return False
         raise ValueError("must be ya or tidak (TRUE or FALSE)")
     if name in _DATES:
-        if isinstance(cell, datetime):
-            return cell.date()
-        if isinstance(cell, date):
-            return cell
-        text = cell_text(cell) or ""
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-            try:
-                return datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-        raise ValueError("must be a date such as 2025-06-20 or 20/06/2025")
+        return _date(cell, text)
     if name == "business_units":
         # "Gerai Sembako, simpan_pinjam; klinik desa"
         return [
             re.sub(r"[\s\-]+", "_", part.strip()).casefold()
-            for part in re.split(r"[,;]", cell_text(cell) or "")
+            for part in re.split(r"[,;]", text)
             if part.strip()
         ]
-    return cell_text(cell)
+    return text
+
+
+def _date(cell: Any, text: str) -> date:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    try:
+        if match := _DAY_FIRST.fullmatch(text):
+            day, month, year = match.groups()
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("must be a date such as 2025-06-20 or 20/06/2025") from None
 
 
 def check_rows(sheet: Sheet, errors: ImportErrors) -> tuple[list[_Row], list[str]]:
@@ -199,10 +203,11 @@ def check_rows(sheet: Sheet, errors: ImportErrors) -> tuple[list[_Row], list[str
         flagged = False
         for name, index in columns.items():
             cell = cells[index] if index < len(cells) else None
-            if cell_text(cell) is None:
+            text = cell_text(cell)
+            if text is None:
                 continue
             try:
-                data[name] = _value(name, cell)
+                data[name] = _value(name, cell, text)
             except ValueError as exc:
                 errors.row(number, name, f"{exc} (found {shown(cell)!r})")
                 flagged = True
