@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -19,10 +20,13 @@ from rich.progress import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import Caller, Principal
 from app.db import build_engine
+from app.errors import AppError
 from app.models.account import Role, UserAccount, UserCreate
+from app.permissions import ROLE_PERMISSIONS
 from app.security import NikCipher
-from app.services import accounts, demo, regions
+from app.services import accounts, cooperative_import, demo, regions
 from app.settings import get_settings
 from planner.cli import plan
 
@@ -32,9 +36,11 @@ demo_cli = typer.Typer(
     help="Demonstration data (never mixed with real records).", no_args_is_help=True
 )
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+cooperatives_cli = typer.Typer(help="The cooperatives registry.", no_args_is_help=True)
 cli.add_typer(regions_cli, name="regions")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(cooperatives_cli, name="cooperatives")
 cli.command("plan")(plan)
 
 T = TypeVar("T")
@@ -170,3 +176,44 @@ def create_admin(
         typer.echo(f"not created: {exc}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"admin {username} created, scope {region_scope or 'national'}")
+
+
+# The command line acts for the whole country, as a national administrator would.
+CLI_CALLER = Caller(
+    principal=Principal(
+        kind="system",
+        id=0,
+        name="cli",
+        role=Role.admin,
+        region_scope="",
+        cooperative_id=None,
+        api_scopes=frozenset(),
+        permissions=ROLE_PERMISSIONS[Role.admin],
+    ),
+    request_id=None,
+    client_ip=None,
+)
+
+
+@cooperatives_cli.command("import")
+def cooperatives_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .xlsx.")],
+) -> None:
+    """Register the cooperatives of a spreadsheet, all or nothing (the columns of
+    POST /api/v1/cooperatives/import). Every bad row is listed."""
+    try:
+        report = _with_session(
+            lambda session: cooperative_import.import_cooperatives(
+                session,
+                CLI_CALLER,
+                content=file.read_bytes(),
+                file_name=file.name,
+                content_type=None,
+            )
+        )
+    except AppError as exc:
+        typer.echo(f"nothing imported: {exc.detail}", err=True)
+        for error in exc.errors or []:
+            typer.echo(f"  {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"cooperatives: {report.cooperatives_created} created from {report.rows_read} rows")

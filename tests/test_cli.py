@@ -78,3 +78,26 @@ def test_demo_load_at_national_scale_fills_every_loaded_village(tmp_path):
             villages,
         )
         assert db.execute("SELECT count(*) FROM consultation").fetchone()[0] >= 4 * villages
+
+
+def test_cooperatives_import_from_the_command_line_is_all_or_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path}/import.sqlite3"
+    assert _run([ALEMBIC, "upgrade", "head"], url).returncode == 0
+    assert _run([KOPDES, "regions", "load"], url).returncode == 0
+    bad = tmp_path / "koperasi.csv"
+    bad.write_text(
+        "Nama Koperasi,Kode Desa\nKDMP Gunung Sari,64.02.12.2001\nKDMP Tak Ada,64.02.12.2999\n"
+    )
+    refused = _run([KOPDES, "cooperatives", "import", str(bad)], url)
+    assert refused.returncode == 1
+    assert "file.row.3.village_code" in refused.stderr
+    good = tmp_path / "baik.csv"
+    good.write_text("Nama Koperasi,Kode Desa\nKDMP Gunung Sari,64.02.12.2001\n")
+    imported = _run([KOPDES, "cooperatives", "import", str(good)], url)
+    assert imported.returncode == 0, imported.stderr
+    assert "1 created from 1 rows" in imported.stdout
+    with sqlite3.connect(tmp_path / "import.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM cooperative").fetchone() == (1,)
+        assert db.execute(
+            "SELECT actor FROM audit_event WHERE action = 'cooperative.import'"
+        ).fetchall() == [("system:cli",)]
