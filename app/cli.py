@@ -1,18 +1,32 @@
 """The `kopdes` command: loading reference and demo data, and planning a launch (`kopdes plan`)."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import Caller, Principal
 from app.db import build_engine
+from app.errors import AppError
 from app.models.account import Role, UserAccount, UserCreate
+from app.permissions import ROLE_PERMISSIONS
 from app.security import NikCipher
-from app.services import accounts, demo, regions
+from app.services import accounts, cooperative_import, demo, regions
 from app.settings import get_settings
 from planner.cli import plan
 
@@ -22,9 +36,11 @@ demo_cli = typer.Typer(
     help="Demonstration data (never mixed with real records).", no_args_is_help=True
 )
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+cooperatives_cli = typer.Typer(help="The cooperatives registry.", no_args_is_help=True)
 cli.add_typer(regions_cli, name="regions")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(cooperatives_cli, name="cooperatives")
 cli.command("plan")(plan)
 
 T = TypeVar("T")
@@ -58,22 +74,50 @@ def regions_load() -> None:
 
 @demo_cli.command("load")
 def demo_load(
+    scale: Annotated[
+        demo.Scale,
+        typer.Option(
+            help="kukar: Kukar's 237 cooperatives. national: one cooperative per village loaded "
+            "(83,762), with consultations, follow-ups, trainings and budget lines."
+        ),
+    ] = demo.Scale.kukar,
     skip_if_real_records: Annotated[
         bool,
         typer.Option(help="Exit successfully, loading nothing, when real records exist."),
     ] = False,
 ) -> None:
-    """Create Kukar's 237 demo cooperatives. Refuses a database that holds real records."""
+    """Create demo cooperatives (and, at national scale, their activity). Refuses a database
+    that holds real records."""
     settings = get_settings()
     cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
+    started = time.perf_counter()
     try:
-        report = _with_session(lambda session: demo.load_demo(session, cipher))
+        with Progress(
+            TextColumn("demo villages"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("load", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = _with_session(
+                lambda session: demo.load_demo(session, cipher, scale=scale, progress=progress)
+            )
     except demo.RealRecordsPresent as exc:
         typer.echo(f"demo data not loaded: {exc}", err=True)
         raise typer.Exit(code=0 if skip_if_real_records else 1) from None
     except LookupError as exc:
         typer.echo(f"demo data not loaded: {exc}", err=True)
         raise typer.Exit(code=1) from None
+    if scale is demo.Scale.national:
+        written = ", ".join(f"{table} {n:,}" for table, n in report.rows.items())
+        typer.echo(f"demo rows ({time.perf_counter() - started:.0f} s): {written}")
     typer.echo(f"demo cooperatives: {report.created} created, {report.already_there} already there")
     if settings.environment == "prod":
         typer.echo("demo accounts: never created in prod")
@@ -132,3 +176,44 @@ def create_admin(
         typer.echo(f"not created: {exc}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"admin {username} created, scope {region_scope or 'national'}")
+
+
+# The command line acts for the whole country, as a national administrator would.
+CLI_CALLER = Caller(
+    principal=Principal(
+        kind="system",
+        id=0,
+        name="cli",
+        role=Role.admin,
+        region_scope="",
+        cooperative_id=None,
+        api_scopes=frozenset(),
+        permissions=ROLE_PERMISSIONS[Role.admin],
+    ),
+    request_id=None,
+    client_ip=None,
+)
+
+
+@cooperatives_cli.command("import")
+def cooperatives_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .xlsx.")],
+) -> None:
+    """Register the cooperatives of a spreadsheet, all or nothing (the columns of
+    POST /api/v1/cooperatives/import). Every bad row is listed."""
+    try:
+        report = _with_session(
+            lambda session: cooperative_import.import_cooperatives(
+                session,
+                CLI_CALLER,
+                content=file.read_bytes(),
+                file_name=file.name,
+                content_type=None,
+            )
+        )
+    except AppError as exc:
+        typer.echo(f"nothing imported: {exc.detail}", err=True)
+        for error in exc.errors or []:
+            typer.echo(f"  {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"cooperatives: {report.cooperatives_created} created from {report.rows_read} rows")

@@ -112,6 +112,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/api/v1/regions/{code}"): P.regions_read,
     ("GET", "/api/v1/cooperatives"): P.cooperatives_read,
     ("POST", "/api/v1/cooperatives"): P.cooperatives_create,
+    ("POST", "/api/v1/cooperatives/import"): P.cooperatives_create,
     ("GET", _COOP): P.cooperatives_read,
     ("PATCH", _COOP): P.cooperatives_update,
     ("DELETE", _COOP): P.cooperatives_delete,
@@ -153,6 +154,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     # A phone calendar cannot send a header: the route checks the signed feed token in its
     # required `token` parameter itself (app/routers/calendar.py).
     ("GET", "/api/v1/calendar/feed.ics"): P.public,
+    ("GET", "/api/v1/exports/cooperatives"): P.exports_read,
     ("GET", "/api/v1/exports/consultations"): P.exports_read,
     ("GET", "/api/v1/exports/trainings"): P.exports_read,
     # The budget summary is budget data: whoever may read the budget may export it.

@@ -19,8 +19,9 @@ BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "bench-demo-password"
 
 
-def prepare_database(url: str) -> None:
-    """Drop and recreate the database in `url`, migrate it, load regions and demo data."""
+def prepare_database(url: str, *, demo: bool = True) -> None:
+    """Drop and recreate the database in `url`, migrate it, load the regions and (unless
+    `demo` is false) Kukar's demo data."""
     parsed = make_url(url)
 
     async def recreate() -> None:
@@ -33,17 +34,17 @@ def prepare_database(url: str) -> None:
 
     asyncio.run(recreate())
     env = {**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_DEMO_PASSWORD": DEMO_PASSWORD}
-    for command in (
-        [BIN / "alembic", "upgrade", "head"],
-        [BIN / "kopdes", "regions", "load"],
-        [BIN / "kopdes", "demo", "load"],
-    ):
+    commands = [[BIN / "alembic", "upgrade", "head"], [BIN / "kopdes", "regions", "load"]]
+    if demo:
+        commands.append([BIN / "kopdes", "demo", "load"])
+    for command in commands:
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
 
 @contextmanager
-def serve(url: str, port: int, workers: int) -> Iterator[str]:
-    """The API on 127.0.0.1:`port`, ready to answer; yields its base URL."""
+def serve(url: str, port: int, workers: int) -> Iterator[tuple[str, int]]:
+    """The API on 127.0.0.1:`port`, ready to answer; yields its base URL and the server's
+    process id (with one worker, uvicorn serves from that very process)."""
     server = subprocess.Popen(
         [
             BIN / "uvicorn",
@@ -69,7 +70,7 @@ def serve(url: str, port: int, workers: int) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -40,3 +40,64 @@ def test_regions_and_demo_load_are_idempotent_and_demo_never_mixes_with_real_rec
     assert skipped.returncode == 0
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM cooperative").fetchone() == (236,)
+
+
+def test_demo_load_at_national_scale_fills_every_loaded_village(tmp_path):
+    """Only Tabang's villages are loaded here: the national scale takes every village loaded."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.db import build_engine
+    from app.services import regions
+    from app.settings import Settings
+
+    url = f"sqlite:///{tmp_path}/national.sqlite3"
+    assert _run([ALEMBIC, "upgrade", "head"], url).returncode == 0
+    rows = [
+        r
+        for r in regions.read_region_file()
+        if "64.02.12".startswith(r["code"]) or r["code"].startswith("64.02.12.")
+    ]
+
+    async def load() -> None:
+        engine = build_engine(Settings(database_url=url))
+        async with AsyncSession(engine) as session:
+            await regions.load_regions(session, rows)
+        await engine.dispose()
+
+    asyncio.run(load())
+    villages = sum(1 for r in rows if len(r["code"]) == 13)
+
+    loaded = _run([KOPDES, "demo", "load", "--scale", "national"], url)
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{villages} created" in loaded.stdout
+    assert f"cooperative {villages}," in loaded.stdout
+    with sqlite3.connect(tmp_path / "national.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM cooperative WHERE is_demo").fetchone() == (
+            villages,
+        )
+        assert db.execute("SELECT count(*) FROM consultation").fetchone()[0] >= 4 * villages
+
+
+def test_cooperatives_import_from_the_command_line_is_all_or_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path}/import.sqlite3"
+    assert _run([ALEMBIC, "upgrade", "head"], url).returncode == 0
+    assert _run([KOPDES, "regions", "load"], url).returncode == 0
+    bad = tmp_path / "koperasi.csv"
+    bad.write_text(
+        "Nama Koperasi,Kode Desa\nKDMP Gunung Sari,64.02.12.2001\nKDMP Tak Ada,64.02.12.2999\n"
+    )
+    refused = _run([KOPDES, "cooperatives", "import", str(bad)], url)
+    assert refused.returncode == 1
+    assert "file.row.3.village_code" in refused.stderr
+    good = tmp_path / "baik.csv"
+    good.write_text("Nama Koperasi,Kode Desa\nKDMP Gunung Sari,64.02.12.2001\n")
+    imported = _run([KOPDES, "cooperatives", "import", str(good)], url)
+    assert imported.returncode == 0, imported.stderr
+    assert "1 created from 1 rows" in imported.stdout
+    with sqlite3.connect(tmp_path / "import.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM cooperative").fetchone() == (1,)
+        assert db.execute(
+            "SELECT actor FROM audit_event WHERE action = 'cooperative.import'"
+        ).fetchall() == [("system:cli",)]

@@ -12,8 +12,10 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import UTCDateTime
 
-REGION_CODE_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.[12]\d{3})?)?)?$"
-VILLAGE_CODE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.[12]\d{3}$"
+# A village's own four digits start with 1 for a kelurahan, 2 for a desa and 3 for a desa adat
+# (14 of them, in Papua: 91.03.01.3007 Desa Adat Yoboi).
+REGION_CODE_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.[123]\d{3})?)?)?$"
+VILLAGE_CODE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.[123]\d{3}$"
 _REGION_CODE_RE = re.compile(REGION_CODE_PATTERN)
 
 RegionCode = Annotated[

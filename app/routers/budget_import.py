@@ -1,22 +1,14 @@
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
-from starlette.types import Message
+from fastapi import APIRouter, File, Query, UploadFile, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
 from app.models.region import REGION_CODE_PATTERN
+from app.routers.uploads import limited_upload_route
 from app.services import budget_import
-from app.services.budget_import import (
-    MAX_FILE_BYTES,
-    MAX_REQUEST_BYTES,
-    BudgetImportReport,
-    ContentTooLarge,
-)
+from app.services.budget_import import MAX_FILE_BYTES, MAX_REQUEST_BYTES, BudgetImportReport
 
 _TOO_LARGE = (
     f"the upload is larger than the {MAX_FILE_BYTES // 2**20} MB a DPA file may have; "
@@ -24,36 +16,7 @@ _TOO_LARGE = (
 )
 
 
-class LimitedUploadRoute(APIRoute):
-    """Refuses an upload past MAX_REQUEST_BYTES as it arrives (by its Content-Length, or by
-    counting the bytes of a chunked body), before it is spooled to disk."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > MAX_REQUEST_BYTES:
-                raise ContentTooLarge(_TOO_LARGE)
-            received = 0
-            receive = request.receive
-
-            async def counting_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > MAX_REQUEST_BYTES:
-                        # An HTTPException passes through FastAPI's body parsing unchanged.
-                        raise HTTPException(413, detail=_TOO_LARGE)
-                return message
-
-            return await handler(Request(request.scope, counting_receive))
-
-        return limited
-
-
-router = APIRouter(tags=["budget"], route_class=LimitedUploadRoute)
+router = APIRouter(tags=["budget"], route_class=limited_upload_route(MAX_REQUEST_BYTES, _TOO_LARGE))
 
 
 @router.post(

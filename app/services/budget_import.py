@@ -25,17 +25,10 @@ nothing is written and the 422 names every bad row and column
 """
 
 import asyncio
-import csv
-import io
 import math
 import re
-import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from enum import StrEnum
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
 from pydantic import Field as PydanticField
 from sqlalchemy import select, tuple_
@@ -43,42 +36,34 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
-from app.errors import AppError, Conflict, Invalid
+from app.errors import Conflict
 from app.models.budget import BudgetLine, BudgetLineCreate, BudgetLinePublic
 from app.models.region import Region
 from app.services import audit
+from app.services.spreadsheets import (
+    Expected,
+    ImportErrors,
+    ImportFormat,
+    cell_text,
+    check_size,
+    detect_format,
+    model_message,
+    normal_header,
+    read_sheet,
+    shown,
+)
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # The multipart envelope around the file (boundaries, part headers, the query-less form).
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 64 * 1024
 MAX_ROWS = 5_000
-# Columns past this one are not read at all (a DPA sheet has about ten).
-MAX_COLUMNS = 100
-# An XLSX is a zip: refuse one that unpacks to far more than any real DPA sheet would.
-MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
-EXCEL_MAX_ROW = 1_048_576
-# Errors quoted in the problem's `detail`; `errors` always holds all of them.
-DETAIL_ERRORS = 5
-
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPES = {"text/csv", "application/csv", "text/comma-separated-values"}
-
-
-class ContentTooLarge(AppError):
-    status_code = 413
-    slug = "payload-too-large"
-    title = "Payload too large"
-
-
-class UnsupportedMediaType(AppError):
-    status_code = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported media type"
-
-
-class ImportFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
+EXPECTED = Expected(
+    document="the DPA",
+    records="budget lines",
+    max_bytes=MAX_FILE_BYTES,
+    max_rows=MAX_ROWS,
+    max_unpacked_bytes=100 * 1024 * 1024,
+)
 
 
 class BudgetImportReport(BaseModel):
@@ -106,12 +91,8 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 OPTIONAL_COLUMNS = {"fiscal_year", "region_code"}
 
 
-def _normal(header: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", header).strip(" :*").casefold()
-
-
 HEADER_FIELDS: dict[str, str] = {
-    _normal(alias): name
+    normal_header(alias): name
     for name, (indonesian, others) in COLUMNS.items()
     for alias in (name, indonesian, *others)
 }
@@ -121,175 +102,7 @@ def _label(name: str) -> str:
     return f"{name} ({COLUMNS[name][0]})"
 
 
-@dataclass
-class Sheet:
-    format: ImportFormat
-    header: list[Any]
-    # (row number as the spreadsheet shows it, the cells), blank rows left out
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
-
-
-# --- reading the file -------------------------------------------------------------------------
-
-
-def detect_format(file_name: str | None, content_type: str | None, content: bytes) -> ImportFormat:
-    """By the file's extension, else its content type; the bytes must agree."""
-    extension = (file_name or "").rsplit(".", 1)[-1].casefold() if "." in (file_name or "") else ""
-    media_type = (content_type or "").split(";")[0].strip().casefold()
-    if extension in ("csv", "txt"):
-        declared = ImportFormat.csv
-    elif extension == "xlsx":
-        declared = ImportFormat.xlsx
-    elif extension in ("xls", "xlsm", "ods"):
-        raise UnsupportedMediaType(
-            f"a .{extension} file cannot be read; save it as .xlsx (Excel workbook) or .csv"
-        )
-    elif media_type == XLSX_MEDIA_TYPE:
-        declared = ImportFormat.xlsx
-    elif media_type in CSV_MEDIA_TYPES:
-        declared = ImportFormat.csv
-    else:
-        raise UnsupportedMediaType(
-            "send the DPA as a .csv or .xlsx file (the file name's extension, or a content "
-            f"type of text/csv or {XLSX_MEDIA_TYPE})"
-        )
-    is_zip = content.startswith(b"PK\x03\x04")
-    if declared is ImportFormat.csv and is_zip:
-        raise Invalid.field(
-            ["file"], "this is an Excel workbook, not CSV text; name it .xlsx or save it as CSV"
-        )
-    if declared is ImportFormat.xlsx and not is_zip:
-        raise Invalid.field(["file"], "this is not an Excel .xlsx workbook; save it as .xlsx")
-    return declared
-
-
-def read_sheet(content: bytes, file_format: ImportFormat) -> Sheet:
-    if not content.strip():
-        raise Invalid.field(["file"], "the file is empty")
-    sheet = _read_csv(content) if file_format is ImportFormat.csv else _read_xlsx(content)
-    if not sheet.rows:
-        raise Invalid.field(["file"], "the file has a header row but no budget lines below it")
-    return sheet
-
-
-def _too_many_rows() -> Invalid:
-    return Invalid.field(
-        ["file"],
-        f"the file has more than {MAX_ROWS:,} budget lines; split it into files of at most "
-        f"{MAX_ROWS:,} rows",
-    )
-
-
-def _is_blank(cells: list[Any] | tuple[Any, ...]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
-
-
-def _collect(sheet: Sheet, numbered_rows: Any) -> Sheet:
-    for number, cells in numbered_rows:
-        if _is_blank(cells):
-            continue
-        if len(sheet.rows) == MAX_ROWS:
-            raise _too_many_rows()
-        sheet.rows.append((number, list(cells)))
-    return sheet
-
-
-def _read_csv(content: bytes) -> Sheet:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            # What Excel on Windows writes for "CSV (Comma delimited)".
-            text = content.decode("cp1252")
-        except UnicodeDecodeError:
-            raise Invalid.field(["file"], "the text is neither UTF-8 nor Windows-1252") from None
-    if "\x00" in text:
-        raise Invalid.field(["file"], "the file holds NUL characters; it is not CSV text")
-    first_line = text.split("\n", 1)[0]
-    # Excel in an Indonesian locale separates with `;` (the comma is the decimal mark).
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-        if header is None or _is_blank(header):
-            raise Invalid.field(["file", "row", 1], "the first row must hold the column headers")
-        # The reader's line_num counts physical lines; a quoted cell can span several.
-        return _collect(
-            Sheet(ImportFormat.csv, header[:MAX_COLUMNS]),
-            ((number, cells[:MAX_COLUMNS]) for number, cells in enumerate(reader, start=2)),
-        )
-    except csv.Error as exc:
-        raise Invalid.field(
-            ["file", "row", reader.line_num], f"not readable as CSV: {exc}"
-        ) from None
-
-
-def _read_xlsx(content: bytes) -> Sheet:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise Invalid.field(["file"], "the workbook is damaged; save it again as .xlsx") from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise ContentTooLarge(
-            f"the workbook unpacks to {unpacked // 2**20} MB; a DPA sheet needs far less. "
-            "Copy the budget lines into a new workbook."
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a malformed workbook
-        raise Invalid.field(
-            ["file"], "the workbook cannot be read; save it again as .xlsx"
-        ) from None
-    try:
-        if not workbook.worksheets:
-            raise Invalid.field(["file"], "the workbook has no sheet")
-        worksheet = workbook.worksheets[0]
-        rows = worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        try:
-            header = next(rows, None)
-            if header is None or _is_blank(header):
-                raise Invalid.field(
-                    ["file", "row", 1], "row 1 of the first sheet must hold the column headers"
-                )
-            sheet = Sheet(ImportFormat.xlsx, list(header))
-
-            def numbered() -> Any:
-                for number, cells in enumerate(rows, start=2):
-                    if number > EXCEL_MAX_ROW:
-                        raise Invalid.field(["file"], "the sheet runs past Excel's last row")
-                    yield number, cells
-
-            return _collect(sheet, numbered())
-        except (Invalid, ContentTooLarge):
-            raise
-        except Exception:
-            raise Invalid.field(
-                ["file"], "the workbook's first sheet cannot be read; save it again as .xlsx"
-            ) from None
-    finally:
-        workbook.close()
-
-
 # --- turning cells into values ----------------------------------------------------------------
-
-
-def _text(cell: Any) -> str | None:
-    if cell is None:
-        return None
-    if isinstance(cell, bool):
-        return str(cell).upper()
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, datetime | date | time):
-        return cell.isoformat()
-    text = str(cell).strip()
-    return text or None
-
-
-def _shown(cell: Any) -> str:
-    text = _text(cell) or ""
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def rupiah(cell: Any) -> int:
@@ -325,7 +138,7 @@ def rupiah(cell: Any) -> int:
 def _year(cell: Any) -> int:
     if isinstance(cell, int) and not isinstance(cell, bool):
         return cell
-    text = _text(cell) or ""
+    text = cell_text(cell) or ""
     if not re.fullmatch(r"\d{4}", text):
         raise ValueError("must be a year such as 2025")
     return int(text)
@@ -334,54 +147,14 @@ def _year(cell: Any) -> int:
 # --- checking and writing ---------------------------------------------------------------------
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def add(self, loc: list[str | int], msg: str, type_: str = "value_error") -> None:
-        self.items.append({"loc": loc, "msg": msg, "type": type_})
-
-    def row(self, number: int, name: str, msg: str, type_: str = "value_error") -> None:
-        self.add(["file", "row", number, name], msg, type_)
-
-    def raise_if_any(self, rows_read: int | None = None) -> None:
-        if not self.items:
-            return
-        self.items.sort(key=lambda e: e["loc"][2] if e["loc"][:2] == ["file", "row"] else 0)
-        bad_rows = sorted(
-            {
-                e["loc"][2]
-                for e in self.items
-                if e["loc"][:2] == ["file", "row"] and len(e["loc"]) > 2
-            }
-        )
-        quoted = "; ".join(
-            ".".join(str(part) for part in e["loc"]) + ": " + e["msg"]
-            for e in self.items[:DETAIL_ERRORS]
-        )
-        more = len(self.items) - DETAIL_ERRORS
-        lead = (
-            f"{len(bad_rows)} row{'s' if len(bad_rows) != 1 else ''} cannot be imported"
-            if bad_rows
-            else "the file cannot be imported"
-        )
-        raise Invalid(
-            f"{lead}; nothing was written. Fix and send the whole file again. {quoted}"
-            + (f" (and {more} more under `errors`)" if more > 0 else ""),
-            errors=self.items,
-            bad_rows=bad_rows,
-            **({"rows_read": rows_read} if rows_read is not None else {}),
-        )
-
-
-def _columns(header: list[Any], errors: _Errors) -> tuple[dict[str, int], list[str]]:
+def _columns(header: list[Any], errors: ImportErrors) -> tuple[dict[str, int], list[str]]:
     found: dict[str, int] = {}
     ignored: list[str] = []
     for index, cell in enumerate(header):
-        text = _text(cell)
+        text = cell_text(cell)
         if text is None:
             continue
-        name = HEADER_FIELDS.get(_normal(text))
+        name = HEADER_FIELDS.get(normal_header(text))
         if name is None:
             ignored.append(text)
         elif name in found:
@@ -418,12 +191,6 @@ class _Regions:
         return self.known[code]
 
 
-def _model_message(error: Any) -> str:
-    if error["type"] == "missing":
-        return "is empty"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
 async def import_lines(
     session: AsyncSession,
     caller: Caller,
@@ -434,16 +201,12 @@ async def import_lines(
     fiscal_year: int | None,
     region_code: str | None,
 ) -> BudgetImportReport:
-    if len(content) > MAX_FILE_BYTES:
-        raise ContentTooLarge(
-            f"the file is {len(content) / 2**20:.1f} MB; the limit is "
-            f"{MAX_FILE_BYTES // 2**20} MB. Split it into smaller files."
-        )
-    file_format = detect_format(file_name, content_type, content)
+    check_size(content, EXPECTED)
+    file_format = detect_format(file_name, content_type, content, EXPECTED)
     # Parsing a workbook is CPU work: keep it off the event loop.
-    sheet = await asyncio.to_thread(read_sheet, content, file_format)
+    sheet = await asyncio.to_thread(read_sheet, content, file_format, EXPECTED)
 
-    errors = _Errors()
+    errors = ImportErrors()
     columns, ignored = _columns(sheet.header, errors)
     regions = _Regions(session, caller)
     if region_code is not None and (problem := await regions.problem(region_code)):
@@ -465,12 +228,12 @@ async def import_lines(
         def cell(name: str, cells: list[Any] = cells) -> Any:
             index = columns.get(name)
             value = cells[index] if index is not None and index < len(cells) else None
-            return None if _text(value) is None else value
+            return None if cell_text(value) is None else value
 
         data: dict[str, Any] = {}
         flagged: set[str] = set()
         for name in ("skpd", "sub_kegiatan_code", "sub_kegiatan_name", "kode_rekening", "name"):
-            text = _text(cell(name))
+            text = cell_text(cell(name))
             if text is not None:
                 data[name] = text
         raw_ceiling = cell("original_ceiling")
@@ -478,7 +241,7 @@ async def import_lines(
             try:
                 data["original_ceiling"] = rupiah(raw_ceiling)
             except ValueError as exc:
-                errors.row(number, "original_ceiling", f"{exc} (found {_shown(raw_ceiling)!r})")
+                errors.row(number, "original_ceiling", f"{exc} (found {shown(raw_ceiling)!r})")
                 flagged.add("original_ceiling")
         raw_year = cell("fiscal_year")
         if raw_year is None:
@@ -491,7 +254,7 @@ async def import_lines(
             try:
                 data["fiscal_year"] = _year(raw_year)
             except ValueError as exc:
-                errors.row(number, "fiscal_year", f"{exc} (found {_shown(raw_year)!r})")
+                errors.row(number, "fiscal_year", f"{exc} (found {shown(raw_year)!r})")
                 flagged.add("fiscal_year")
             else:
                 if fiscal_year is not None and data["fiscal_year"] != fiscal_year:
@@ -502,7 +265,7 @@ async def import_lines(
                         "leave out the query parameter or correct the cell",
                     )
                     flagged.add("fiscal_year")
-        raw_region = _text(cell("region_code"))
+        raw_region = cell_text(cell("region_code"))
         if raw_region is None:
             if region_code is not None:
                 data["region_code"] = region_code
@@ -527,10 +290,10 @@ async def import_lines(
                 name = str(error["loc"][0]) if error["loc"] else "row"
                 if name in flagged:
                     continue
-                message = _model_message(error)
+                message = model_message(error)
                 raw = cell(name) if name in columns else None
                 if raw is not None and error["type"] != "missing":
-                    message += f" (found {_shown(raw)!r})"
+                    message += f" (found {shown(raw)!r})"
                 errors.row(number, name, message, error["type"])
             continue
         # A bad ?region_code= was refused above; this checks the file's own codes.

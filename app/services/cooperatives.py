@@ -54,7 +54,7 @@ COOPERATIVE_EDITABLE = frozenset(
 PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration})
 
 _COLUMNS = Cooperative.__table__.c
-_BUSINESS_UNITS = (
+BUSINESS_UNITS = (
     select(func.aggregate_strings(CooperativeBusinessUnit.unit, ","))
     .where(CooperativeBusinessUnit.cooperative_id == _COLUMNS.id)
     .correlate(Cooperative.__table__)
@@ -80,7 +80,7 @@ _PUBLIC_LIST = TypeAdapter(list[CooperativePublic])
 
 
 def _public_select() -> Select[Any]:
-    return select(*_COLUMNS, _BUSINESS_UNITS, _MEMBERS_TOTAL)
+    return select(*_COLUMNS, BUSINESS_UNITS, _MEMBERS_TOTAL)
 
 
 def _orm_to_public(cooperative: Cooperative, units: set[str]) -> CooperativePublic:
@@ -164,7 +164,7 @@ _SORT_KEYS = {
 }
 
 
-def _conditions(filters: CooperativeFilters) -> list[Any]:
+def filter_conditions(filters: CooperativeFilters) -> list[Any]:
     conditions: list[Any] = []
     if filters.region:
         conditions.append(region_match(_COLUMNS, filters.region))
@@ -192,7 +192,7 @@ def list_query(
 ) -> Select[Any]:
     """The page query: rows after the keyset position `after` ([sort key, id]) in `sort` order."""
     key, descending = _SORT_KEYS[sort]
-    query = _public_select().where(*_conditions(filters))
+    query = _public_select().where(*filter_conditions(filters))
     if after is not None:
         after_key, after_id = after
         if key is _COLUMNS.updated_at:
@@ -221,7 +221,7 @@ async def list_cooperatives(
         sync.refuse_sort(sort)
         found = await sync.changes_page(
             session,
-            _public_select().where(*_conditions(filters), *visible_to(caller)),
+            _public_select().where(*filter_conditions(filters), *visible_to(caller)),
             _COLUMNS.change,
             since=updated_since,
             codec=codec,
@@ -252,9 +252,29 @@ async def list_cooperatives(
         total = await session.scalar(
             select(func.count())
             .select_from(Cooperative)
-            .where(*_conditions(filters), *visible_to(caller))
+            .where(*filter_conditions(filters), *visible_to(caller))
         )
     return SyncPage(items=items, next_cursor=next_cursor, total=total)
+
+
+def record_problems(
+    *,
+    business_units: list[BusinessUnit],
+    business_units_other: str | None,
+    last_rat_year: int | None,
+) -> list[tuple[str, str]]:
+    """(field, message) for each rule a cooperative's record breaks beyond its fields' own."""
+    problems = []
+    if BusinessUnit.lainnya in business_units and not business_units_other:
+        problems.append(
+            (
+                "business_units_other",
+                "describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'",
+            )
+        )
+    if last_rat_year is not None and last_rat_year > datetime.now(UTC).year:
+        problems.append(("last_rat_year", "the RAT year cannot be in the future"))
+    return problems
 
 
 def _check_record_rules(
@@ -263,13 +283,14 @@ def _check_record_rules(
     business_units_other: str | None,
     last_rat_year: int | None,
 ) -> None:
-    if BusinessUnit.lainnya in business_units and not business_units_other:
-        raise Invalid.field(
-            ["body", "business_units_other"],
-            "describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'",
-        )
-    if last_rat_year is not None and last_rat_year > datetime.now(UTC).year:
-        raise Invalid.field(["body", "last_rat_year"], "the RAT year cannot be in the future")
+    problems = record_problems(
+        business_units=business_units,
+        business_units_other=business_units_other,
+        last_rat_year=last_rat_year,
+    )
+    if problems:
+        field, message = problems[0]
+        raise Invalid.field(["body", field], message)
 
 
 async def _existing_single_in_village(session: AsyncSession, village_code: str) -> int | None:

@@ -1,12 +1,20 @@
-"""Spreadsheet exports of consultations and trainings, for the office's reports to the regent.
+"""Spreadsheet exports: the cooperatives registry, consultations and trainings for the office's
+reports to the regent, and the budget summary.
 
 Columns can be headed in Indonesian (the default, as the reports go to the regent) or English.
-Phone numbers are always masked: a spreadsheet travels further than the API.
+Consultation phone numbers are always masked (a spreadsheet travels further than the API);
+a cooperative's contact phone is masked as the API masks it for the caller's role.
+
+The registry, consultations and trainings stream: rows come from a server-side cursor a
+partition at a time and leave as CSV text, or through openpyxl's write-only workbook, so memory
+stays flat for the whole country.
 """
 
+import asyncio
 import csv
 import io
-from collections.abc import Sequence
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,7 +23,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth import Caller
 from app.models.account import UserAccount
@@ -33,10 +41,13 @@ from app.models.mentoring import (
 from app.models.region import Region
 from app.services import budget as budget_service
 from app.services import consultations as consultation_service
+from app.services import cooperatives as cooperative_service
 from app.services import trainings as training_service
 from app.services.consultations import ConsultationFilters
+from app.services.cooperatives import CooperativeFilters
 
-# An export is a report, not a backup: past this many rows, narrow the filters.
+# The budget summary is built in memory (its layout merges cells): past this many lines,
+# narrow it down. The other exports stream and have no limit.
 MAX_ROWS = 50_000
 
 
@@ -89,138 +100,271 @@ class TooManyRows(Exception):
     pass
 
 
-async def consultation_rows(
-    session: AsyncSession, caller: Caller, filters: ConsultationFilters, timezone: str
-) -> list[list[Any]]:
-    query = consultation_service.list_query(caller, filters)
-    await _check_size(session, query)
-    consultations = list(await session.scalars(query.order_by(Consultation.id)))
-    ids = [c.id for c in consultations]
-    topics: dict[int, list[str]] = {}
-    open_follow_ups: dict[int, int] = {}
-    if ids:
-        for consultation_id, topic in await session.execute(
-            select(ConsultationTopic.consultation_id, ConsultationTopic.topic)
-            .where(ConsultationTopic.consultation_id.in_(ids))
-            .order_by(ConsultationTopic.topic)
-        ):
-            topics.setdefault(consultation_id, []).append(topic)
-        open_follow_ups = dict(
-            (
-                await session.execute(
-                    select(FollowUp.consultation_id, func.count())
-                    .where(
-                        FollowUp.consultation_id.in_(ids),
-                        FollowUp.status == FollowUpStatus.open.value,
-                    )
-                    .group_by(FollowUp.consultation_id)
+COOPERATIVE_COLUMNS = [
+    # The Indonesian headers are the import's (app/services/cooperative_import.py), so an
+    # export can be corrected and imported elsewhere.
+    ("id", "ID"),
+    ("name", "Nama Koperasi"),
+    ("village_code", "Kode Desa"),
+    ("village", "Desa/Kelurahan"),
+    ("kind", "Jenis"),
+    ("district", "Kecamatan"),
+    ("regency", "Kabupaten/Kota"),
+    ("province", "Provinsi"),
+    ("legal_stage", "Tahap Legalitas"),
+    ("is_joint", "Koperasi Bersama"),
+    ("is_active", "Aktif"),
+    ("business_units", "Unit Usaha"),
+    ("business_units_other", "Unit Usaha Lainnya"),
+    ("members_male", "Anggota Laki-laki"),
+    ("members_female", "Anggota Perempuan"),
+    ("last_rat_year", "Tahun RAT Terakhir"),
+    ("contact_phone", "Telepon"),
+    ("akta_number", "Nomor Akta"),
+    ("akta_date", "Tanggal Akta"),
+    ("notary_name", "Notaris"),
+    ("sk_ahu_number", "Nomor SK AHU"),
+    ("sk_ahu_date", "Tanggal SK AHU"),
+    ("nik_koperasi", "NIK Koperasi"),
+    ("nib", "NIB"),
+    ("npwp", "NPWP"),
+    ("is_demo", "Demo"),
+]
+
+# Rows fetched from the server-side cursor, and written, per round.
+PARTITION_ROWS = 1_000
+FILE_CHUNK_BYTES = 256 * 1024
+ToRow = Callable[[Any], list[Any]]
+
+
+def _region_name(column: Any) -> Any:
+    return select(Region.name).where(Region.code == column).scalar_subquery()
+
+
+def _yes_no(flag: bool) -> str:
+    return "ya" if flag else "tidak"
+
+
+def cooperatives_export(caller: Caller, filters: CooperativeFilters) -> tuple[Any, ToRow]:
+    """The query for the cooperatives the list would show, in village order, and how each
+    result row becomes a spreadsheet row (phones masked as the caller's role requires)."""
+    columns = Cooperative.__table__.c
+    query = (
+        select(
+            *columns,
+            cooperative_service.BUSINESS_UNITS,
+            *(
+                _region_name(column).label(label)
+                for label, column in (
+                    ("village", columns.village_code),
+                    ("district", columns.district_code),
+                    ("regency", columns.regency_code),
+                    ("province", columns.province_code),
                 )
-            ).all()
+            ),
         )
-    names = await _names(
-        session,
-        regions={code for c in consultations for code in (c.village_code, c.district_code)},
-        cooperatives={c.cooperative_id for c in consultations if c.cooperative_id},
-        users={c.officer_id for c in consultations if c.officer_id},
+        .where(
+            *cooperative_service.filter_conditions(filters), *cooperative_service.visible_to(caller)
+        )
+        .order_by(columns.village_code, columns.id)
+    )
+    mask = caller.role in cooperative_service.PHONE_MASKED_ROLES
+
+    def to_row(row: Any) -> list[Any]:
+        units = row.business_units
+        return [
+            row.id,
+            row.name,
+            row.village_code,
+            row.village or "",
+            row.kind,
+            row.district or "",
+            row.regency or "",
+            row.province or "",
+            row.legal_stage,
+            _yes_no(row.is_joint),
+            _yes_no(row.is_active),
+            ", ".join(sorted(units.split(","))) if units else "",
+            row.business_units_other or "",
+            row.members_male,
+            row.members_female,
+            row.last_rat_year,
+            (mask_phone(row.contact_phone) if mask else row.contact_phone) or "",
+            row.akta_number or "",
+            row.akta_date,
+            row.notary_name or "",
+            row.sk_ahu_number or "",
+            row.sk_ahu_date,
+            row.nik_koperasi or "",
+            row.nib or "",
+            row.npwp or "",
+            _yes_no(row.is_demo),
+        ]
+
+    return query, to_row
+
+
+def consultations_export(
+    caller: Caller, filters: ConsultationFilters, timezone: str
+) -> tuple[Any, ToRow]:
+    """Consultations in id order with their names, topics and open follow-ups, all in one
+    query (so that a stream needs no lookups). Phones are always masked."""
+    columns = Consultation.__table__.c
+    topics = (
+        select(func.aggregate_strings(ConsultationTopic.topic, ","))
+        .where(ConsultationTopic.consultation_id == columns.id)
+        .scalar_subquery()
+    )
+    open_follow_ups = (
+        select(func.count())
+        .where(
+            FollowUp.consultation_id == columns.id,
+            FollowUp.status == FollowUpStatus.open.value,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        consultation_service.list_query(caller, filters)
+        .with_only_columns(
+            *columns,
+            topics.label("topics"),
+            open_follow_ups.label("open_follow_ups"),
+            select(Cooperative.name)
+            .where(Cooperative.id == columns.cooperative_id)
+            .scalar_subquery()
+            .label("cooperative"),
+            _region_name(columns.village_code).label("village"),
+            _region_name(columns.district_code).label("district"),
+            select(UserAccount.username)
+            .where(UserAccount.id == columns.officer_id)
+            .scalar_subquery()
+            .label("officer"),
+        )
+        .order_by(columns.id)
     )
     zone = ZoneInfo(timezone)
-    return [
-        [
-            c.id,
-            _local(c.occurred_at, zone),
-            c.status,
-            c.channel,
-            names["cooperatives"].get(c.cooperative_id, ""),
-            names["regions"].get(c.village_code, c.village_code),
-            names["regions"].get(c.district_code, c.district_code),
-            c.contact_name or "",
-            mask_phone(c.contact_phone) or "",
-            names["users"].get(c.officer_id, ""),
-            ", ".join(topics.get(c.id, [])),  # type: ignore[arg-type]
-            ", ".join(c.business_units),
-            c.summary or "",
-            c.advice or "",
-            open_follow_ups.get(c.id, 0),  # type: ignore[arg-type]
+
+    def to_row(row: Any) -> list[Any]:
+        return [
+            row.id,
+            _local(row.occurred_at, zone),
+            row.status,
+            row.channel,
+            row.cooperative or "",
+            row.village or row.village_code,
+            row.district or row.district_code,
+            row.contact_name or "",
+            mask_phone(row.contact_phone) or "",
+            row.officer or "",
+            ", ".join(sorted(row.topics.split(","))) if row.topics else "",
+            ", ".join(row.business_units or []),
+            row.summary or "",
+            row.advice or "",
+            row.open_follow_ups,
         ]
-        for c in consultations
-    ]
+
+    return query, to_row
 
 
-async def training_rows(session: AsyncSession, caller: Caller) -> list[list[Any]]:
-    query = select(Training).where(*training_service.visible_to(caller))
-    await _check_size(session, query)
-    trainings = list(await session.scalars(query.order_by(Training.id)))
-    ids = [t.id for t in trainings]
-    seats = await _per_training(
-        session, func.sum(TrainingInvitation.seats), TrainingInvitation, ids
+def trainings_export(caller: Caller) -> tuple[Any, ToRow]:
+    columns = Training.__table__.c
+    seats = (
+        select(func.coalesce(func.sum(TrainingInvitation.seats), 0))
+        .where(TrainingInvitation.training_id == columns.id)
+        .scalar_subquery()
     )
-    attended = await _per_training(
-        session, func.count(), TrainingAttendee, ids, TrainingAttendee.attended.is_(True)
+    attended = (
+        select(func.count())
+        .where(TrainingAttendee.training_id == columns.id, TrainingAttendee.attended.is_(True))
+        .scalar_subquery()
     )
-    names = await _names(session, regions={t.region_code for t in trainings})
-    return [
-        [
-            t.id,
-            t.title,
-            t.status,
-            names["regions"].get(t.region_code, t.region_code),
-            t.venue or "",
-            t.planned_start,
-            t.planned_end,
-            t.capacity,
-            t.estimated_cost,
-            t.budget_line_id,
-            ", ".join(t.topics),
-            "; ".join(t.modules),
-            seats.get(t.id, 0),  # type: ignore[arg-type]
-            attended.get(t.id, 0),  # type: ignore[arg-type]
+    query = (
+        select(
+            *columns,
+            seats.label("seats_invited"),
+            attended.label("attended"),
+            _region_name(columns.region_code).label("region"),
+        )
+        .where(*training_service.visible_to(caller))
+        .order_by(columns.id)
+    )
+
+    def to_row(row: Any) -> list[Any]:
+        return [
+            row.id,
+            row.title,
+            row.status,
+            row.region or row.region_code,
+            row.venue or "",
+            row.planned_start,
+            row.planned_end,
+            row.capacity,
+            row.estimated_cost,
+            row.budget_line_id,
+            ", ".join(row.topics or []),
+            "; ".join(row.modules or []),
+            int(row.seats_invited),
+            row.attended,
         ]
-        for t in trainings
-    ]
 
-
-async def _per_training(
-    session: AsyncSession, aggregate: Any, table: Any, ids: list[int | None], *conditions: Any
-) -> dict[int, int]:
-    if not ids:
-        return {}
-    result = await session.execute(
-        select(table.training_id, aggregate)
-        .where(table.training_id.in_(ids), *conditions)
-        .group_by(table.training_id)
-    )
-    return {training_id: int(total or 0) for training_id, total in result}
-
-
-async def _check_size(session: AsyncSession, query: Any) -> None:
-    count = await session.scalar(select(func.count()).select_from(query.subquery()))
-    if count and count > MAX_ROWS:
-        raise TooManyRows(f"{count} rows match; narrow the filters to at most {MAX_ROWS}")
-
-
-async def _names(
-    session: AsyncSession,
-    *,
-    regions: set[str] = frozenset(),  # type: ignore[assignment]
-    cooperatives: set[int | None] = frozenset(),  # type: ignore[assignment]
-    users: set[int | None] = frozenset(),  # type: ignore[assignment]
-) -> dict[str, dict[Any, str]]:
-    names: dict[str, dict[Any, str]] = {"regions": {}, "cooperatives": {}, "users": {}}
-    for key, model, label, wanted in (
-        ("regions", Region, Region.name, regions),
-        ("cooperatives", Cooperative, Cooperative.name, cooperatives),
-        ("users", UserAccount, UserAccount.username, users),
-    ):
-        if wanted:
-            identity = Region.code if model is Region else model.id
-            names[key] = dict(
-                (await session.execute(select(identity, label).where(identity.in_(wanted)))).all()
-            )
-    return names
+    return query, to_row
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+async def _partitions(engine: AsyncEngine, query: Any, to_row: ToRow) -> AsyncIterator[list[Any]]:
+    """The query's rows from a server-side cursor, PARTITION_ROWS at a time, on a connection
+    of the stream's own (the request's session may be gone while the response streams)."""
+    async with AsyncSession(engine) as session:
+        result = await session.stream(query.execution_options(yield_per=PARTITION_ROWS))
+        async for partition in result.partitions():
+            yield [to_row(row) for row in partition]
+
+
+async def stream(
+    engine: AsyncEngine,
+    columns: Sequence[tuple[str, str]],
+    query: Any,
+    to_row: ToRow,
+    export_format: ExportFormat,
+    language: HeaderLanguage,
+    sheet: str,
+) -> AsyncIterator[bytes]:
+    """The file, as it is written: memory stays flat whatever the number of rows. An XLSX is
+    written by openpyxl's write-only mode to a temporary file, then streamed from it."""
+    headers = [
+        english if language is HeaderLanguage.en else indonesian for english, indonesian in columns
+    ]
+    if export_format is ExportFormat.csv:
+        # The byte-order mark makes Excel open the file as UTF-8.
+        yield ("\ufeff" + _csv_text([headers])).encode("utf-8")
+        async for rows in _partitions(engine, query, to_row):
+            yield _csv_text(rows).encode("utf-8")
+        return
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.append(headers)
+    async for rows in _partitions(engine, query, to_row):
+        # Writing cells is CPU work: keep it off the event loop.
+        await asyncio.to_thread(_append, worksheet, rows)
+    with tempfile.TemporaryFile() as file:
+        await asyncio.to_thread(workbook.save, file)
+        file.seek(0)
+        while chunk := await asyncio.to_thread(file.read, FILE_CHUNK_BYTES):
+            yield chunk
+
+
+def _csv_text(rows: list[list[Any]]) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return text.getvalue()
+
+
+def _append(worksheet: Any, rows: list[list[Any]]) -> None:
+    for row in rows:
+        worksheet.append(row)
 
 
 def render(
@@ -230,21 +374,16 @@ def render(
     language: HeaderLanguage,
     sheet: str,
 ) -> bytes:
+    """A small export built in memory (the budget summary's CSV)."""
     headers = [
         english if language is HeaderLanguage.en else indonesian for english, indonesian in columns
     ]
     if export_format is ExportFormat.csv:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        # The byte-order mark makes Excel open the file as UTF-8.
-        return ("\ufeff" + text.getvalue()).encode("utf-8")
+        return ("\ufeff" + _csv_text([headers, *rows])).encode("utf-8")
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
     worksheet.append(headers)
-    for row in rows:
-        worksheet.append(row)
+    _append(worksheet, rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

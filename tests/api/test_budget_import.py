@@ -52,7 +52,7 @@ def xlsx_bytes(header, rows):
     return buffer.getvalue()
 
 
-def upload(client, content, name="dpa.csv", params=None, headers=None, content_type=None):
+def upload(client, content, name="dpa.csv", params=None, headers=None, content_type=None, url=URL):
     """POST the file as multipart/form-data, encoded here: the suite's request hook reads each
     body whole, which httpx's streaming multipart encoder does not allow."""
     media_type = content_type or (
@@ -71,7 +71,7 @@ def upload(client, content, name="dpa.csv", params=None, headers=None, content_t
         + f"\r\n--{boundary}--\r\n".encode()
     )
     return client.post(
-        URL,
+        url,
         content=body,
         params=params if params is not None else {"fiscal_year": 2025, "region_code": "64.02"},
         headers={

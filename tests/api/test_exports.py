@@ -4,7 +4,7 @@ import io
 from openpyxl import load_workbook
 
 from app.models.account import Role
-from tests.factories import assert_problem, create_cooperative
+from tests.factories import assert_problem, create_cooperative, if_match
 
 
 def _consultation(client, coop, **overrides):
@@ -84,3 +84,74 @@ def test_trainings_export_and_who_may_export(client, login_as):
     own = login_as(Role.cooperative, "64.02", coop["id"])
     assert_problem(client.get("/api/v1/exports/consultations", headers=own), 403)
     assert_problem(client.get("/api/v1/exports/consultations", params={"format": "pdf"}), 422)
+
+
+def _csv_records(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_cooperatives_export_streams_the_list_with_phones_masked_for_viewers(client, login_as):
+    tabang = create_cooperative(client)
+    create_cooperative(client, name="KDMP Kubar", village_code="64.03.01.2001", npwp=None)
+    response = client.get("/api/v1/exports/cooperatives", params={"format": "csv"})
+    assert response.status_code == 200, response.text
+    assert 'filename="koperasi.csv"' in response.headers["content-disposition"]
+    records = _csv_records(response)
+    assert [r["Kode Desa"] for r in records] == ["64.02.12.2001", "64.03.01.2001"]
+    first = records[0]
+    assert first["Nama Koperasi"] == tabang["name"] and first["Desa/Kelurahan"] == "Gunung Sari"
+    assert first["Kecamatan"] == "Tabang" and first["Provinsi"] == "Kalimantan Timur"
+    assert first["Unit Usaha"] == "gerai_sembako, simpan_pinjam"
+    assert first["Aktif"] == "ya" and first["Tanggal Akta"] == "2025-06-02"
+    assert first["Telepon"] == "+6281234567890"  # an officer's or admin's export shows it
+
+    viewer = login_as(Role.viewer, "64.02")
+    response = client.get(
+        "/api/v1/exports/cooperatives", params={"format": "xlsx", "headers": "en"}, headers=viewer
+    )
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header, *data = rows
+    assert len(data) == 1  # Kutai Barat lies outside the viewer's region
+    record = dict(zip(header, data[0], strict=True))
+    assert record["village_code"] == "64.02.12.2001"
+    assert record["contact_phone"] == "+62812*****890"
+
+    filtered = client.get(
+        "/api/v1/exports/cooperatives", params={"format": "csv", "region": "64.03"}
+    )
+    assert [r["Kode Desa"] for r in _csv_records(filtered)] == ["64.03.01.2001"]
+    own = login_as(Role.cooperative, "64.02", tabang["id"])
+    assert_problem(client.get("/api/v1/exports/cooperatives", headers=own), 403)
+
+
+def test_an_exported_registry_imports_again(client):
+    create_cooperative(client)
+    create_cooperative(
+        client, name="KKMP Jahab", village_code="64.02.06.1001", npwp=None, business_units=[]
+    )
+    exported = client.get("/api/v1/exports/cooperatives", params={"format": "csv"})
+    before = [{**r, "ID": None} for r in _csv_records(exported)]
+    for cooperative in client.get("/api/v1/cooperatives").json()["items"]:
+        url = f"/api/v1/cooperatives/{cooperative['id']}"
+        assert client.delete(url, headers=if_match(client, url)).status_code == 204
+
+    boundary = "kopdes-test-roundtrip"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="koperasi.csv"'
+            "\r\nContent-Type: text/csv\r\n\r\n"
+        ).encode()
+        + exported.content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    imported = client.post(
+        "/api/v1/cooperatives/import",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert imported.status_code == 201, imported.text
+    after = [
+        {**r, "ID": None}
+        for r in _csv_records(client.get("/api/v1/exports/cooperatives", params={"format": "csv"}))
+    ]
+    assert after == before

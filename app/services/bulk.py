@@ -1,0 +1,112 @@
+"""Bulk writes for loaders and imports that write thousands of rows: one function per table.
+
+Each function takes rows as dicts keyed by column name (the same keys in every row; columns
+left out take their defaults, such as the timestamps) and writes them with one Core
+executemany, which SQLAlchemy sends as multi-row INSERTs ("insertmanyvalues") on both backends.
+Every bulk write of a table goes through its function here, so anything that all rows of a
+table must carry is added in one place.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.audit import AuditEvent
+from app.models.budget import BudgetEntry, BudgetLine
+from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
+from app.models.mentoring import (
+    Consultation,
+    ConsultationTopic,
+    FollowUp,
+    Training,
+    TrainingTransition,
+)
+from app.models.sync import reserve_changes
+
+Row = dict[str, Any]
+
+
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+async def _insert_returning_ids(
+    session: AsyncSession, table: Table, rows: Sequence[Row]
+) -> list[int]:
+    """The new rows' ids, in the order of `rows`."""
+    if not rows:
+        return []
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list((await session.execute(statement, list(rows))).scalars())
+
+
+async def _insert(session: AsyncSession, table: Table, rows: Sequence[Row]) -> None:
+    if rows:
+        await session.execute(insert(table), list(rows))
+
+
+async def _with_changes(session: AsyncSession, rows: Sequence[Row]) -> Sequence[Row]:
+    """Rows of a synced table each get their own change number, set in the caller's dicts so
+    that what it reports matches what was written; syncing clients find the rows by it (see
+    app/models/sync.py). The ORM stamps its own writes; Core writes take their numbers here."""
+    if rows:
+        first = await reserve_changes(session, len(rows))
+        for offset, row in enumerate(rows):
+            row["change"] = first + offset
+    return rows
+
+
+async def cooperatives(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
+    return await _insert_returning_ids(
+        session, _table(Cooperative), await _with_changes(session, rows)
+    )
+
+
+async def business_units(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(CooperativeBusinessUnit), rows)
+
+
+async def legal_events(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(LegalEvent), rows)
+
+
+async def officers(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(Officer), await _with_changes(session, rows))
+
+
+async def consultations(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
+    return await _insert_returning_ids(
+        session, _table(Consultation), await _with_changes(session, rows)
+    )
+
+
+async def consultation_topics(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(ConsultationTopic), rows)
+
+
+async def follow_ups(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(FollowUp), await _with_changes(session, rows))
+
+
+async def trainings(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
+    return await _insert_returning_ids(
+        session, _table(Training), await _with_changes(session, rows)
+    )
+
+
+async def training_transitions(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(TrainingTransition), rows)
+
+
+async def budget_lines(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
+    return await _insert_returning_ids(session, _table(BudgetLine), rows)
+
+
+async def budget_entries(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(BudgetEntry), rows)
+
+
+async def audit_events(session: AsyncSession, rows: Sequence[Row]) -> None:
+    await _insert(session, _table(AuditEvent), rows)
