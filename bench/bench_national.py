@@ -91,7 +91,7 @@ def xlsx_file(rows: list[list[str]]) -> bytes:
 
 
 def fresh(url: str) -> None:
-    prepare_database(url, demo=False)
+    prepare_database(url, demo=None)
     subprocess.run(
         [BIN / "kopdes", "users", "create-admin", "--username", ADMIN, "--region-scope", ""],
         cwd=ROOT,
@@ -164,7 +164,7 @@ def export(url: str, export_format: str, access_token: str) -> None:
 
 
 def demo_load(url: str) -> None:
-    prepare_database(url, demo=False)
+    prepare_database(url, demo=None)
     started = time.perf_counter()
     done = subprocess.run(
         [BIN / "kopdes", "demo", "load", "--scale", "national"],

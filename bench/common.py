@@ -19,9 +19,9 @@ BIN = Path(sys.executable).parent
 DEMO_PASSWORD = "bench-demo-password"
 
 
-def prepare_database(url: str, *, demo: bool = True) -> None:
-    """Drop and recreate the database in `url`, migrate it, load the regions and (unless
-    `demo` is false) Kukar's demo data."""
+def prepare_database(url: str, *, demo: str | None = "kukar") -> None:
+    """Drop and recreate the database in `url`, migrate it, load the regions and the demo data
+    at scale `demo` (`kukar` or `national`; None for none)."""
     parsed = make_url(url)
 
     async def recreate() -> None:
@@ -36,7 +36,7 @@ def prepare_database(url: str, *, demo: bool = True) -> None:
     env = {**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_DEMO_PASSWORD": DEMO_PASSWORD}
     commands = [[BIN / "alembic", "upgrade", "head"], [BIN / "kopdes", "regions", "load"]]
     if demo:
-        commands.append([BIN / "kopdes", "demo", "load"])
+        commands.append([BIN / "kopdes", "demo", "load", "--scale", demo])
     for command in commands:
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
