@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate seed run test test-sqlite lint format bench clean
+.PHONY: install migrate seed run test test-sqlite lint format bench faults clean
 
 $(BIN)/kopdes: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("kopdes needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -34,14 +34,20 @@ test-sqlite: install ## Run the suite on SQLite only.
 
 lint: install ## Check style and common mistakes.
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app planner tests bench
+	$(BIN)/ruff format --check app planner tests bench faults
 
 format: install
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format app planner tests bench
+	$(BIN)/ruff format app planner tests bench faults
 
 bench: install ## Throughput of the hot reads against the raw driver (needs PostgreSQL and wrk).
 	$(BIN)/python bench/bench_registry.py
+
+# pg_restart last: it restarts the PostgreSQL server itself.
+FAULTS := statement_timeout pool_exhausted worker_kill restore_drill pg_restart
+
+faults: install ## Fault scripts and the backup/restore drill (needs PostgreSQL, and restarts it).
+	set -e; for fault in $(FAULTS); do echo "== faults/$$fault.py"; $(BIN)/python faults/$$fault.py; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -27,20 +27,40 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _configure(connection: Connection) -> None:
+    def include_object(obj: object, *_: object) -> bool:
+        # An index declared for one database only (`Index(...).ddl_if(dialect=...)`) exists
+        # only there; autogenerate would otherwise report it missing everywhere else.
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, connection.dialect.name)
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a SQLite table by dropping it, and with foreign keys on that drop
+        # deletes (ON DELETE CASCADE) every row referring to it. The pragma only takes effect
+        # outside a transaction, so it is set on the driver's connection before the migration
+        # begins one; the foreign keys are checked once the migrations are done.
+        cursor = connection.connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:10]}")
 
 
 async def _run_online() -> None:

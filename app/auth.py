@@ -206,7 +206,7 @@ async def authorize(request: Request) -> None:
     )
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
     return request.state.caller
 
 

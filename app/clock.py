@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 
 
-def office_today(request: Request) -> date:
+async def office_today(request: Request) -> date:
     return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
 
 

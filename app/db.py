@@ -11,6 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import SQLModel
 
@@ -25,26 +27,46 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+AUTOCOMMIT = "AUTOCOMMIT"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def build_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         return _build_sqlite_engine(settings.database_url)
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
+        # No ping before each use: on asyncpg it is three round trips (BEGIN, ping, ROLLBACK),
+        # more than a hot read itself. A connection that died (the server restarted) fails
+        # its next statement instead; SQLAlchemy then discards every connection of the pool
+        # opened before, and the request gets a 503 with Retry-After (see app/errors.py).
+        pool_pre_ping=False,
         # Bound parameters can hold personal data; they must not reach the logs with an error.
         hide_parameters=True,
         connect_args={
+            # A new connection waits no longer than a pooled one (asyncpg's default is 60 s).
+            "timeout": settings.db_pool_timeout_seconds,
             "server_settings": {
                 "application_name": "kopdes",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
-            }
+            },
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _mark_disconnects)
+    return engine
+
+
+def _mark_disconnects(context: ExceptionContext) -> None:
+    """PostgreSQL ends sessions with 57P01-57P03 when it stops or restarts, and class 08 means the
+    connection is lost. asyncpg reports these before it notices the socket is closed, so
+    SQLAlchemy would keep the dead connection and fail again on its ROLLBACK; as disconnects the
+    pool drops it (and the pool's other connections, made before the restart) at once."""
+    sqlstate = getattr(context.original_exception, "sqlstate", None) or ""
+    if sqlstate in ("57P01", "57P02", "57P03") or sqlstate.startswith("08"):
+        context.is_disconnect = True
 
 
 def _build_sqlite_engine(url: str) -> AsyncEngine:
@@ -69,14 +91,35 @@ def _build_sqlite_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool, its statements each committed on their own."""
+    return engine.execution_options(isolation_level=AUTOCOMMIT)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with AsyncSession(request.app.state.engine, expire_on_commit=False) as session:
+    """A session for the request. GET and HEAD only read (or append one audit row): they run in
+    autocommit, which spares the BEGIN and ROLLBACK round trips of a transaction that would
+    change nothing; on the hot reads those round trips cost more than the query."""
+    state = request.app.state
+    engine = state.autocommit_engine if request.method in SAFE_METHODS else state.engine
+    session = AsyncSession(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        try:
+            await session.close()
+        except DBAPIError as exc:
+            # The session closes after the response is sent; if its connection died meanwhile,
+            # PostgreSQL has already rolled back what was left open, and the client has its
+            # answer. Raising here would only cut that answer off.
+            if not exc.connection_invalidated:
+                raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

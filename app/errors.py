@@ -1,6 +1,7 @@
 """RFC 9457 problem details for every error the API returns."""
 
 import logging
+import socket
 from typing import Any
 
 from asgi_correlation_id import correlation_id
@@ -240,6 +241,23 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unhandled(request, exc)
 
 
+# The driver raises these itself, unwrapped by SQLAlchemy, when it cannot reach the database at
+# all (refused while PostgreSQL restarts, a name that does not resolve, a connect timeout).
+_UNREACHABLE = (ConnectionError, TimeoutError, socket.gaierror)
+
+
+async def _unreachable(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, _UNREACHABLE):
+        return await _unhandled(request, exc)
+    logger.warning("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        503,
+        detail="the database cannot be reached right now; try again shortly",
+        headers={"Retry-After": "2"},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     request_id = correlation_id.get()
@@ -260,6 +278,7 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)
+    app.add_exception_handler(OSError, _unreachable)
     app.add_exception_handler(Exception, _unhandled)
 
 

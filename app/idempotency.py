@@ -1,4 +1,4 @@
-"""Idempotency-Key handling for writes that must happen once (moving money first of all).
+"""Idempotency-Key handling: every POST that writes a record runs at most once per key.
 
 A field officer's phone may send the same request again after a timeout, hours or days later.
 The first request *claims* its key (committed on its own, so a concurrent duplicate sees it
@@ -8,23 +8,31 @@ request with the same key and the same body gets the stored response again; with
 a 422. If the operation fails, the claim is released and the key may be used again.
 
 Keys are kept for KEY_WINDOW (30 days), long enough for a phone that was offline for weeks.
+
+A service takes the callback as `record_result` and awaits it with its session and the
+representation to replay, just before it commits; called outside a request (the demo loader,
+tests of the services) it gets `no_record`. What is stored is what a replay returns: usually
+the answer itself, but never a secret shown once (an API key's `key`), since the record is
+kept in clear text.
 """
 
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Header, Request, Response
-from pydantic import BaseModel
+from fastapi import Depends, Header, Request, Response
+from pydantic_core import to_json
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
-from app.errors import BadRequest, Conflict, Invalid
-from app.models.budget import IdempotencyRecord
+from app.auth import Caller, CallerDep
+from app.conditional import ETAG_HEADER, etag_of, etag_of_json
+from app.db import SessionDep
+from app.errors import BadRequest, Conflict, Invalid, problems
 from app.models.common import utcnow
+from app.models.idempotency import IdempotencyRecord
 from app.services.query import dialect_insert
 
 KEY_WINDOW = timedelta(days=30)
@@ -41,7 +49,25 @@ IdempotencyKeyHeader = Annotated[
         "same one again when retrying. Kept for 30 days.",
     ),
 ]
-RecordResult = Callable[[AsyncSession, BaseModel], Awaitable[None]]
+RecordResult = Callable[[AsyncSession, Any], Awaitable[None]]
+_REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def idempotent(status_code: int, *, etag: bool = False) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries of a route run through `Once`: its success answer's headers, and
+    400 (no key), 409 (the same key still in flight) and 422 (the same key, another body)."""
+    headers = {**_REPLAYED_HEADER, **(ETAG_HEADER if etag else {})}
+    return {status_code: {"headers": headers}, **problems(400, 409, 422)}
+
+
+async def no_record(session: AsyncSession, result: Any) -> None:
+    """The `record_result` of a service called outside a request: nothing to replay."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +82,16 @@ async def run_once(
     caller: Caller,
     key: str | None,
     status_code: int,
-    operation: Callable[[RecordResult], Awaitable[BaseModel]],
+    operation: Callable[[RecordResult], Awaitable[Any]],
+    *,
+    etag: bool = False,
 ) -> Response:
-    """Run `operation` at most once per key, replaying its response for repeats.
+    """Run `operation` at most once per key, replaying its stored answer for repeats.
 
-    `operation` must await the `record_result` it is given, with its session and its response
-    model, just before it commits."""
+    `operation` must await the `record_result` it is given, with its session and the
+    representation to replay, just before it commits; its return value is the answer. With
+    `etag`, the answer carries the ETag of the stored representation (the created record as a
+    GET shows it), on replays too."""
     if not key:
         raise BadRequest(
             "the Idempotency-Key header is required for this request: send a new UUID, and "
@@ -73,27 +103,28 @@ async def run_once(
     async with AsyncSession(engine, expire_on_commit=False) as claiming:
         replay = await _claim(claiming, caller.principal.actor, key, name, request_hash)
     if replay is not None:
+        if etag:
+            replay.headers["ETag"] = etag_of_json(replay.body)
         return replay
     claim = Claim(caller.principal.actor, key)
+    stored: list[Any] = []
 
-    async def record_result(session: AsyncSession, result: BaseModel) -> None:
+    async def record_result(session: AsyncSession, result: Any) -> None:
         # Joins the operation's own transaction: stored if and only if the effect is.
-        body = result.model_dump_json()
-        recorded[0] = body
+        stored.append(result)
         await session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.actor == claim.actor, IdempotencyRecord.key == claim.key)
             .values(
                 status=COMPLETED,
                 response_status=status_code,
-                response_body=body,
+                response_body=to_json(result).decode(),
                 completed_at=utcnow(),
             )
         )
 
-    recorded: list[str | None] = [None]
     try:
-        await operation(record_result)
+        result = await operation(record_result)
     except BaseException:
         # End the failed operation's transaction first: on SQLite it holds the write lock.
         await session.rollback()
@@ -107,7 +138,43 @@ async def run_once(
             )
             await releasing.commit()
         raise
-    return Response(recorded[0], status_code=status_code, media_type="application/json")
+    headers = {"ETag": etag_of(stored[0])} if etag else None
+    return Response(
+        to_json(result), status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+@dataclass(frozen=True)
+class Once:
+    """A route's handle on `run_once`: the request, its session, caller and Idempotency-Key."""
+
+    request: Request
+    session: AsyncSession
+    caller: Caller
+    key: str | None
+
+    async def __call__(
+        self,
+        status_code: int,
+        operation: Callable[[RecordResult], Awaitable[Any]],
+        *,
+        etag: bool = False,
+    ) -> Response:
+        return await run_once(
+            self.request, self.session, self.caller, self.key, status_code, operation, etag=etag
+        )
+
+
+async def _once(
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Once:
+    return Once(request, session, caller, idempotency_key)
+
+
+OnceDep = Annotated[Once, Depends(_once)]
 
 
 async def _claim(

@@ -13,7 +13,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from app import errors
 from app.auth import API_KEY_HEADER, authorize
-from app.db import build_engine
+from app.db import autocommit, build_engine
 from app.pagination import CursorCodec
 from app.permissions import ROUTE_PERMISSIONS, Permission
 from app.routers import (
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = build_engine(settings)
+        app.state.autocommit_engine = autocommit(app.state.engine)
         # Shared through Redis when configured, so the limit holds across worker processes.
         storage = RedisStorage(settings.redis_url) if settings.redis_url else MemoryStorage()
         app.state.login_limiter = LoginLimiter(

@@ -40,7 +40,7 @@ class PageParams(BaseModel):
     total: bool
 
 
-def page_params(
+async def page_params(
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"At most {MAX_PAGE_SIZE}.")
     ] = DEFAULT_PAGE_SIZE,
@@ -82,7 +82,7 @@ def _fingerprint(scope: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def get_cursor_codec(request: Request) -> CursorCodec:
+async def get_cursor_codec(request: Request) -> CursorCodec:
     return request.app.state.cursor_codec
 
 

@@ -138,6 +138,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/v1/consultations/{consultation_id}/decline"): P.consultations_write,
     ("POST", "/api/v1/consultations/{consultation_id}/follow-ups"): P.consultations_write,
     ("GET", "/api/v1/follow-ups"): P.consultations_read,
+    ("GET", "/api/v1/follow-ups/{follow_up_id}"): P.consultations_read,
     ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): P.consultations_write,
     ("GET", "/api/v1/trainings"): P.trainings_read,
     ("POST", "/api/v1/trainings"): P.trainings_write,

@@ -124,7 +124,7 @@ class NikCipher:
             raise ValueError("the NIK cannot be decrypted with the configured key") from None
 
 
-def get_nik_cipher(request: Request) -> NikCipher:
+async def get_nik_cipher(request: Request) -> NikCipher:
     return request.app.state.nik_cipher
 
 

@@ -58,7 +58,7 @@ async def create_lines(client: httpx.AsyncClient, admin: dict[str, str]) -> list
     for n in range(1, LINES + 1):
         response = await client.post(
             "/api/v1/budget-lines",
-            headers=admin,
+            headers={**admin, "Idempotency-Key": str(uuid.uuid4())},
             json={
                 "fiscal_year": FISCAL_YEAR,
                 "region_code": "64.02",
@@ -105,8 +105,9 @@ async def prepare_approved(
             )
             drafted.raise_for_status()
             url = f"/api/v1/refocusings/{drafted.json()['id']}"
-            (await client.post(url + "/submit", headers=officer)).raise_for_status()
-            (await client.post(url + "/approve", headers=admin)).raise_for_status()
+            for step, headers in (("/submit", officer), ("/approve", admin)):
+                key = {"Idempotency-Key": str(uuid.uuid4())}
+                (await client.post(url + step, headers={**headers, **key})).raise_for_status()
             return drafted.json()["id"]
 
     return list(await asyncio.gather(*(one(m) for m in plans)))

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,13 +34,15 @@ from app.security import NikCipher, hash_password, issue_access_token
 from app.services import demo, regions
 from app.services.accounts import access_claims
 from app.settings import Settings
+from tests.factories import NO_IDEMPOTENCY_KEY
 from tests.pii import leaked_niks
 
 POSTGRES_URL = os.environ.get(
     "KOPDES_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/kopdes_test"
 )
 REQUIRE_POSTGRES = os.environ.get("KOPDES_TEST_REQUIRE_POSTGRES") == "1"
-REFERENCE_TABLES = {"region", "reference_dataset", "alembic_version"}
+# Kept between tests: the regions, and the sync clock's single row (change numbers only grow).
+REFERENCE_TABLES = {"region", "reference_dataset", "alembic_version", "sync_clock"}
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_PASSWORD = "test-password-123"
 _TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)
@@ -140,6 +143,19 @@ def _scan_response(response: httpx.Response) -> None:
         NIK_LEAKS.append(f"{response.request.method} {response.request.url.path}: {nik}")
 
 
+def _add_idempotency_key(request: httpx.Request) -> None:
+    """Every POST that writes needs an Idempotency-Key (app/idempotency.py). The test client
+    gives each POST without one a fresh key, so that tests of other behaviour stay short;
+    tests of the key itself send their own, or `NO_IDEMPOTENCY_KEY` to send none at all."""
+    if request.method != "POST":
+        return
+    sent = request.headers.get("Idempotency-Key")
+    if sent is None:
+        request.headers["Idempotency-Key"] = str(uuid.uuid4())
+    elif sent == NO_IDEMPOTENCY_KEY["Idempotency-Key"]:
+        del request.headers["Idempotency-Key"]
+
+
 class _LogCapture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         for nik in leaked_niks(self.format(record), SENT_NIKS):
@@ -159,7 +175,10 @@ def _capture_logs() -> Iterator[None]:
 def app_client(database_url: str) -> Iterator[TestClient]:
     app = create_app(settings_for(database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
-        client.event_hooks = {"request": [_remember_sent_niks], "response": [_scan_response]}
+        client.event_hooks = {
+            "request": [_remember_sent_niks, _add_idempotency_key],
+            "response": [_scan_response],
+        }
         yield client
 
 

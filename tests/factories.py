@@ -8,6 +8,17 @@ TABANG_VILLAGE = "64.02.12.2001"  # Gunung Sari, a desa in Tabang, Kukar
 TENGGARONG_KELURAHAN = "64.02.06.1001"  # Jahab, a kelurahan in Tenggarong
 VALID_NPWP_16 = "0012345674721000"  # 0 + a Luhn-valid 15-digit organisation NPWP
 VALID_NIK = "6402125304850001"  # Tabang registration, woman born 13 Apr 1985
+# Sent as a POST's headers, the test client removes the Idempotency-Key it would otherwise add
+# (tests/conftest.py), so that the request arrives without one.
+NO_IDEMPOTENCY_KEY = {"Idempotency-Key": "test-client: send none"}
+
+
+def if_match(client: TestClient, url: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """`{"If-Match": <ETag>}` from a GET of `url` (its query string left out), for a PATCH or
+    DELETE of the same record; `headers` are the caller's, if not the client's own."""
+    response = client.get(url.split("?")[0], headers=headers)
+    assert response.status_code == 200, response.text
+    return {"If-Match": response.headers["ETag"], **(headers or {})}
 
 
 def cooperative_body(**overrides: Any) -> dict[str, Any]:

@@ -5,12 +5,12 @@ from app.models.audit import AuditEvent
 from app.models.budget import (
     BudgetEntry,
     BudgetLine,
-    IdempotencyRecord,
     Refocusing,
     RefocusingMovement,
     RefocusingTraining,
 )
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
+from app.models.idempotency import IdempotencyRecord
 from app.models.mentoring import (
     Consultation,
     ConsultationTopic,
@@ -21,6 +21,7 @@ from app.models.mentoring import (
     TrainingTransition,
 )
 from app.models.region import ReferenceDataset, Region
+from app.models.sync import DeletedRecord, SyncClock
 
 __all__ = [
     "ApiKey",
@@ -38,10 +39,12 @@ __all__ = [
     "UserAccount",
     "Cooperative",
     "CooperativeBusinessUnit",
+    "DeletedRecord",
     "LegalEvent",
     "Officer",
     "ReferenceDataset",
     "Region",
+    "SyncClock",
     "Training",
     "TrainingAttendee",
     "TrainingInvitation",

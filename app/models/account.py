@@ -188,6 +188,9 @@ class ApiKeyPublic(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyPublic):
-    key: str = PydanticField(
-        description="The key itself. It is shown only this once; store it in a secret store."
+    key: str | None = PydanticField(
+        default=None,
+        description="The key itself. It is shown only this once; store it in a secret store. "
+        "Absent from a replayed answer (`Idempotent-Replayed: true`): the secret is never "
+        "stored, so revoke that key and create another.",
     )

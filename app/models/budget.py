@@ -184,22 +184,6 @@ class RefocusingTraining(SQLModel, table=True):
     )
 
 
-class IdempotencyRecord(SQLModel, table=True):
-    """A request made with an Idempotency-Key, and the response it got, for replays."""
-
-    __tablename__ = "idempotency_record"
-
-    actor: str = Field(sa_type=String(100), primary_key=True)
-    key: str = Field(sa_type=String(255), primary_key=True)
-    operation: str = Field(sa_type=String(200))
-    request_hash: str = Field(sa_type=String(64))
-    status: str = Field(sa_type=String(20))  # in_flight, completed
-    response_status: int | None = None
-    response_body: str | None = Field(default=None, sa_type=String)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
 # --- API schemas ---------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, BeforeValidator
 from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
@@ -26,6 +26,7 @@ from app.models.common import (
     utcnow,
 )
 from app.models.region import VILLAGE_CODE_PATTERN, VillageKind
+from app.models.sync import Change, Synced
 
 
 class BusinessUnit(StrEnum):
@@ -184,7 +185,7 @@ RatYear = Annotated[int, PydanticField(ge=1945, le=2100, strict=True)]
 # --- tables ----------------------------------------------------------------------------------
 
 
-class Cooperative(SQLModel, table=True):
+class Cooperative(Synced, table=True):
     __tablename__ = "cooperative"
     __table_args__ = (
         # One cooperative per village, unless the office marks it as a joint cooperative.
@@ -201,6 +202,17 @@ class Cooperative(SQLModel, table=True):
         Index("ix_cooperative_district_order", "district_code", "village_code", "id"),
         Index("ix_cooperative_village_order", "village_code", "id"),
         Index("ix_cooperative_updated", "updated_at", "id"),
+        Index("ix_cooperative_name_order", "name", "id"),
+        # `q` finds a part of the name anywhere: only a trigram index serves that (PostgreSQL).
+        Index(
+            "ix_cooperative_name_trigram",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        # Deleted ids are never handed out again (SQLite would reuse the highest one): a
+        # syncing client's tombstone or queued edit must not land on another cooperative.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -261,8 +273,9 @@ class LegalEvent(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Officer(SQLModel, table=True):
+class Officer(Synced, table=True):
     __tablename__ = "officer"
+    __table_args__ = {"sqlite_autoincrement": True}  # as for cooperatives
 
     id: int | None = Field(default=None, primary_key=True)
     cooperative_id: int = Field(
@@ -333,6 +346,13 @@ class CooperativeUpdate(BaseModel):
     npwp: Npwp | None = None
 
 
+def _split_units(value: object) -> object:
+    # The registry's queries aggregate the units into one comma-joined string per row.
+    if isinstance(value, str):
+        return sorted(value.split(",")) if value else []
+    return [] if value is None else value
+
+
 class CooperativePublic(BaseModel):
     id: int
     name: str
@@ -342,7 +362,7 @@ class CooperativePublic(BaseModel):
     province_code: str
     kind: VillageKind
     is_joint: bool
-    business_units: list[BusinessUnit]
+    business_units: Annotated[list[BusinessUnit], BeforeValidator(_split_units)]
     business_units_other: str | None
     members_male: int
     members_female: int
@@ -365,6 +385,7 @@ class CooperativePublic(BaseModel):
     is_demo: bool = PydanticField(description="True for generated demonstration records.")
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 class CooperativeSort(StrEnum):
@@ -438,6 +459,7 @@ class OfficerPublic(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 class OfficerNik(BaseModel):

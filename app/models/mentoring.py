@@ -25,6 +25,7 @@ from app.models.common import (
 )
 from app.models.cooperative import BusinessUnit, VillageCode
 from app.models.region import RegionCode
+from app.models.sync import Change, Synced
 
 
 class Channel(StrEnum):
@@ -100,12 +101,17 @@ def _fk(table: str, *, nullable: bool, ondelete: str, index: bool = True) -> Any
 # --- tables ----------------------------------------------------------------------------------
 
 
-class Consultation(SQLModel, table=True):
+class Consultation(Synced, table=True):
     __tablename__ = "consultation"
     __table_args__ = (
         Index("ix_consultation_district", "district_code", "occurred_at"),
         Index("ix_consultation_regency", "regency_code", "occurred_at"),
-        Index("ix_consultation_updated", "updated_at", "id"),
+        # Lists show a region's consultations newest first: one index per level, in id order.
+        Index("ix_consultation_province_recent", "province_code", "id"),
+        Index("ix_consultation_regency_recent", "regency_code", "id"),
+        Index("ix_consultation_district_recent", "district_code", "id"),
+        Index("ix_consultation_village_recent", "village_code", "id"),
+        Index("ix_consultation_occurred_at", "occurred_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -152,7 +158,7 @@ class ConsultationTopic(SQLModel, table=True):
     topic: str = Field(sa_type=String(30), primary_key=True)
 
 
-class FollowUp(SQLModel, table=True):
+class FollowUp(Synced, table=True):
     __tablename__ = "follow_up"
     __table_args__ = (Index("ix_follow_up_due", "status", "due_date"),)
 
@@ -172,7 +178,7 @@ class FollowUp(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Training(SQLModel, table=True):
+class Training(Synced, table=True):
     __tablename__ = "training"
     __table_args__ = (Index("ix_training_region", "region_code", "status"),)
 
@@ -338,6 +344,7 @@ class FollowUpPublic(BaseModel):
     closed_on: date | None
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 class ConsultationPublic(BaseModel):
@@ -362,6 +369,7 @@ class ConsultationPublic(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 # --- API schemas: trainings -----------------------------------------------------------------
@@ -433,6 +441,7 @@ class TrainingPublic(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    change: Change
 
 
 class InvitationCreate(BaseModel):

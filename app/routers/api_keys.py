@@ -1,8 +1,17 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.auth import CallerDep
+from app.conditional import (
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    represent,
+    with_etag,
+)
 from app.db import SessionDep
 from app.errors import problems
+from app.idempotency import OnceDep, idempotent
 from app.models.account import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
@@ -20,22 +29,51 @@ async def list_api_keys(
     return await api_keys.list_api_keys(session, caller, codec, page)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    responses=idempotent(201, etag=True),
+)
 async def create_api_key(
-    session: SessionDep, caller: CallerDep, data: ApiKeyCreate
-) -> ApiKeyCreated:
+    once: OnceDep, session: SessionDep, caller: CallerDep, data: ApiKeyCreate
+) -> Response:
     """Create a key for another system. The response shows the key once; it is stored only
-    as a hash. Send it as the `X-API-Key` header."""
-    return await api_keys.create_api_key(session, caller, data)
+    as a hash. Send it as the `X-API-Key` header.
+
+    A retry with the same Idempotency-Key answers with the key's details but **without**
+    `key`: the secret is never stored, not even for replays. If you lost the first answer,
+    revoke that key (its `id` is in the replay) and create a new one."""
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: api_keys.create_api_key(session, caller, data, record_result=record),
+        etag=True,
+    )
 
 
-@router.get("/{key_id}", responses=problems(404))
-async def get_api_key(session: SessionDep, caller: CallerDep, key_id: KeyId) -> ApiKeyPublic:
-    """One key's details, including when it was last used."""
-    return await api_keys.get_api_key(session, caller, key_id)
+@router.get(
+    "/{key_id}",
+    response_model=ApiKeyPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
+async def get_api_key(
+    session: SessionDep,
+    caller: CallerDep,
+    key_id: KeyId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One key's details, including when it was last used (which changes its `ETag`, at most
+    once a minute). The `ETag` goes in `If-Match` to revoke it."""
+    return represent(await api_keys.get_api_key(session, caller, key_id), if_none_match)
 
 
-@router.delete("/{key_id}", responses=problems(404))
-async def revoke_api_key(session: SessionDep, caller: CallerDep, key_id: KeyId) -> ApiKeyPublic:
+@router.delete(
+    "/{key_id}",
+    response_model=ApiKeyPublic,
+    responses={**problems(404), **PRECONDITIONS, **with_etag()},
+)
+async def revoke_api_key(
+    session: SessionDep, caller: CallerDep, key_id: KeyId, if_match: IfMatchHeader = None
+) -> Response:
     """Revoke a key. It is refused from the next request on; the record stays for the trail."""
-    return await api_keys.revoke_api_key(session, caller, key_id)
+    return represent(await api_keys.revoke_api_key(session, caller, key_id, if_match=if_match))

@@ -1,11 +1,19 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth import CallerDep
+from app.conditional import (
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    represent,
+    with_etag,
+)
 from app.db import SessionDep
-from app.errors import PreconditionFailed, PreconditionRequired, problems
-from app.idempotency import IdempotencyKeyHeader, run_once
+from app.errors import problems
+from app.idempotency import OnceDep, idempotent
 from app.models.budget import (
     BudgetLineCreate,
     BudgetLinePublic,
@@ -25,11 +33,6 @@ router = APIRouter(tags=["budget"])
 LineId = RecordId
 RefocusingId = RecordId
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
-IDEMPOTENT_RESPONSES = problems(400, 409, 422)
-
-
-def etag(refocusing: RefocusingPublic) -> str:
-    return f'"v{refocusing.version}"'
 
 
 @router.get("/budget-lines", responses=problems(400))
@@ -44,20 +47,36 @@ async def list_budget_lines(
     return await budget.list_lines(session, caller, codec, page, fiscal_year)
 
 
-@router.post("/budget-lines", status_code=status.HTTP_201_CREATED, responses=problems(409))
+@router.post(
+    "/budget-lines",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BudgetLinePublic,
+    responses=idempotent(201, etag=True),
+)
 async def create_budget_line(
-    session: SessionDep, caller: CallerDep, data: BudgetLineCreate
-) -> BudgetLinePublic:
+    once: OnceDep, session: SessionDep, caller: CallerDep, data: BudgetLineCreate
+) -> Response:
     """Add a line of the office's DPA: sub-kegiatan, kode rekening and original ceiling."""
-    return await budget.create_line(session, caller, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: budget.create_line(session, caller, data, record_result=record),
+        etag=True,
+    )
 
 
-@router.get("/budget-lines/{line_id}", responses=problems(404))
+@router.get(
+    "/budget-lines/{line_id}",
+    response_model=BudgetLinePublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
 async def get_budget_line(
-    session: SessionDep, caller: CallerDep, line_id: LineId
-) -> BudgetLinePublic:
+    session: SessionDep,
+    caller: CallerDep,
+    line_id: LineId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
     """One line; its amounts are always computed from the ledger."""
-    return await budget.get_line(session, caller, line_id)
+    return represent(await budget.get_line(session, caller, line_id), if_none_match)
 
 
 @router.get("/budget/summary")
@@ -75,24 +94,16 @@ async def budget_summary(
     "/refocusings",
     status_code=status.HTTP_201_CREATED,
     response_model=RefocusingPublic,
-    responses=IDEMPOTENT_RESPONSES,
+    responses=idempotent(201, etag=True),
 )
 async def create_refocusing(
-    request: Request,
-    session: SessionDep,
-    caller: CallerDep,
-    data: RefocusingCreate,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep, session: SessionDep, caller: CallerDep, data: RefocusingCreate
 ) -> Response:
-    """Draft a refocusing: movements between lines, its reason, legal basis and document.
-    Requires `Idempotency-Key`; a retry with the same key returns the same answer."""
-    return await run_once(
-        request,
-        session,
-        caller,
-        idempotency_key,
+    """Draft a refocusing: movements between lines, its reason, legal basis and document."""
+    return await once(
         status.HTTP_201_CREATED,
         lambda record: budget.create_refocusing(session, caller, data, record_result=record),
+        etag=True,
     )
 
 
@@ -111,96 +122,104 @@ async def list_refocusings(
 
 @router.get(
     "/refocusings/{refocusing_id}",
-    responses={**problems(404), 304: {"description": "Unchanged since the ETag you sent."}},
+    response_model=RefocusingPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )
 async def get_refocusing(
     session: SessionDep,
     caller: CallerDep,
-    response: Response,
     refocusing_id: RefocusingId,
-    if_none_match: Annotated[str | None, Header()] = None,
-) -> RefocusingPublic:
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
     """One refocusing. Its `ETag` goes in `If-Match` when you edit the draft."""
-    refocusing = await budget.get_refocusing(session, caller, refocusing_id)
-    if if_none_match == etag(refocusing):
-        return Response(status_code=304, headers={"ETag": etag(refocusing)})  # type: ignore[return-value]
-    response.headers["ETag"] = etag(refocusing)
-    return refocusing
+    return represent(await budget.get_refocusing(session, caller, refocusing_id), if_none_match)
 
 
-@router.patch("/refocusings/{refocusing_id}", responses=problems(404, 409, 412, 428))
+@router.patch(
+    "/refocusings/{refocusing_id}",
+    response_model=RefocusingPublic,
+    responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
+)
 async def update_refocusing(
     session: SessionDep,
     caller: CallerDep,
-    response: Response,
     refocusing_id: RefocusingId,
     patch: RefocusingUpdate,
-    if_match: Annotated[
-        str | None, Header(description="The ETag from your last GET of this refocusing.")
-    ] = None,
-) -> RefocusingPublic:
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Edit a draft. Requires `If-Match` with its current ETag, so that an edit made offline
     never silently overwrites someone else's."""
-    if not if_match:
-        raise PreconditionRequired(
-            "send If-Match with the ETag from your last GET of this refocusing"
-        )
-    version = if_match.strip().removeprefix("W/").strip('"').removeprefix("v")
-    if not version.isdigit():
-        raise PreconditionFailed("If-Match does not hold an ETag of this service")
-    updated = await budget.update_draft(session, caller, refocusing_id, patch, int(version))
-    response.headers["ETag"] = etag(updated)
-    return updated
+    return represent(
+        await budget.update_draft(session, caller, refocusing_id, patch, if_match=if_match)
+    )
 
 
-@router.post("/refocusings/{refocusing_id}/submit", responses=problems(404, 409))
+@router.post(
+    "/refocusings/{refocusing_id}/submit",
+    response_model=RefocusingPublic,
+    responses={**problems(404, 409), **idempotent(200, etag=True)},
+)
 async def submit_refocusing(
-    session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
-) -> RefocusingPublic:
+    once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
+) -> Response:
     """Send the draft for approval."""
-    return await budget.submit(session, caller, refocusing_id)
+    return await once(
+        status.HTTP_200_OK,
+        lambda record: budget.submit(session, caller, refocusing_id, record_result=record),
+        etag=True,
+    )
 
 
-@router.post("/refocusings/{refocusing_id}/approve", responses=problems(404, 409))
+@router.post(
+    "/refocusings/{refocusing_id}/approve",
+    response_model=RefocusingPublic,
+    responses={**problems(404, 409), **idempotent(200, etag=True)},
+)
 async def approve_refocusing(
-    session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
-) -> RefocusingPublic:
+    once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
+) -> Response:
     """Approve a submitted refocusing. The approver must not be its submitter."""
-    return await budget.approve(session, caller, refocusing_id)
+    return await once(
+        status.HTTP_200_OK,
+        lambda record: budget.approve(session, caller, refocusing_id, record_result=record),
+        etag=True,
+    )
 
 
 @router.post(
     "/refocusings/{refocusing_id}/apply",
     response_model=RefocusingPublic,
-    responses={**IDEMPOTENT_RESPONSES, **problems(404)},
+    responses={**problems(404, 409), **idempotent(200, etag=True)},
 )
 async def apply_refocusing(
-    request: Request,
-    session: SessionDep,
-    caller: CallerDep,
-    refocusing_id: RefocusingId,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
 ) -> Response:
     """Move the money of an approved refocusing, exactly once. Refused (409) if any line would
-    fall below what is committed against it. Requires `Idempotency-Key`."""
-    return await run_once(
-        request,
-        session,
-        caller,
-        idempotency_key,
+    fall below what is committed against it."""
+    return await once(
         status.HTTP_200_OK,
         lambda record: budget.apply(session, caller, refocusing_id, record_result=record),
+        etag=True,
     )
 
 
 @router.post(
     "/refocusings/{refocusing_id}/reverse",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404, 409),
+    response_model=RefocusingPublic,
+    responses={**problems(404, 409), **idempotent(201, etag=True)},
 )
 async def reverse_refocusing(
-    session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId, data: ReversalCreate
-) -> RefocusingPublic:
+    once: OnceDep,
+    session: SessionDep,
+    caller: CallerDep,
+    refocusing_id: RefocusingId,
+    data: ReversalCreate,
+) -> Response:
     """Draft the reversal of an applied refocusing: the same movements the other way. It is
     approved and applied like any refocusing; the original is never changed."""
-    return await budget.reverse(session, caller, refocusing_id, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: budget.reverse(session, caller, refocusing_id, data, record_result=record),
+        etag=True,
+    )

@@ -1,13 +1,21 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth import Caller, CallerDep
 from app.clock import TodayDep
+from app.conditional import (
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    represent,
+    with_etag,
+)
 from app.db import SessionDep
 from app.errors import Invalid, problems
-from app.models.common import UtcQueryDatetime
+from app.idempotency import OnceDep, idempotent
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -22,10 +30,11 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import REGION_CODE_PATTERN
-from app.pagination import CursorCodecDep, Page, PageDep
+from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
 from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(tags=["consultations"])
 
@@ -64,11 +73,10 @@ async def list_consultations(
     status: ConsultationStatus | None = None,
     date_from: Annotated[date | None, Query(alias="from", description="On or after.")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="On or before.")] = None,
-    updated_since: Annotated[
-        UtcQueryDatetime | None, Query(description="Changed at or after (no offset: UTC).")
-    ] = None,
-) -> Page[ConsultationPublic]:
-    """Consultations and field visits, newest first, each with its follow-ups."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[ConsultationPublic]:
+    """Consultations and field visits, newest first, each with its follow-ups; with
+    `updated_since`, what changed since a client's last sync, in change order."""
     filters = ConsultationFilters(
         cooperative_id=cooperative_id,
         region=region,
@@ -78,44 +86,77 @@ async def list_consultations(
         status=status,
         date_from=date_from,
         date_to=date_to,
-        updated_since=updated_since,
     )
-    return await consultations.list_consultations(session, caller, codec, page, filters, today)
+    return await consultations.list_consultations(
+        session, caller, codec, page, filters, today, updated_since
+    )
 
 
-@router.post("/consultations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/consultations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConsultationPublic,
+    responses=idempotent(201, etag=True),
+)
 async def create_consultation(
-    session: SessionDep, caller: CallerDep, today: TodayDep, data: ConsultationCreate
-) -> ConsultationPublic:
+    once: OnceDep, session: SessionDep, caller: CallerDep, today: TodayDep, data: ConsultationCreate
+) -> Response:
     """Record a consultation or field visit, with any follow-ups. From a cooperative's own
     account this is a request (status `requested`) that the office accepts or declines."""
-    return await consultations.create_consultation(session, caller, data, today)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: consultations.create_consultation(
+            session, caller, data, today, record_result=record
+        ),
+        etag=True,
+    )
 
 
-@router.get("/consultations/{consultation_id}", responses=problems(404))
+@router.get(
+    "/consultations/{consultation_id}",
+    response_model=ConsultationPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
 async def get_consultation(
-    session: SessionDep, caller: CallerDep, today: TodayDep, consultation_id: ConsultationId
-) -> ConsultationPublic:
-    """One consultation with its follow-ups."""
-    return await consultations.get_consultation(session, caller, consultation_id, today)
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One consultation with its follow-ups. Its `ETag` goes in `If-Match` to change or
+    withdraw it."""
+    return represent(
+        await consultations.get_consultation(session, caller, consultation_id, today),
+        if_none_match,
+    )
 
 
-@router.patch("/consultations/{consultation_id}", responses=problems(404, 409))
+@router.patch(
+    "/consultations/{consultation_id}",
+    response_model=ConsultationPublic,
+    responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
+)
 async def update_consultation(
     session: SessionDep,
     caller: CallerDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     patch: ConsultationUpdate,
-) -> ConsultationPublic:
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Correct a consultation, or mark an accepted request `held` once it took place."""
-    return await consultations.update_consultation(session, caller, consultation_id, patch, today)
+    return represent(
+        await consultations.update_consultation(
+            session, caller, consultation_id, patch, today, if_match=if_match
+        )
+    )
 
 
 @router.delete(
     "/consultations/{consultation_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(404),
+    responses={**problems(404), **PRECONDITIONS},
 )
 async def delete_consultation(
     session: SessionDep,
@@ -123,54 +164,95 @@ async def delete_consultation(
     today: TodayDep,
     consultation_id: ConsultationId,
     reason: Annotated[str, Query(min_length=3, max_length=1000, description="Why it goes.")],
+    if_match: IfMatchHeader = None,
 ) -> None:
     """Withdraw a consultation recorded by mistake. It is kept, marked with who, when and why,
     and no longer listed."""
-    await consultations.delete_consultation(session, caller, consultation_id, reason, today)
-
-
-@router.post("/consultations/{consultation_id}/accept", responses=problems(404, 409))
-async def accept_request(
-    session: SessionDep,
-    caller: CallerDep,
-    today: TodayDep,
-    consultation_id: ConsultationId,
-    decision: RequestDecision,
-) -> ConsultationPublic:
-    """Accept a cooperative's request; you (or `officer_id`) will take it."""
-    return await consultations.decide_request(
-        session, caller, consultation_id, decision, accept=True, today=today
+    await consultations.delete_consultation(
+        session, caller, consultation_id, reason, today, if_match=if_match
     )
 
 
-@router.post("/consultations/{consultation_id}/decline", responses=problems(404, 409))
-async def decline_request(
+@router.post(
+    "/consultations/{consultation_id}/accept",
+    response_model=ConsultationPublic,
+    responses={**problems(404, 409), **idempotent(200, etag=True)},
+)
+async def accept_request(
+    once: OnceDep,
     session: SessionDep,
     caller: CallerDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     decision: RequestDecision,
-) -> ConsultationPublic:
+) -> Response:
+    """Accept a cooperative's request; you (or `officer_id`) will take it."""
+    return await once(
+        status.HTTP_200_OK,
+        lambda record: consultations.decide_request(
+            session,
+            caller,
+            consultation_id,
+            decision,
+            accept=True,
+            today=today,
+            record_result=record,
+        ),
+        etag=True,
+    )
+
+
+@router.post(
+    "/consultations/{consultation_id}/decline",
+    response_model=ConsultationPublic,
+    responses={**problems(404, 409), **idempotent(200, etag=True)},
+)
+async def decline_request(
+    once: OnceDep,
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    consultation_id: ConsultationId,
+    decision: RequestDecision,
+) -> Response:
     """Decline a cooperative's request, with a note for them."""
-    return await consultations.decide_request(
-        session, caller, consultation_id, decision, accept=False, today=today
+    return await once(
+        status.HTTP_200_OK,
+        lambda record: consultations.decide_request(
+            session,
+            caller,
+            consultation_id,
+            decision,
+            accept=False,
+            today=today,
+            record_result=record,
+        ),
+        etag=True,
     )
 
 
 @router.post(
     "/consultations/{consultation_id}/follow-ups",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404),
+    response_model=FollowUpPublic,
+    responses={**problems(404), **idempotent(201, etag=True)},
 )
 async def add_follow_up(
+    once: OnceDep,
     session: SessionDep,
     caller: CallerDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     data: FollowUpCreate,
-) -> FollowUpPublic:
+) -> Response:
     """Add a follow-up action with its due date."""
-    return await consultations.add_follow_up(session, caller, consultation_id, data, today)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: consultations.add_follow_up(
+            session, caller, consultation_id, data, today, record_result=record
+        ),
+        etag=True,
+    )
 
 
 @router.get("/follow-ups", responses=problems(400))
@@ -186,8 +268,10 @@ async def list_follow_ups(
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
     cooperative_id: IdQuery = None,
     region: RegionQuery = None,
-) -> Page[FollowUpPublic]:
-    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[FollowUpPublic]:
+    """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`; with
+    `updated_since`, what changed since a client's last sync, in change order."""
     filters = FollowUpFilters(
         status=status,
         due_before=due_before,
@@ -196,17 +280,46 @@ async def list_follow_ups(
         cooperative_id=cooperative_id,
         region=region,
     )
-    return await consultations.list_follow_ups(session, caller, codec, page, filters, today)
+    return await consultations.list_follow_ups(
+        session, caller, codec, page, filters, today, updated_since
+    )
 
 
-@router.patch("/follow-ups/{follow_up_id}", responses=problems(404, 409))
+@router.get(
+    "/follow-ups/{follow_up_id}",
+    response_model=FollowUpPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
+async def get_follow_up(
+    session: SessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    follow_up_id: FollowUpId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One follow-up. Its `ETag` goes in `If-Match` to change or close it."""
+    return represent(
+        await consultations.get_follow_up(session, caller, follow_up_id, today), if_none_match
+    )
+
+
+@router.patch(
+    "/follow-ups/{follow_up_id}",
+    response_model=FollowUpPublic,
+    responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
+)
 async def update_follow_up(
     session: SessionDep,
     caller: CallerDep,
     today: TodayDep,
     follow_up_id: FollowUpId,
     patch: FollowUpUpdate,
-) -> FollowUpPublic:
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Reschedule or reassign an open follow-up, or close it: `done` (with its outcome) or
     `cancelled` (with a reason)."""
-    return await consultations.update_follow_up(session, caller, follow_up_id, patch, today)
+    return represent(
+        await consultations.update_follow_up(
+            session, caller, follow_up_id, patch, today, if_match=if_match
+        )
+    )

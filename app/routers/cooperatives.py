@@ -1,11 +1,19 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth import CallerDep
+from app.conditional import (
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    represent,
+    with_etag,
+)
 from app.db import SessionDep
 from app.errors import problems
-from app.models.common import UtcQueryDatetime
+from app.idempotency import OnceDep, idempotent
 from app.models.cooperative import (
     BusinessUnit,
     CooperativeCreate,
@@ -22,11 +30,12 @@ from app.models.cooperative import (
     OfficerUpdate,
 )
 from app.models.region import REGION_CODE_PATTERN, VillageKind
-from app.pagination import CursorCodecDep, Page, PageDep
+from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
 from app.security import NikCipherDep
 from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"])
 
@@ -54,20 +63,18 @@ async def list_cooperatives(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Part of the name, any case.")
     ] = None,
-    updated_since: Annotated[
-        UtcQueryDatetime | None,
-        Query(description="Changed at or after this time (ISO 8601; no offset means UTC)."),
-    ] = None,
+    updated_since: UpdatedSince = None,
     sort: Annotated[
-        CooperativeSort,
+        CooperativeSort | None,
         Query(
-            description="`village_code` (default: by Kemendagri code), `name`, "
+            description="`village_code` (the default: by Kemendagri code), `name`, "
             "`updated_at` (oldest change first) or `-updated_at` (newest first). "
-            "Ties are broken by id."
+            "Ties are broken by id. Not with `updated_since`, which lists in change order."
         ),
-    ] = CooperativeSort.village_code,
-) -> Page[CooperativePublic]:
-    """Cooperatives, filtered and in a stable order, one page at a time."""
+    ] = None,
+) -> SyncPage[CooperativePublic]:
+    """Cooperatives, filtered and in a stable order, one page at a time; with
+    `updated_since`, what changed since a client's last sync."""
     filters = CooperativeFilters(
         region=region,
         legal_stage=legal_stage,
@@ -75,44 +82,80 @@ async def list_cooperatives(
         active=active,
         business_unit=business_unit,
         q=q,
-        updated_since=updated_since,
     )
     return await cooperatives.list_cooperatives(
-        session, caller, codec, page, filters=filters, sort=sort
+        session, caller, codec, page, filters=filters, sort=sort, updated_since=updated_since
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CooperativePublic,
+    responses=idempotent(201, etag=True),
+)
 async def create_cooperative(
-    session: SessionDep, caller: CallerDep, data: CooperativeCreate
-) -> CooperativePublic:
+    once: OnceDep, session: SessionDep, caller: CallerDep, data: CooperativeCreate
+) -> Response:
     """Register a cooperative in a desa or kelurahan. A second one in the same village is a
     409 naming the existing one, unless it is marked as a joint cooperative."""
-    return await cooperatives.create_cooperative(session, caller, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: cooperatives.create_cooperative(session, caller, data, record_result=record),
+        etag=True,
+    )
 
 
-@router.get("/{cooperative_id}", responses=problems(404))
+@router.get(
+    "/{cooperative_id}",
+    response_model=CooperativePublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
 async def get_cooperative(
-    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId
-) -> CooperativePublic:
-    """One cooperative."""
-    return await cooperatives.get_cooperative(session, caller, cooperative_id)
+    session: SessionDep,
+    caller: CallerDep,
+    cooperative_id: CooperativeId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One cooperative. Its `ETag` goes in `If-Match` to change or remove it."""
+    return represent(
+        await cooperatives.get_cooperative(session, caller, cooperative_id), if_none_match
+    )
 
 
-@router.patch("/{cooperative_id}", responses=problems(404))
+@router.patch(
+    "/{cooperative_id}",
+    response_model=CooperativePublic,
+    responses={**problems(404), **PRECONDITIONS, **with_etag()},
+)
 async def update_cooperative(
-    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, patch: CooperativeUpdate
-) -> CooperativePublic:
+    session: SessionDep,
+    caller: CallerDep,
+    cooperative_id: CooperativeId,
+    patch: CooperativeUpdate,
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Change the fields sent; the others stay as they are."""
-    return await cooperatives.update_cooperative(session, caller, cooperative_id, patch)
+    return represent(
+        await cooperatives.update_cooperative(
+            session, caller, cooperative_id, patch, if_match=if_match
+        )
+    )
 
 
-@router.delete("/{cooperative_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
+@router.delete(
+    "/{cooperative_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**problems(404), **PRECONDITIONS},
+)
 async def delete_cooperative(
-    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId
+    session: SessionDep,
+    caller: CallerDep,
+    cooperative_id: CooperativeId,
+    if_match: IfMatchHeader = None,
 ) -> None:
     """Remove a cooperative entered by mistake, with its officers and legal history."""
-    await cooperatives.delete_cooperative(session, caller, cooperative_id)
+    await cooperatives.delete_cooperative(session, caller, cooperative_id, if_match=if_match)
 
 
 @router.get("/{cooperative_id}/legal-events", responses=problems(404))
@@ -126,14 +169,24 @@ async def get_legal_history(
 @router.post(
     "/{cooperative_id}/legal-events",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404, 409),
+    response_model=LegalEventRecorded,
+    responses={**problems(404, 409), **idempotent(201)},
 )
 async def record_legal_event(
-    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, data: LegalEventCreate
-) -> LegalEventRecorded:
+    once: OnceDep,
+    session: SessionDep,
+    caller: CallerDep,
+    cooperative_id: CooperativeId,
+    data: LegalEventCreate,
+) -> Response:
     """Record that a milestone was reached on a date. Late or out-of-order records are kept,
     with warnings; dates in the future are refused."""
-    return await legal.record_legal_event(session, caller, cooperative_id, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: legal.record_legal_event(
+            session, caller, cooperative_id, data, record_result=record
+        ),
+    )
 
 
 @router.get("/{cooperative_id}/officers", responses=problems(400, 404))
@@ -143,31 +196,52 @@ async def list_officers(
     codec: CursorCodecDep,
     page: PageDep,
     cooperative_id: CooperativeId,
-) -> Page[OfficerPublic]:
+    updated_since: UpdatedSince = None,
+) -> SyncPage[OfficerPublic]:
     """The board (pengurus) and supervisors (pengawas). NIKs are masked."""
-    return await officers.list_officers(session, caller, codec, page, cooperative_id)
+    return await officers.list_officers(session, caller, codec, page, cooperative_id, updated_since)
 
 
 @router.post(
-    "/{cooperative_id}/officers", status_code=status.HTTP_201_CREATED, responses=problems(404)
+    "/{cooperative_id}/officers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OfficerPublic,
+    responses={**problems(404), **idempotent(201, etag=True)},
 )
 async def create_officer(
+    once: OnceDep,
     session: SessionDep,
     caller: CallerDep,
     cipher: NikCipherDep,
     cooperative_id: CooperativeId,
     data: OfficerCreate,
-) -> OfficerPublic:
+) -> Response:
     """Add an officer. The NIK is checked and stored; reads show it masked."""
-    return await officers.create_officer(session, caller, cipher, cooperative_id, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: officers.create_officer(
+            session, caller, cipher, cooperative_id, data, record_result=record
+        ),
+        etag=True,
+    )
 
 
-@router.get("/{cooperative_id}/officers/{officer_id}", responses=problems(404))
+@router.get(
+    "/{cooperative_id}/officers/{officer_id}",
+    response_model=OfficerPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
 async def get_officer(
-    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, officer_id: OfficerId
-) -> OfficerPublic:
-    """One officer, NIK masked."""
-    return await officers.get_officer(session, caller, cooperative_id, officer_id)
+    session: SessionDep,
+    caller: CallerDep,
+    cooperative_id: CooperativeId,
+    officer_id: OfficerId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One officer, NIK masked. Its `ETag` goes in `If-Match` to change or remove it."""
+    return represent(
+        await officers.get_officer(session, caller, cooperative_id, officer_id), if_none_match
+    )
 
 
 @router.get("/{cooperative_id}/officers/{officer_id}/nik", responses=problems(404))
@@ -182,7 +256,11 @@ async def read_officer_nik(
     return await officers.read_officer_nik(session, caller, cipher, cooperative_id, officer_id)
 
 
-@router.patch("/{cooperative_id}/officers/{officer_id}", responses=problems(404))
+@router.patch(
+    "/{cooperative_id}/officers/{officer_id}",
+    response_model=OfficerPublic,
+    responses={**problems(404), **PRECONDITIONS, **with_etag()},
+)
 async def update_officer(
     session: SessionDep,
     caller: CallerDep,
@@ -190,18 +268,27 @@ async def update_officer(
     cooperative_id: CooperativeId,
     officer_id: OfficerId,
     patch: OfficerUpdate,
-) -> OfficerPublic:
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Change an officer's role, name, phone or NIK."""
-    return await officers.update_officer(session, caller, cipher, cooperative_id, officer_id, patch)
+    return represent(
+        await officers.update_officer(
+            session, caller, cipher, cooperative_id, officer_id, patch, if_match=if_match
+        )
+    )
 
 
 @router.delete(
     "/{cooperative_id}/officers/{officer_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(404),
+    responses={**problems(404), **PRECONDITIONS},
 )
 async def delete_officer(
-    session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId, officer_id: OfficerId
+    session: SessionDep,
+    caller: CallerDep,
+    cooperative_id: CooperativeId,
+    officer_id: OfficerId,
+    if_match: IfMatchHeader = None,
 ) -> None:
     """Remove an officer who has left."""
-    await officers.delete_officer(session, caller, cooperative_id, officer_id)
+    await officers.delete_officer(session, caller, cooperative_id, officer_id, if_match=if_match)

@@ -1,7 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
+from app.conditional import NOT_MODIFIED, IfNoneMatchHeader, represent, with_etag
 from app.db import SessionDep
 from app.errors import problems
 from app.models.region import REGION_CODE_PATTERN, RegionDetail, RegionLevel, RegionPublic
@@ -31,10 +32,15 @@ async def list_regions(
     return await regions.list_regions(session, codec, page, parent=parent, level=level, q=q)
 
 
-@router.get("/{code}", responses=problems(404))
+@router.get(
+    "/{code}",
+    response_model=RegionDetail,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
 async def get_region(
     session: SessionDep,
     code: Annotated[str, Path(pattern=REGION_CODE_PATTERN, examples=["64.02.12"])],
-) -> RegionDetail:
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
     """One region with its ancestors, province first."""
-    return await regions.get_region(session, code)
+    return represent(await regions.get_region(session, code), if_none_match)

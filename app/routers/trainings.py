@@ -1,10 +1,19 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth import CallerDep
+from app.conditional import (
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    represent,
+    with_etag,
+)
 from app.db import SessionDep
 from app.errors import problems
+from app.idempotency import OnceDep, idempotent
 from app.models.mentoring import (
     AttendanceCreate,
     AttendeePublic,
@@ -21,6 +30,7 @@ from app.models.region import REGION_CODE_PATTERN
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import trainings
+from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(prefix="/trainings", tags=["trainings"])
 
@@ -43,50 +53,97 @@ async def list_trainings(
     ] = None,
     status: TrainingStatus | None = None,
     topic: Topic | None = None,
-) -> Page[TrainingPublic]:
-    """Trainings of your region, oldest first. A cooperative's account sees only the trainings
-    it is invited to."""
+    updated_since: UpdatedSince = None,
+) -> SyncPage[TrainingPublic]:
+    """Trainings of your region, oldest first; with `updated_since`, what changed since a
+    client's last sync, in change order. A cooperative's account sees only the trainings it is
+    invited to."""
     return await trainings.list_trainings(
-        session, caller, codec, page, region=region, status=status, topic=topic
+        session,
+        caller,
+        codec,
+        page,
+        region=region,
+        status=status,
+        topic=topic,
+        updated_since=updated_since,
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TrainingPublic,
+    responses=idempotent(201, etag=True),
+)
 async def create_training(
-    session: SessionDep, caller: CallerDep, data: TrainingCreate
-) -> TrainingPublic:
+    once: OnceDep, session: SessionDep, caller: CallerDep, data: TrainingCreate
+) -> Response:
     """Plan a training. It starts `waiting_for_budget`; move it on with `/transitions`."""
-    return await trainings.create_training(session, caller, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: trainings.create_training(session, caller, data, record_result=record),
+        etag=True,
+    )
 
 
-@router.get("/{training_id}", responses=problems(404))
+@router.get(
+    "/{training_id}",
+    response_model=TrainingPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
 async def get_training(
-    session: SessionDep, caller: CallerDep, training_id: TrainingId
-) -> TrainingPublic:
-    """One training, with its seat count, attendance and dated status history."""
-    return await trainings.get_training(session, caller, training_id)
+    session: SessionDep,
+    caller: CallerDep,
+    training_id: TrainingId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One training, with its seat count, attendance and dated status history. Its `ETag`
+    goes in `If-Match` to change it."""
+    return represent(await trainings.get_training(session, caller, training_id), if_none_match)
 
 
-@router.patch("/{training_id}", responses=problems(404, 409))
+@router.patch(
+    "/{training_id}",
+    response_model=TrainingPublic,
+    responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
+)
 async def update_training(
-    session: SessionDep, caller: CallerDep, training_id: TrainingId, patch: TrainingUpdate
-) -> TrainingPublic:
+    session: SessionDep,
+    caller: CallerDep,
+    training_id: TrainingId,
+    patch: TrainingUpdate,
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Change the fields sent. A held or cancelled training can no longer be changed (409)."""
-    return await trainings.update_training(session, caller, training_id, patch)
+    return represent(
+        await trainings.update_training(session, caller, training_id, patch, if_match=if_match)
+    )
 
 
 @router.post(
     "/{training_id}/transitions",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404, 409),
+    response_model=TrainingPublic,
+    responses={**problems(404, 409), **idempotent(201, etag=True)},
 )
 async def transition_training(
-    session: SessionDep, caller: CallerDep, training_id: TrainingId, data: TransitionCreate
-) -> TrainingPublic:
+    once: OnceDep,
+    session: SessionDep,
+    caller: CallerDep,
+    training_id: TrainingId,
+    data: TransitionCreate,
+) -> Response:
     """Move the funding status: waiting_for_budget → funded → scheduled → held, or cancelled
     before it is held. Any other move is a 409 that lists the allowed ones. Scheduling needs
     the planned dates. Each step is dated, kept in `transitions`, and audited."""
-    return await trainings.transition(session, caller, training_id, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: trainings.transition(
+            session, caller, training_id, data, record_result=record
+        ),
+        etag=True,
+    )
 
 
 @router.get("/{training_id}/invitations", responses=problems(400, 404))
@@ -104,14 +161,22 @@ async def list_invitations(
 @router.post(
     "/{training_id}/invitations",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404, 409),
+    response_model=InvitationPublic,
+    responses={**problems(404, 409), **idempotent(201)},
 )
 async def invite(
-    session: SessionDep, caller: CallerDep, training_id: TrainingId, data: InvitationCreate
-) -> InvitationPublic:
+    once: OnceDep,
+    session: SessionDep,
+    caller: CallerDep,
+    training_id: TrainingId,
+    data: InvitationCreate,
+) -> Response:
     """Invite a cooperative of your region with a number of seats, or one named person. The
     seats invited never exceed the capacity (409)."""
-    return await trainings.invite(session, caller, training_id, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: trainings.invite(session, caller, training_id, data, record_result=record),
+    )
 
 
 @router.get("/{training_id}/attendance", responses=problems(400, 404))
@@ -129,12 +194,22 @@ async def list_attendance(
 @router.post(
     "/{training_id}/attendance",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404, 409),
+    response_model=list[AttendeePublic],
+    responses={**problems(404, 409), **idempotent(201)},
 )
 async def record_attendance(
-    session: SessionDep, caller: CallerDep, training_id: TrainingId, data: AttendanceCreate
-) -> list[AttendeePublic]:
+    once: OnceDep,
+    session: SessionDep,
+    caller: CallerDep,
+    training_id: TrainingId,
+    data: AttendanceCreate,
+) -> Response:
     """Record attendance per person (name, role, cooperative; no NIK), all or nothing, for a
     scheduled or held training. People present never exceed the capacity (409), and a person
     already on the list is a 409, so a retried upload does not count anyone twice."""
-    return await trainings.record_attendance(session, caller, training_id, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: trainings.record_attendance(
+            session, caller, training_id, data, record_result=record
+        ),
+    )

@@ -1,8 +1,17 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.auth import CallerDep
+from app.conditional import (
+    NOT_MODIFIED,
+    PRECONDITIONS,
+    IfMatchHeader,
+    IfNoneMatchHeader,
+    represent,
+    with_etag,
+)
 from app.db import SessionDep
 from app.errors import problems
+from app.idempotency import OnceDep, idempotent
 from app.models.account import UserCreate, UserPublic, UserUpdate
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
@@ -20,23 +29,51 @@ async def list_users(
     return await accounts.list_users(session, caller, codec, page)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
-async def create_user(session: SessionDep, caller: CallerDep, data: UserCreate) -> UserPublic:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses=idempotent(201, etag=True),
+)
+async def create_user(
+    once: OnceDep, session: SessionDep, caller: CallerDep, data: UserCreate
+) -> Response:
     """Create an account within your region. A `cooperative` account is bound to one
     cooperative (`cooperative_id`)."""
-    return await accounts.create_user(session, caller, data)
+    return await once(
+        status.HTTP_201_CREATED,
+        lambda record: accounts.create_user(session, caller, data, record_result=record),
+        etag=True,
+    )
 
 
-@router.get("/{user_id}", responses=problems(404))
-async def get_user(session: SessionDep, caller: CallerDep, user_id: UserId) -> UserPublic:
-    """One account."""
-    return await accounts.get_user(session, caller, user_id)
+@router.get(
+    "/{user_id}",
+    response_model=UserPublic,
+    responses={**problems(404), **with_etag(), **NOT_MODIFIED},
+)
+async def get_user(
+    session: SessionDep,
+    caller: CallerDep,
+    user_id: UserId,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
+    """One account. Its `ETag` goes in `If-Match` to change it."""
+    return represent(await accounts.get_user(session, caller, user_id), if_none_match)
 
 
-@router.patch("/{user_id}", responses=problems(404))
+@router.patch(
+    "/{user_id}",
+    response_model=UserPublic,
+    responses={**problems(404), **PRECONDITIONS, **with_etag()},
+)
 async def update_user(
-    session: SessionDep, caller: CallerDep, user_id: UserId, patch: UserUpdate
-) -> UserPublic:
+    session: SessionDep,
+    caller: CallerDep,
+    user_id: UserId,
+    patch: UserUpdate,
+    if_match: IfMatchHeader = None,
+) -> Response:
     """Change role, scope, cooperative or password, or disable the account. Disabling it or
     resetting the password ends its sessions."""
-    return await accounts.update_user(session, caller, user_id, patch)
+    return represent(await accounts.update_user(session, caller, user_id, patch, if_match=if_match))

@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, Principal, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.idempotency import RecordResult, no_record
 from app.models.account import (
     ApiScope,
     Me,
@@ -228,10 +230,14 @@ def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
     return (UserAccount.region_scope == scope) | UserAccount.region_scope.startswith(scope + ".")
 
 
-async def _require_user(session: AsyncSession, caller: Caller, user_id: int) -> UserAccount:
-    user = await session.scalar(
-        select(UserAccount).where(UserAccount.id == user_id, _scope_condition(caller))
-    )
+async def _require_user(
+    session: AsyncSession, caller: Caller, user_id: int, *, for_update: bool = False
+) -> UserAccount:
+    """The account, if it lies within the caller's scope; `for_update` locks its row."""
+    query = select(UserAccount).where(UserAccount.id == user_id, _scope_condition(caller))
+    if for_update:
+        query = query.with_for_update()
+    user = await session.scalar(query)
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     return user
@@ -272,7 +278,13 @@ async def get_user(session: AsyncSession, caller: Caller, user_id: int) -> UserP
     return _public(await _require_user(session, caller, user_id))
 
 
-async def create_user(session: AsyncSession, caller: Caller, data: UserCreate) -> UserPublic:
+async def create_user(
+    session: AsyncSession,
+    caller: Caller,
+    data: UserCreate,
+    *,
+    record_result: RecordResult = no_record,
+) -> UserPublic:
     await _check_assignment(
         session, caller, role=data.role, scope=data.region_scope, cooperative_id=data.cooperative_id
     )
@@ -299,19 +311,26 @@ async def create_user(session: AsyncSession, caller: Caller, data: UserCreate) -
         region_code=user.region_scope,
         after=public,
     )
+    await record_result(session, public)
     await session.commit()
     return public
 
 
 async def update_user(
-    session: AsyncSession, caller: Caller, user_id: int, patch: UserUpdate
+    session: AsyncSession,
+    caller: Caller,
+    user_id: int,
+    patch: UserUpdate,
+    *,
+    if_match: str | None,
 ) -> UserPublic:
-    user = await _require_user(session, caller, user_id)
+    user = await _require_user(session, caller, user_id, for_update=True)
     before = _public(user)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("role", "region_scope", "is_active", "password"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, before, "account")
     role = Role(changes.get("role", user.role))
     scope = changes.get("region_scope", user.region_scope)
     cooperative_id = changes.get("cooperative_id", user.cooperative_id)

@@ -4,7 +4,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiScope
 from app.models.common import utcnow
 from app.pagination import CursorCodec, Page, PageParams, page_by_id
@@ -34,8 +36,13 @@ def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
     return (ApiKey.region_scope == scope) | ApiKey.region_scope.startswith(scope + ".")
 
 
-async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey:
-    key = await session.scalar(select(ApiKey).where(ApiKey.id == key_id, _scope_condition(caller)))
+async def _require(
+    session: AsyncSession, caller: Caller, key_id: int, *, for_update: bool = False
+) -> ApiKey:
+    query = select(ApiKey).where(ApiKey.id == key_id, _scope_condition(caller))
+    if for_update:
+        query = query.with_for_update()
+    key = await session.scalar(query)
     if key is None:
         raise NotFound(f"API key {key_id} does not exist")
     return key
@@ -57,8 +64,16 @@ async def get_api_key(session: AsyncSession, caller: Caller, key_id: int) -> Api
 
 
 async def create_api_key(
-    session: AsyncSession, caller: Caller, data: ApiKeyCreate
+    session: AsyncSession,
+    caller: Caller,
+    data: ApiKeyCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> ApiKeyCreated:
+    """A new key, its secret in the answer only. A retry with the same Idempotency-Key gets
+    the key's details without `key`: the stored answer is kept in clear text for 30 days, so
+    it must not hold the secret. A client that lost the first answer revokes that key (its
+    `id` is in the replay) and creates another."""
     if not in_scope(data.region_scope, caller.region_scope):
         raise Invalid.field(
             ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
@@ -87,12 +102,16 @@ async def create_api_key(
         region_code=key.region_scope,
         after=public,
     )
+    await record_result(session, public)
     await session.commit()
     return ApiKeyCreated(**public.model_dump(), key=secret.key)
 
 
-async def revoke_api_key(session: AsyncSession, caller: Caller, key_id: int) -> ApiKeyPublic:
-    key = await _require(session, caller, key_id)
+async def revoke_api_key(
+    session: AsyncSession, caller: Caller, key_id: int, *, if_match: str | None
+) -> ApiKeyPublic:
+    key = await _require(session, caller, key_id, for_update=True)
+    require_if_match(if_match, _public(key), "API key")
     if key.revoked_at is None:
         before = _public(key)
         key.revoked_at = utcnow()

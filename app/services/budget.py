@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, in_scope
-from app.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from app.conditional import require_if_match
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.budget import (
     BudgetEntry,
     BudgetLine,
@@ -124,7 +126,11 @@ def available(line: BudgetLine, amounts: LineAmounts) -> int:
 
 
 async def create_line(
-    session: AsyncSession, caller: Caller, data: BudgetLineCreate
+    session: AsyncSession,
+    caller: Caller,
+    data: BudgetLineCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> BudgetLinePublic:
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(["body", "region_code"], "not a Kemendagri code that is loaded")
@@ -150,6 +156,7 @@ async def create_line(
         region_code=line.region_code,
         after=public,
     )
+    await record_result(session, public)
     await session.commit()
     return public
 
@@ -325,7 +332,11 @@ def _write_movements(
 
 
 async def create_refocusing(
-    session: AsyncSession, caller: Caller, data: RefocusingCreate, *, record_result: Any = None
+    session: AsyncSession,
+    caller: Caller,
+    data: RefocusingCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> RefocusingPublic:
     if await session.get(Region, data.region_code) is None or not in_scope(
         data.region_code, caller.region_scope
@@ -343,8 +354,7 @@ async def create_refocusing(
     await session.flush()
     public = await _publish(session, refocusing)
     _audit(session, caller, "refocusing.create", refocusing, after=public)
-    if record_result is not None:
-        await record_result(session, public)
+    await record_result(session, public)
     await session.commit()
     return public
 
@@ -402,16 +412,13 @@ async def update_draft(
     caller: Caller,
     refocusing_id: int,
     patch: RefocusingUpdate,
-    expected_version: int,
+    *,
+    if_match: str | None,
 ) -> RefocusingPublic:
     refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
-    if refocusing.version != expected_version:
-        raise PreconditionFailed(
-            f"refocusing {refocusing_id} changed since you read it (now version "
-            f"{refocusing.version}); read it again and reapply your change",
-        )
-    _require_status(refocusing, RefocusingStatus.draft, "edited")
     before = await _publish(session, refocusing)
+    require_if_match(if_match, before, "refocusing")
+    _require_status(refocusing, RefocusingStatus.draft, "edited")
     changes = patch.model_dump(exclude_unset=True)
     for field in (
         "reason",
@@ -462,16 +469,28 @@ async def update_draft(
     return after
 
 
-async def submit(session: AsyncSession, caller: Caller, refocusing_id: int) -> RefocusingPublic:
+async def submit(
+    session: AsyncSession,
+    caller: Caller,
+    refocusing_id: int,
+    *,
+    record_result: RecordResult = no_record,
+) -> RefocusingPublic:
     refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
     _require_status(refocusing, RefocusingStatus.draft, "submitted")
     refocusing.status = RefocusingStatus.submitted.value
     refocusing.submitted_by = caller.principal.actor
     refocusing.submitted_at = utcnow()
-    return await _step(session, caller, refocusing, "refocusing.submit")
+    return await _step(session, caller, refocusing, "refocusing.submit", record_result)
 
 
-async def approve(session: AsyncSession, caller: Caller, refocusing_id: int) -> RefocusingPublic:
+async def approve(
+    session: AsyncSession,
+    caller: Caller,
+    refocusing_id: int,
+    *,
+    record_result: RecordResult = no_record,
+) -> RefocusingPublic:
     refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
     _require_status(refocusing, RefocusingStatus.submitted, "approved")
     if refocusing.submitted_by == caller.principal.actor:
@@ -481,13 +500,17 @@ async def approve(session: AsyncSession, caller: Caller, refocusing_id: int) -> 
     refocusing.status = RefocusingStatus.approved.value
     refocusing.approved_by = caller.principal.actor
     refocusing.approved_at = utcnow()
-    return await _step(session, caller, refocusing, "refocusing.approve")
+    return await _step(session, caller, refocusing, "refocusing.approve", record_result)
 
 
 async def _step(
-    session: AsyncSession, caller: Caller, refocusing: Refocusing, action: str
+    session: AsyncSession,
+    caller: Caller,
+    refocusing: Refocusing,
+    action: str,
+    record_result: RecordResult,
 ) -> RefocusingPublic:
-    public = await _record_step(session, caller, refocusing, action)
+    public = await _record_step(session, caller, refocusing, action, record_result)
     await session.commit()
     return public
 
@@ -497,7 +520,7 @@ async def _record_step(
     caller: Caller,
     refocusing: Refocusing,
     action: str,
-    record_result: Any = None,
+    record_result: RecordResult,
     parts: _Parts | None = None,
 ) -> RefocusingPublic:
     """Write a lifecycle step (new version, audit event, stored response) without committing."""
@@ -506,14 +529,17 @@ async def _record_step(
     await session.flush()
     public = await _publish(session, refocusing, parts)
     _audit(session, caller, action, refocusing, after={"status": refocusing.status})
-    if record_result is not None:
-        await record_result(session, public)
+    await record_result(session, public)
     await session.flush()
     return public
 
 
 async def apply(
-    session: AsyncSession, caller: Caller, refocusing_id: int, *, record_result: Any = None
+    session: AsyncSession,
+    caller: Caller,
+    refocusing_id: int,
+    *,
+    record_result: RecordResult = no_record,
 ) -> RefocusingPublic:
     """Move the money, once: all movements in one transaction, every line still covering
     what is committed against it, the year's total unchanged."""
@@ -566,7 +592,12 @@ async def apply(
 
 
 async def reverse(
-    session: AsyncSession, caller: Caller, refocusing_id: int, data: ReversalCreate
+    session: AsyncSession,
+    caller: Caller,
+    refocusing_id: int,
+    data: ReversalCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> RefocusingPublic:
     """A new draft that moves the same amounts back; it goes through the same approvals."""
     original = await require_refocusing(session, caller, refocusing_id, for_update=True)
@@ -603,6 +634,7 @@ async def reverse(
     await session.flush()
     public = await _publish(session, reversal)
     _audit(session, caller, "refocusing.reverse", reversal, after=public)
+    await record_result(session, public)
     await session.commit()
     return public
 

@@ -4,7 +4,8 @@ Each function takes rows as dicts keyed by column name (the same keys in every r
 left out take their defaults, such as the timestamps) and writes them with one Core
 executemany, which SQLAlchemy sends as multi-row INSERTs ("insertmanyvalues") on both backends.
 Every bulk write of a table goes through its function here, so anything that all rows of a
-table must carry is added in one place.
+table must carry is added in one place: the synced tables' rows each take a change number
+(`reserve_changes`, which holds the change clock until the transaction ends).
 """
 
 from collections.abc import Sequence
@@ -23,8 +24,19 @@ from app.models.mentoring import (
     Training,
     TrainingTransition,
 )
+from app.models.sync import reserve_changes
 
 Row = dict[str, Any]
+
+
+async def _numbered(session: AsyncSession, rows: Sequence[Row]) -> Sequence[Row]:
+    """Gives each row of a synced table its own change number, in place (so that the caller
+    can show it, e.g. in an audit snapshot)."""
+    if rows:
+        first = await reserve_changes(session, len(rows))
+        for offset, row in enumerate(rows):
+            row["change"] = first + offset
+    return rows
 
 
 def _table(model: Any) -> Table:
@@ -47,7 +59,7 @@ async def _insert(session: AsyncSession, table: Table, rows: Sequence[Row]) -> N
 
 
 async def cooperatives(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
-    return await _insert_returning_ids(session, _table(Cooperative), rows)
+    return await _insert_returning_ids(session, _table(Cooperative), await _numbered(session, rows))
 
 
 async def business_units(session: AsyncSession, rows: Sequence[Row]) -> None:
@@ -59,11 +71,13 @@ async def legal_events(session: AsyncSession, rows: Sequence[Row]) -> None:
 
 
 async def officers(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(Officer), rows)
+    await _insert(session, _table(Officer), await _numbered(session, rows))
 
 
 async def consultations(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
-    return await _insert_returning_ids(session, _table(Consultation), rows)
+    return await _insert_returning_ids(
+        session, _table(Consultation), await _numbered(session, rows)
+    )
 
 
 async def consultation_topics(session: AsyncSession, rows: Sequence[Row]) -> None:
@@ -71,11 +85,11 @@ async def consultation_topics(session: AsyncSession, rows: Sequence[Row]) -> Non
 
 
 async def follow_ups(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(FollowUp), rows)
+    await _insert(session, _table(FollowUp), await _numbered(session, rows))
 
 
 async def trainings(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
-    return await _insert_returning_ids(session, _table(Training), rows)
+    return await _insert_returning_ids(session, _table(Training), await _numbered(session, rows))
 
 
 async def training_transitions(session: AsyncSession, rows: Sequence[Row]) -> None:

@@ -11,8 +11,11 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import Role, UserAccount
 from app.models.common import mask_phone, utcnow
 from app.models.mentoring import (
@@ -33,10 +36,12 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.models.sync import DeletedRecord, RecordKind
+from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
 from app.services.query import region_match
+from app.sync import SyncPage
 
 _COLUMNS = Consultation.__table__.c
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -55,7 +60,6 @@ class ConsultationFilters:
     status: ConsultationStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
-    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
         closed_on=follow_up.closed_on,
         created_at=follow_up.created_at,
         updated_at=follow_up.updated_at,
+        change=follow_up.change,  # type: ignore[arg-type]
     )
 
 
@@ -154,11 +159,13 @@ async def _publish(
 
 
 async def require_consultation(
-    session: AsyncSession, caller: Caller, consultation_id: int
+    session: AsyncSession, caller: Caller, consultation_id: int, *, for_update: bool = False
 ) -> Consultation:
-    consultation = await session.scalar(
-        select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
-    )
+    """The consultation, if it exists for this caller; `for_update` locks its row."""
+    query = select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
+    if for_update:
+        query = query.with_for_update()
+    consultation = await session.scalar(query)
     if consultation is None:
         raise NotFound(f"consultation {consultation_id} does not exist")
     return consultation
@@ -195,8 +202,6 @@ def _filter_conditions(filters: ConsultationFilters) -> list[Any]:
         conditions.append(_COLUMNS.occurred_at >= _start_of(filters.date_from))
     if filters.date_to is not None:
         conditions.append(_COLUMNS.occurred_at < _start_of(filters.date_to + timedelta(days=1)))
-    if filters.updated_since is not None:
-        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
     return conditions
 
 
@@ -208,6 +213,16 @@ def list_query(caller: Caller, filters: ConsultationFilters) -> Select[Any]:
     return select(Consultation).where(*visible_to(caller), *_filter_conditions(filters))
 
 
+def page_query(
+    caller: Caller, filters: ConsultationFilters, limit: int, before_id: int | None = None
+) -> Select[Any]:
+    """One page, newest first: the office mostly looks at what happened lately."""
+    query = list_query(caller, filters)
+    if before_id is not None:
+        query = query.where(_COLUMNS.id < before_id)
+    return query.order_by(_COLUMNS.id.desc()).limit(limit)
+
+
 async def list_consultations(
     session: AsyncSession,
     caller: Caller,
@@ -215,14 +230,28 @@ async def list_consultations(
     page: PageParams,
     filters: ConsultationFilters,
     today: date,
-) -> Page[ConsultationPublic]:
+    updated_since: int | None,
+) -> SyncPage[ConsultationPublic]:
     scope = {"filters": filters.__dict__}
-    query = list_query(caller, filters)
-    if page.cursor:
-        (before_id,) = codec.decode(page.cursor, scope)
-        query = query.where(_COLUMNS.id < before_id)
-    # Newest first: the office mostly looks at what happened lately.
-    rows = list(await session.scalars(query.order_by(_COLUMNS.id.desc()).limit(page.page_size + 1)))
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            list_query(caller, filters),
+            _COLUMNS.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=sync.tombstones(
+                RecordKind.consultation,
+                caller,
+                region=filters.region,
+                cooperative_id=filters.cooperative_id,
+            ),
+        )
+        return changes.page(await _publish(session, caller, changes.rows, today))
+    (before_id,) = codec.decode(page.cursor, scope) if page.cursor else (None,)
+    rows = list(await session.scalars(page_query(caller, filters, page.page_size + 1, before_id)))
     consultations, next_cursor = cut_page(rows, page, codec, scope, lambda c: [c.id])
     total = None
     if page.total:
@@ -232,7 +261,7 @@ async def list_consultations(
             .where(*visible_to(caller), *_filter_conditions(filters))
         )
     items = await _publish(session, caller, consultations, today)
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
 async def _office_account(
@@ -318,7 +347,12 @@ async def _where(
 
 
 async def create_consultation(
-    session: AsyncSession, caller: Caller, data: ConsultationCreate, today: date
+    session: AsyncSession,
+    caller: Caller,
+    data: ConsultationCreate,
+    today: date,
+    *,
+    record_result: RecordResult = no_record,
 ) -> ConsultationPublic:
     is_request = caller.role is Role.cooperative
     if is_request:
@@ -389,6 +423,7 @@ async def create_consultation(
         consultation,
         after=public,
     )
+    await record_result(session, public)
     await session.commit()
     return public
 
@@ -399,13 +434,16 @@ async def update_consultation(
     consultation_id: int,
     patch: ConsultationUpdate,
     today: date,
+    *,
+    if_match: str | None,
 ) -> ConsultationPublic:
-    consultation = await require_consultation(session, caller, consultation_id)
+    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     before = (await _publish(session, caller, [consultation], today))[0]
     changes = patch.model_dump(exclude_unset=True)
     for field in ("channel", "status"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, before, "consultation")
     if "status" in changes and changes["status"] != consultation.status:
         allowed = {ConsultationStatus.accepted.value: ConsultationStatus.held.value}
         if allowed.get(consultation.status) != changes["status"]:
@@ -460,8 +498,9 @@ async def decide_request(
     *,
     accept: bool,
     today: date,
+    record_result: RecordResult = no_record,
 ) -> ConsultationPublic:
-    consultation = await require_consultation(session, caller, consultation_id)
+    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.requested:
         raise Conflict(
             f"consultation {consultation_id} is {consultation.status}; only a requested one "
@@ -493,20 +532,42 @@ async def decide_request(
         before=before,
         after=after,
     )
+    await record_result(session, after)
     await session.commit()
     return after
 
 
 async def delete_consultation(
-    session: AsyncSession, caller: Caller, consultation_id: int, reason: str, today: date
+    session: AsyncSession,
+    caller: Caller,
+    consultation_id: int,
+    reason: str,
+    today: date,
+    *,
+    if_match: str | None,
 ) -> None:
-    consultation = await require_consultation(session, caller, consultation_id)
+    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     before = (await _publish(session, caller, [consultation], today))[0]
+    require_if_match(if_match, before, "consultation")
     now = utcnow()
     consultation.deleted_at = now
     consultation.deleted_by = caller.principal.actor
     consultation.deleted_reason = reason
     consultation.updated_at = now
+    # It leaves every list, and its follow-ups with it: syncing clients must drop them.
+    where = {
+        "region_code": consultation.village_code,
+        "cooperative_id": consultation.cooperative_id,
+        "deleted_at": now,
+    }
+    follow_ups = await session.scalars(
+        select(FollowUp.id).where(FollowUp.consultation_id == consultation_id)
+    )
+    session.add(DeletedRecord(kind=RecordKind.consultation, record_id=consultation_id, **where))
+    session.add_all(
+        DeletedRecord(kind=RecordKind.follow_up, record_id=follow_up_id, **where)
+        for follow_up_id in follow_ups
+    )
     _audit(
         session,
         caller,
@@ -528,39 +589,72 @@ async def add_follow_up(
     consultation_id: int,
     data: FollowUpCreate,
     today: date,
+    *,
+    record_result: RecordResult = no_record,
 ) -> FollowUpPublic:
     consultation = await require_consultation(session, caller, consultation_id)
     follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
     session.add(follow_up)
+    _follow_ups_changed(consultation)
     await session.flush()
     public = _follow_up_public(follow_up, today)
     _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
+    await record_result(session, public)
     await session.commit()
     return public
+
+
+def _follow_ups_changed(consultation: Consultation) -> None:
+    # A consultation is shown with its follow-ups: when they change, so does it.
+    consultation.updated_at = utcnow()
 
 
 def _follow_up_visible(caller: Caller) -> list[Any]:
     return [FollowUp.consultation_id == _COLUMNS.id, *visible_to(caller)]
 
 
-async def update_follow_up(
-    session: AsyncSession, caller: Caller, follow_up_id: int, patch: FollowUpUpdate, today: date
-) -> FollowUpPublic:
-    row = (
-        await session.execute(
-            select(FollowUp, Consultation).where(
-                FollowUp.id == follow_up_id, *_follow_up_visible(caller)
-            )
-        )
-    ).first()
+async def _require_follow_up(
+    session: AsyncSession, caller: Caller, follow_up_id: int, *, for_update: bool = False
+) -> tuple[FollowUp, Consultation]:
+    """The follow-up and its consultation, if it exists for this caller; `for_update` locks
+    the follow-up's row."""
+    query = select(FollowUp, Consultation).where(
+        FollowUp.id == follow_up_id, *_follow_up_visible(caller)
+    )
+    if for_update:
+        query = query.with_for_update(of=FollowUp)
+    row = (await session.execute(query)).first()
     if row is None:
         raise NotFound(f"follow-up {follow_up_id} does not exist")
     follow_up, consultation = row
+    return follow_up, consultation
+
+
+async def get_follow_up(
+    session: AsyncSession, caller: Caller, follow_up_id: int, today: date
+) -> FollowUpPublic:
+    follow_up, _ = await _require_follow_up(session, caller, follow_up_id)
+    return _follow_up_public(follow_up, today)
+
+
+async def update_follow_up(
+    session: AsyncSession,
+    caller: Caller,
+    follow_up_id: int,
+    patch: FollowUpUpdate,
+    today: date,
+    *,
+    if_match: str | None,
+) -> FollowUpPublic:
+    follow_up, consultation = await _require_follow_up(
+        session, caller, follow_up_id, for_update=True
+    )
     before = _follow_up_public(follow_up, today)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("description", "due_date", "status"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, before, "follow-up")
     if follow_up.status != FollowUpStatus.open:
         raise Conflict(
             f"follow-up {follow_up_id} is already {follow_up.status}; a closed follow-up is "
@@ -581,6 +675,8 @@ async def update_follow_up(
     if status != FollowUpStatus.open:
         follow_up.closed_on = today
     follow_up.updated_at = utcnow()
+    _follow_ups_changed(consultation)
+    await session.flush()  # stamps the change numbers the answer shows
     after = _follow_up_public(follow_up, today)
     _audit(
         session,
@@ -602,7 +698,8 @@ async def list_follow_ups(
     page: PageParams,
     filters: FollowUpFilters,
     today: date,
-) -> Page[FollowUpPublic]:
+    updated_since: int | None,
+) -> SyncPage[FollowUpPublic]:
     conditions = _follow_up_visible(caller)
     if filters.status is not None:
         conditions.append(FollowUp.status == filters.status.value)
@@ -619,6 +716,23 @@ async def list_follow_ups(
         conditions.append(overdue if filters.overdue else ~overdue)
     scope = {"filters": filters.__dict__, "today": today}
     query = select(FollowUp).where(*conditions)
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            query,
+            FollowUp.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=sync.tombstones(
+                RecordKind.follow_up,
+                caller,
+                region=filters.region,
+                cooperative_id=filters.cooperative_id,
+            ),
+        )
+        return changes.page([_follow_up_public(f, today) for f in changes.rows])
     if page.cursor:
         due, after_id = codec.decode(page.cursor, scope)
         position = (FollowUp.due_date > date.fromisoformat(due)) | (
@@ -636,7 +750,7 @@ async def list_follow_ups(
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(FollowUp).where(*conditions))
-    return Page(
+    return SyncPage(
         items=[_follow_up_public(f, today) for f in follow_ups],
         next_cursor=next_cursor,
         total=total,

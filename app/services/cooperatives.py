@@ -4,12 +4,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Select, delete, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import Role
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
@@ -21,12 +25,16 @@ from app.models.cooperative import (
     CooperativeSort,
     CooperativeUpdate,
     LegalStage,
+    Officer,
     sk_ahu_format,
 )
+from app.models.mentoring import Consultation, Training, TrainingInvitation
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
-from app.pagination import CursorCodec, Page, PageParams, cut_page
+from app.models.sync import DeletedRecord, RecordKind, hold_clock
+from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
 from app.services.query import LIKE_ESCAPE, contains_pattern, region_match
+from app.sync import SyncPage
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 # Fields a PATCH may not clear with null.
@@ -63,26 +71,27 @@ class CooperativeFilters:
     active: bool | None = None
     business_unit: BusinessUnit | None = None
     q: str | None = None
-    updated_since: datetime | None = None
+
+
+_MEMBERS_TOTAL = (_COLUMNS.members_male + _COLUMNS.members_female).label("members_total")
+# One validation call for a whole page, of plain dicts: per-row calls, and row mappings, cost
+# more than the validation itself.
+_PUBLIC_LIST = TypeAdapter(list[CooperativePublic])
 
 
 def _public_select() -> Select[Any]:
-    return select(*_COLUMNS, BUSINESS_UNITS)
-
-
-def _to_public(row: Any) -> CooperativePublic:
-    data = dict(row)
-    units = data.pop("business_units")
-    return CooperativePublic(
-        **data,
-        business_units=sorted(units.split(",")) if units else [],
-        members_total=data["members_male"] + data["members_female"],
-    )
+    return select(*_COLUMNS, BUSINESS_UNITS, _MEMBERS_TOTAL)
 
 
 def _orm_to_public(cooperative: Cooperative, units: set[str]) -> CooperativePublic:
     row = {column.name: getattr(cooperative, column.name) for column in _COLUMNS}
-    return _to_public({**row, "business_units": ",".join(units)})
+    return CooperativePublic.model_validate(
+        {
+            **row,
+            "business_units": sorted(units),
+            "members_total": cooperative.members_male + cooperative.members_female,
+        }
+    )
 
 
 def present(caller: Caller, cooperative: CooperativePublic) -> CooperativePublic:
@@ -115,7 +124,7 @@ async def get_cooperative(
     row = (await session.execute(query)).mappings().first()
     if row is None:
         raise NotFound(f"cooperative {cooperative_id} does not exist")
-    return present(caller, _to_public(row))
+    return present(caller, CooperativePublic.model_validate(dict(row)))
 
 
 async def require_cooperative(
@@ -125,6 +134,8 @@ async def require_cooperative(
 
     `for_update` locks its row until the transaction ends, so that concurrent writes that
     derive something from it (its legal stage, its business units) apply one after another."""
+    if for_update:
+        await hold_clock(session)
     cooperative = await session.get(Cooperative, cooperative_id, with_for_update=for_update)
     if (
         cooperative is None
@@ -173,8 +184,6 @@ def filter_conditions(filters: CooperativeFilters) -> list[Any]:
         )
     if filters.q:
         conditions.append(_COLUMNS.name.ilike(contains_pattern(filters.q), escape=LIKE_ESCAPE))
-    if filters.updated_since is not None:
-        conditions.append(_COLUMNS.updated_at >= filters.updated_since)
     return conditions
 
 
@@ -205,12 +214,30 @@ async def list_cooperatives(
     page: PageParams,
     *,
     filters: CooperativeFilters,
-    sort: CooperativeSort,
-) -> Page[CooperativePublic]:
+    sort: CooperativeSort | None,
+    updated_since: int | None,
+) -> SyncPage[CooperativePublic]:
+    if updated_since is not None:
+        sync.refuse_sort(sort)
+        found = await sync.changes_page(
+            session,
+            _public_select().where(*filter_conditions(filters), *visible_to(caller)),
+            _COLUMNS.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope={"filters": filters.__dict__},
+            removed=sync.tombstones(RecordKind.cooperative, caller, region=filters.region),
+            scalars=False,
+        )
+        rows = _PUBLIC_LIST.validate_python([dict(row._mapping) for row in found.rows])
+        return found.page([present(caller, row) for row in rows])
+    sort = sort or CooperativeSort.village_code
     scope = {"filters": filters.__dict__, "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
     query = list_query(filters, sort, page.page_size + 1, after).where(*visible_to(caller))
-    rows = (await session.execute(query)).mappings()
+    result = await session.execute(query)
+    rows = _PUBLIC_LIST.validate_python([dict(row) for row in result.mappings()])
     key_name = _SORT_KEYS[sort][0].name
 
     def position(item: CooperativePublic) -> list[Any]:
@@ -218,7 +245,7 @@ async def list_cooperatives(
         return [key.isoformat() if isinstance(key, datetime) else key, item.id]
 
     items, next_cursor = cut_page(
-        [present(caller, _to_public(row)) for row in rows], page, codec, scope, position
+        [present(caller, row) for row in rows], page, codec, scope, position
     )
     total = None
     if page.total:
@@ -227,7 +254,7 @@ async def list_cooperatives(
             .select_from(Cooperative)
             .where(*filter_conditions(filters), *visible_to(caller))
         )
-    return Page(items=items, next_cursor=next_cursor, total=total)
+    return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
 def record_problems(
@@ -283,7 +310,11 @@ def _duplicate(village_code: str, existing_id: int) -> Conflict:
 
 
 async def create_cooperative(
-    session: AsyncSession, caller: Caller, data: CooperativeCreate
+    session: AsyncSession,
+    caller: Caller,
+    data: CooperativeCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> CooperativePublic:
     village = await session.get(Region, data.village_code)
     if village is None or village.level not in _VILLAGE_LEVELS:
@@ -333,6 +364,7 @@ async def create_cooperative(
             region_code=cooperative.village_code,
             after=created,
         )
+        await record_result(session, present(caller, created))
         await session.commit()
     except IntegrityError:
         # Two offices creating the same village's cooperative at once: the index decides.
@@ -345,9 +377,16 @@ async def create_cooperative(
 
 
 async def update_cooperative(
-    session: AsyncSession, caller: Caller, cooperative_id: int, patch: CooperativeUpdate
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    patch: CooperativeUpdate,
+    *,
+    if_match: str | None,
 ) -> CooperativePublic:
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
+    current_units = await _units(session, cooperative_id)
+    before = _orm_to_public(cooperative, current_units)
     changes = patch.model_dump(exclude_unset=True)
     if caller.role is Role.cooperative and not changes.keys() <= COOPERATIVE_EDITABLE:
         refused = ", ".join(sorted(changes.keys() - COOPERATIVE_EDITABLE))
@@ -358,9 +397,7 @@ async def update_cooperative(
     for field in _REQUIRED_ON_UPDATE & changes.keys():
         if changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
-
-    current_units = await _units(session, cooperative_id)
-    before = _orm_to_public(cooperative, current_units)
+    require_if_match(if_match, present(caller, before), "cooperative")
     units = {str(unit) for unit in changes.pop("business_units", current_units)}
     _check_record_rules(
         business_units=[BusinessUnit(u) for u in units],
@@ -381,6 +418,7 @@ async def update_cooperative(
         session.add_all(
             CooperativeBusinessUnit(cooperative_id=cooperative_id, unit=unit) for unit in units
         )
+    await session.flush()  # stamps the change number the answer shows
     updated = _orm_to_public(cooperative, units)
     audit.record(
         session,
@@ -396,9 +434,13 @@ async def update_cooperative(
     return present(caller, updated)
 
 
-async def delete_cooperative(session: AsyncSession, caller: Caller, cooperative_id: int) -> None:
+async def delete_cooperative(
+    session: AsyncSession, caller: Caller, cooperative_id: int, *, if_match: str | None
+) -> None:
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
+    require_if_match(if_match, present(caller, before), "cooperative")
+    await _tell_syncing_clients(session, cooperative)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(
@@ -411,3 +453,29 @@ async def delete_cooperative(session: AsyncSession, caller: Caller, cooperative_
         before=before,
     )
     await session.commit()
+
+
+async def _tell_syncing_clients(session: AsyncSession, cooperative: Cooperative) -> None:
+    """Tombstones for the cooperative and for the officers that go with it; and the records
+    that named it change, so they get new change numbers: consultations lose their link to it
+    (the foreign key would clear it unseen), trainings lose its invitation (their seat count)."""
+    where = {"region_code": cooperative.village_code, "cooperative_id": cooperative.id}
+    officers = await session.scalars(
+        select(Officer.id).where(Officer.cooperative_id == cooperative.id)
+    )
+    session.add(DeletedRecord(kind=RecordKind.cooperative, record_id=cooperative.id, **where))
+    session.add_all(
+        DeletedRecord(kind=RecordKind.officer, record_id=officer_id, **where)
+        for officer_id in officers
+    )
+    now = utcnow()
+    for consultation in await session.scalars(
+        select(Consultation).where(Consultation.cooperative_id == cooperative.id)
+    ):
+        consultation.cooperative_id = None
+        consultation.updated_at = now
+    invited = select(TrainingInvitation.training_id).where(
+        TrainingInvitation.cooperative_id == cooperative.id
+    )
+    for training in await session.scalars(select(Training).where(Training.id.in_(invited))):
+        training.updated_at = now

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.errors import Conflict
+from app.idempotency import RecordResult, no_record
 from app.models.common import utcnow
 from app.models.cooperative import (
     STAGE_OF_MILESTONE,
@@ -90,7 +91,12 @@ async def _events(session: AsyncSession, cooperative_id: int) -> list[LegalEvent
 
 
 async def record_legal_event(
-    session: AsyncSession, caller: Caller, cooperative_id: int, data: LegalEventCreate
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    data: LegalEventCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> LegalEventRecorded:
     # Locked: the stage derives from all events, so two records at once must not interleave.
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
@@ -117,6 +123,8 @@ async def record_legal_event(
             region_code=cooperative.village_code,
             after={**recorded.model_dump(mode="json"), "legal_stage": stage.value},
         )
+        answer = LegalEventRecorded(event=recorded, legal_stage=stage, warnings=warnings)
+        await record_result(session, answer)
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -124,7 +132,7 @@ async def record_legal_event(
             e for e in await _events(session, cooperative_id) if e.milestone == data.milestone.value
         )
         raise _already_recorded(data.milestone, duplicate) from None
-    return LegalEventRecorded(event=recorded, legal_stage=stage, warnings=warnings)
+    return answer
 
 
 def _already_recorded(milestone: LegalMilestone, existing: LegalEvent) -> Conflict:

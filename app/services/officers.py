@@ -1,10 +1,13 @@
 """A cooperative's officers: its board (pengurus) and supervisors (pengawas)."""
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller
+from app.conditional import require_if_match
 from app.errors import AppError, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
     PENGAWAS_ROLES,
@@ -18,10 +21,12 @@ from app.models.cooperative import (
     OfficerUpdate,
     mask_nik,
 )
-from app.pagination import CursorCodec, Page, PageParams, page_by_id
+from app.models.sync import DeletedRecord, RecordKind
+from app.pagination import CursorCodec, PageParams, page_by_id
 from app.security import NikCipher
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
+from app.sync import SyncPage
 
 
 def _public(officer: Officer) -> OfficerPublic:
@@ -35,6 +40,7 @@ def _public(officer: Officer) -> OfficerPublic:
         nik_masked=officer.nik_masked,
         created_at=officer.created_at,
         updated_at=officer.updated_at,
+        change=officer.change,  # type: ignore[arg-type]
     )
 
 
@@ -56,10 +62,16 @@ def _check_role(body: str, role: str) -> None:
 
 
 async def _require_officer(
-    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    officer_id: int,
+    *,
+    for_update: bool = False,
 ) -> tuple[Cooperative, Officer]:
+    """The officer, if its cooperative exists for this caller; `for_update` locks its row."""
     cooperative = await require_cooperative(session, caller, cooperative_id)
-    officer = await session.get(Officer, officer_id)
+    officer = await session.get(Officer, officer_id, with_for_update=for_update)
     if officer is None or officer.cooperative_id != cooperative_id:
         raise NotFound(f"cooperative {cooperative_id} has no officer {officer_id}")
     return cooperative, officer
@@ -85,9 +97,26 @@ def _audit(
 
 
 async def list_officers(
-    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, cooperative_id: int
-) -> Page[OfficerPublic]:
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    page: PageParams,
+    cooperative_id: int,
+    updated_since: int | None,
+) -> SyncPage[OfficerPublic]:
     await require_cooperative(session, caller, cooperative_id)
+    if updated_since is not None:
+        changes = await sync.changes_page(
+            session,
+            select(Officer).where(Officer.cooperative_id == cooperative_id),
+            Officer.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope={"cooperative": cooperative_id},
+            removed=sync.tombstones(RecordKind.officer, caller, cooperative_id=cooperative_id),
+        )
+        return changes.page([_present(caller, o) for o in changes.rows])
     found = await page_by_id(
         session,
         Officer,
@@ -96,7 +125,7 @@ async def list_officers(
         page,
         {"cooperative": cooperative_id},
     )
-    return Page(
+    return SyncPage(
         items=[_present(caller, o) for o in found.rows],
         next_cursor=found.next_cursor,
         total=found.total,
@@ -135,6 +164,8 @@ async def create_officer(
     cipher: NikCipher,
     cooperative_id: int,
     data: OfficerCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> OfficerPublic:
     cooperative = await require_cooperative(session, caller, cooperative_id)
     _check_role(data.body, data.role)
@@ -143,6 +174,7 @@ async def create_officer(
     session.add(officer)
     await session.flush()
     _audit(session, caller, "officer.create", cooperative, officer.id, after=_public(officer))
+    await record_result(session, _present(caller, officer))
     await session.commit()
     return _present(caller, officer)
 
@@ -154,13 +186,18 @@ async def update_officer(
     cooperative_id: int,
     officer_id: int,
     patch: OfficerUpdate,
+    *,
+    if_match: str | None,
 ) -> OfficerPublic:
-    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    cooperative, officer = await _require_officer(
+        session, caller, cooperative_id, officer_id, for_update=True
+    )
     before = _public(officer)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("role", "name"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    require_if_match(if_match, _present(caller, officer), "officer")
     _check_role(officer.body, changes.get("role", officer.role))
     if "nik" in changes:
         _set_nik(officer, changes.pop("nik"), cipher)
@@ -180,10 +217,26 @@ async def update_officer(
 
 
 async def delete_officer(
-    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
+    session: AsyncSession,
+    caller: Caller,
+    cooperative_id: int,
+    officer_id: int,
+    *,
+    if_match: str | None,
 ) -> None:
-    cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
+    cooperative, officer = await _require_officer(
+        session, caller, cooperative_id, officer_id, for_update=True
+    )
+    require_if_match(if_match, _present(caller, officer), "officer")
     before = _public(officer)
+    session.add(
+        DeletedRecord(
+            kind=RecordKind.officer,
+            record_id=officer_id,
+            region_code=cooperative.village_code,
+            cooperative_id=cooperative_id,
+        )
+    )
     await session.execute(delete(Officer).where(Officer.id == officer_id))
     _audit(session, caller, "officer.delete", cooperative, officer_id, before=before)
     await session.commit()

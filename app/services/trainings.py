@@ -16,8 +16,11 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import sync
 from app.auth import Caller, in_scope
+from app.conditional import require_if_match
 from app.errors import Conflict, Invalid, NotFound
+from app.idempotency import RecordResult, no_record
 from app.models.account import Role
 from app.models.common import utcnow
 from app.models.cooperative import Cooperative
@@ -40,9 +43,11 @@ from app.models.mentoring import (
     TransitionPublic,
 )
 from app.models.region import Region
+from app.models.sync import hold_clock
 from app.pagination import CursorCodec, Page, PageParams, cut_page
 from app.services import audit, budget
 from app.services.query import in_region
+from app.sync import SyncPage
 
 # Once held or cancelled a training is history: it is kept as it was.
 _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
@@ -73,6 +78,7 @@ async def require_training(
     but it serialises writers anyway)."""
     query = select(Training).where(Training.id == training_id, *visible_to(caller))
     if for_update:
+        await hold_clock(session)
         query = query.with_for_update()
     training = await session.scalar(query)
     if training is None:
@@ -138,6 +144,7 @@ async def _publics(session: AsyncSession, trainings: list[Training]) -> list[Tra
             created_by=t.created_by,
             created_at=t.created_at,
             updated_at=t.updated_at,
+            change=t.change,  # type: ignore[arg-type]
         )
         for t in trainings
     ]
@@ -232,7 +239,8 @@ async def list_trainings(
     region: str | None,
     status: TrainingStatus | None,
     topic: Topic | None,
-) -> Page[TrainingPublic]:
+    updated_since: int | None,
+) -> SyncPage[TrainingPublic]:
     conditions = visible_to(caller)
     if region:
         conditions.append(in_region(Training.region_code, region))
@@ -244,6 +252,19 @@ async def list_trainings(
         conditions.append(cast(Training.topics, String).like(f'%"{topic.value}"%'))
     scope = {"region": region, "status": status, "topic": topic}
     query = select(Training).where(*conditions)
+    if updated_since is not None:
+        # Trainings are never removed (a cancelled one is kept), so there are no tombstones.
+        changes = await sync.changes_page(
+            session,
+            query,
+            Training.change,
+            since=updated_since,
+            codec=codec,
+            page=page,
+            scope=scope,
+            removed=None,
+        )
+        return changes.page(await _publics(session, changes.rows))
     if page.cursor:
         (after_id,) = codec.decode(page.cursor, scope)
         query = query.where(Training.id > after_id)
@@ -257,7 +278,7 @@ async def list_trainings(
     total = None
     if page.total:
         total = await session.scalar(select(func.count()).select_from(Training).where(*conditions))
-    return Page(items=await _publics(session, trainings), next_cursor=next_cursor, total=total)
+    return SyncPage(items=await _publics(session, trainings), next_cursor=next_cursor, total=total)
 
 
 async def get_training(session: AsyncSession, caller: Caller, training_id: int) -> TrainingPublic:
@@ -265,7 +286,11 @@ async def get_training(session: AsyncSession, caller: Caller, training_id: int) 
 
 
 async def create_training(
-    session: AsyncSession, caller: Caller, data: TrainingCreate
+    session: AsyncSession,
+    caller: Caller,
+    data: TrainingCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> TrainingPublic:
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(
@@ -291,6 +316,7 @@ async def create_training(
     await session.flush()
     created = await _public(session, training)
     _audit(session, caller, "training.create", training, after=created)
+    await record_result(session, created)
     await session.commit()
     return created
 
@@ -305,14 +331,21 @@ def _refuse_if_closed(training: Training, doing: str) -> None:
 
 
 async def update_training(
-    session: AsyncSession, caller: Caller, training_id: int, patch: TrainingUpdate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    patch: TrainingUpdate,
+    *,
+    if_match: str | None,
 ) -> TrainingPublic:
     training = await require_training(session, caller, training_id, for_update=True)
-    _refuse_if_closed(training, "be changed")
     changes = patch.model_dump(exclude_unset=True)
     for field in _REQUIRED_ON_UPDATE & changes.keys():
         if changes[field] is None:
             raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
+    before = await _public(session, training)
+    require_if_match(if_match, before, "training")
+    _refuse_if_closed(training, "be changed")
     start = changes.get("planned_start", training.planned_start)
     end = changes.get("planned_end", training.planned_end)
     if training.status == TrainingStatus.scheduled and (start is None or end is None):
@@ -345,7 +378,6 @@ async def update_training(
             session, caller, changes["budget_line_id"], loc=["body", "budget_line_id"]
         )
 
-    before = await _public(session, training)
     training.sqlmodel_update(changes)
     training.updated_at = utcnow()
     updated = await _public(session, training)
@@ -355,7 +387,12 @@ async def update_training(
 
 
 async def transition(
-    session: AsyncSession, caller: Caller, training_id: int, data: TransitionCreate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    data: TransitionCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> TrainingPublic:
     """Move the funding status along the state machine, dated, stored and audited."""
     training = await require_training(session, caller, training_id, for_update=True)
@@ -413,8 +450,10 @@ async def transition(
         before={"status": current.value},
         after=TransitionPublic.model_validate(step, from_attributes=True),
     )
+    moved = await _public(session, training)
+    await record_result(session, moved)
     await session.commit()
-    return await _public(session, training)
+    return moved
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -425,7 +464,12 @@ def _invitation_public(invitation: TrainingInvitation) -> InvitationPublic:
 
 
 async def invite(
-    session: AsyncSession, caller: Caller, training_id: int, data: InvitationCreate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    data: InvitationCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> InvitationPublic:
     training = await require_training(session, caller, training_id, for_update=True)
     _refuse_if_closed(training, "take invitations")
@@ -467,9 +511,11 @@ async def invite(
 
     invitation = TrainingInvitation(training_id=training_id, **data.model_dump())
     session.add(invitation)
+    training.updated_at = utcnow()  # its seat count changed
     await session.flush()
     created = _invitation_public(invitation)
     _audit(session, caller, "training.invite", training, after=created)
+    await record_result(session, created)
     await session.commit()
     return created
 
@@ -495,7 +541,12 @@ def _attendee_public(attendee: TrainingAttendee) -> AttendeePublic:
 
 
 async def record_attendance(
-    session: AsyncSession, caller: Caller, training_id: int, data: AttendanceCreate
+    session: AsyncSession,
+    caller: Caller,
+    training_id: int,
+    data: AttendanceCreate,
+    *,
+    record_result: RecordResult = no_record,
 ) -> list[AttendeePublic]:
     """Record who came (and who did not), all or nothing. Names only: no NIK is needed."""
     training = await require_training(session, caller, training_id, for_update=True)
@@ -543,6 +594,7 @@ async def record_attendance(
         for person in data.attendees
     ]
     session.add_all(attendees)
+    training.updated_at = utcnow()  # its attendee count changed
     await session.flush()
     recorded = [_attendee_public(a) for a in attendees]
     _audit(
@@ -552,6 +604,7 @@ async def record_attendance(
         training,
         after={"attendees": [a.model_dump(mode="json") for a in recorded]},
     )
+    await record_result(session, recorded)
     await session.commit()
     return recorded
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from app.models.account import ApiKey, Role
-from tests.factories import assert_problem, create_cooperative
+from tests.factories import assert_problem, create_cooperative, if_match
 
 
 def _create_key(client, **overrides):
@@ -52,7 +52,8 @@ def test_revoked_and_expired_keys_are_refused_at_once(client):
     detail = client.get(f"/api/v1/api-keys/{key['id']}").json()
     assert detail["last_used_at"] is not None
 
-    revoked = client.delete(f"/api/v1/api-keys/{key['id']}")
+    url = f"/api/v1/api-keys/{key['id']}"
+    revoked = client.delete(url, headers=if_match(client, url))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     client.headers.pop("Authorization")
     assert_problem(client.get("/api/v1/cooperatives", headers=headers), 401)

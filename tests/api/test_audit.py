@@ -8,7 +8,13 @@ from app.auth import Caller, user_principal
 from app.models.account import Role
 from app.services import audit
 from app.services.cooperatives import require_cooperative
-from tests.factories import VALID_NIK, assert_problem, cooperative_body, create_cooperative
+from tests.factories import (
+    VALID_NIK,
+    assert_problem,
+    cooperative_body,
+    create_cooperative,
+    if_match,
+)
 
 
 def _events(client, **filters):
@@ -39,10 +45,11 @@ def test_every_write_leaves_one_event_with_masked_personal_data(client):
     assert event["after"]["contact_phone"] == "+62812*****890"  # masked in the trail
 
     update_id = _request_id()
+    url = f"/api/v1/cooperatives/{created['id']}"
     client.patch(
-        f"/api/v1/cooperatives/{created['id']}",
+        url,
         json={"members_male": 41},
-        headers={"X-Request-ID": update_id},
+        headers={"X-Request-ID": update_id, **if_match(client, url)},
     )
     (update,) = _events(client, request_id=update_id)
     assert update["before"]["members_male"] == 40 and update["after"]["members_male"] == 41
@@ -58,7 +65,7 @@ def test_every_write_leaves_one_event_with_masked_personal_data(client):
     assert VALID_NIK not in str(officer_event)
 
     delete_id = _request_id()
-    client.delete(f"/api/v1/cooperatives/{created['id']}", headers={"X-Request-ID": delete_id})
+    client.delete(url, headers={"X-Request-ID": delete_id, **if_match(client, url)})
     (deleted,) = _events(client, request_id=delete_id)
     assert deleted["action"] == "cooperative.delete" and deleted["after"] is None
     assert [e["resource_id"] for e in _events(client, resource_type="officer")] == [

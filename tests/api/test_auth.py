@@ -13,7 +13,7 @@ from app.main import create_app
 from app.models.account import Role, UserAccount
 from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER, account_version
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, settings_for
-from tests.factories import assert_problem
+from tests.factories import assert_problem, if_match
 
 
 def _token(client, username, password=TEST_PASSWORD):
@@ -59,7 +59,8 @@ def test_wrong_password_unknown_user_and_disabled_account_are_401(client, accoun
         assert_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
     user_id = client.get("/api/v1/users").json()["items"][-1]["id"]
-    client.patch(f"/api/v1/users/{user_id}", json={"is_active": False})
+    url = f"/api/v1/users/{user_id}"
+    client.patch(url, json={"is_active": False}, headers=if_match(client, url))
     assert_problem(_token(client, "ani"), 401)
 
 
@@ -207,7 +208,10 @@ def test_disabling_an_account_or_resetting_its_password_ends_its_access_tokens(c
     me = client.get("/api/v1/auth/me", headers=viewer).json()
     other = login_as(Role.officer, "64.02")
     other_id = client.get("/api/v1/auth/me", headers=other).json()["id"]
-    assert client.patch(f"/api/v1/users/{me['id']}", json={"is_active": False}).status_code == 200
+    url = f"/api/v1/users/{me['id']}"
+    disabled = client.patch(url, json={"is_active": False}, headers=if_match(client, url))
+    assert disabled.status_code == 200
     assert_problem(client.get("/api/v1/auth/me", headers=viewer), 401)
-    client.patch(f"/api/v1/users/{other_id}", json={"password": "a brand new password"})
+    url = f"/api/v1/users/{other_id}"
+    client.patch(url, json={"password": "a brand new password"}, headers=if_match(client, url))
     assert_problem(client.get("/api/v1/auth/me", headers=other), 401)

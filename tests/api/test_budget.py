@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.models.account import Role
 from tests.api.test_concurrency import _race
-from tests.factories import assert_problem, create_budget_line
+from tests.factories import NO_IDEMPOTENCY_KEY, assert_problem, create_budget_line
 
 MOVE = {
     "fiscal_year": 2025,
@@ -119,7 +119,7 @@ def test_a_refocusing_from_draft_to_applied_and_reversed(client, login_as):
     url = f"/api/v1/refocusings/{refocusing['id']}"
     assert client.get(url).json()["status"] == "approved"
 
-    assert_problem(client.post(url + "/apply"), 400)  # no Idempotency-Key
+    assert_problem(client.post(url + "/apply", headers=NO_IDEMPOTENCY_KEY), 400)
     applied = client.post(url + "/apply", headers=key())
     assert applied.status_code == 200, applied.text
     assert applied.json()["status"] == "applied" and applied.json()["applied_by"]
@@ -169,7 +169,7 @@ def test_drafts_are_edited_with_if_match(client):
     url = f"/api/v1/refocusings/{refocusing['id']}"
     read = client.get(url)
     tag = read.headers["etag"]
-    assert tag == '"v1"'
+    assert tag.startswith('"') and tag.endswith('"')
     assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
     change = {
         "movements": [{"from_line_id": btt["id"], "to_line_id": training["id"], "amount": 2_000}]
@@ -177,7 +177,8 @@ def test_drafts_are_edited_with_if_match(client):
     assert_problem(client.patch(url, json=change), 428)
     edited = client.patch(url, json=change, headers={"If-Match": tag})
     assert edited.status_code == 200, edited.text
-    assert edited.headers["etag"] == '"v2"' and edited.json()["total_moved"] == 2_000
+    assert edited.json()["total_moved"] == 2_000
+    assert edited.headers["etag"] == client.get(url).headers["etag"] != tag
     stale = client.patch(url, json={"reason": "a later thought"}, headers={"If-Match": tag})
     assert_problem(stale, 412)
     assert client.get(url).json()["reason"] == MOVE["reason"]

@@ -144,7 +144,10 @@ def test_racing_applies_and_fundings_equal_a_serial_replay(client, login_as, in_
             (
                 "POST",
                 f"/api/v1/trainings/{tid}/transitions",
-                {"json": {"to": "funded", "occurred_on": "2025-06-01"}},
+                {
+                    "json": {"to": "funded", "occurred_on": "2025-06-01"},
+                    "headers": {"Idempotency-Key": str(uuid.uuid4())},
+                },
             )
             for tid, _, _ in trainings
         ]

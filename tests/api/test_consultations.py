@@ -1,5 +1,5 @@
 from app.models.account import Role
-from tests.factories import assert_problem, create_cooperative
+from tests.factories import assert_problem, create_cooperative, if_match
 
 WITA = "+08:00"
 
@@ -166,23 +166,18 @@ def test_closing_follow_ups(client):
             {"description": "b", "responsible": "officer", "due_date": "2025-08-12"},
         ],
     )
-    done_id, cancel_id = (f["id"] for f in record["follow_ups"])
-    done = client.patch(f"/api/v1/follow-ups/{done_id}", json={"status": "done", "outcome": "ok"})
+    done_url, cancel_url = (f"/api/v1/follow-ups/{f['id']}" for f in record["follow_ups"])
+
+    def change(url, body):
+        return client.patch(url, json=body, headers=if_match(client, url))
+
+    done = change(done_url, {"status": "done", "outcome": "ok"})
     assert done.status_code == 200 and done.json()["closed_on"] and not done.json()["overdue"]
-    assert_problem(client.patch(f"/api/v1/follow-ups/{done_id}", json={"status": "open"}), 409)
-    assert_problem(
-        client.patch(f"/api/v1/follow-ups/{cancel_id}", json={"status": "cancelled"}),
-        422,
-        field="cancel_reason",
-    )
-    assert_problem(
-        client.patch(f"/api/v1/follow-ups/{cancel_id}", json={"due_date": "2025-07-01"}),
-        422,
-        field="due_date",
-    )
-    cancelled = client.patch(
-        f"/api/v1/follow-ups/{cancel_id}",
-        json={"status": "cancelled", "cancel_reason": "cooperative merged"},
+    assert_problem(change(done_url, {"status": "open"}), 409)
+    assert_problem(change(cancel_url, {"status": "cancelled"}), 422, field="cancel_reason")
+    assert_problem(change(cancel_url, {"due_date": "2025-07-01"}), 422, field="due_date")
+    cancelled = change(
+        cancel_url, {"status": "cancelled", "cancel_reason": "cooperative merged"}
     ).json()
     assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "cooperative merged"
     assert_problem(client.patch("/api/v1/follow-ups/999", json={"status": "done"}), 404)
@@ -214,7 +209,9 @@ def test_a_cooperative_requests_and_the_office_accepts(client, login_as):
 
     officer = login_as(Role.officer, "64.02")
     url = f"/api/v1/consultations/{request['id']}"
-    assert_problem(client.patch(url, json={"status": "held"}, headers=officer), 409)
+    assert_problem(
+        client.patch(url, json={"status": "held"}, headers=if_match(client, url, officer)), 409
+    )
     accepted = client.post(url + "/accept", json={"note": "Thursday 10:00"}, headers=officer)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert_problem(client.post(url + "/decline", json={}, headers=officer), 409)
@@ -225,7 +222,7 @@ def test_a_cooperative_requests_and_the_office_accepts(client, login_as):
             "occurred_at": f"2025-08-07T10:00:00{WITA}",
             "advice": "Use the SIMKOPDES template.",
         },
-        headers=officer,
+        headers=if_match(client, url, officer),
     )
     assert held.status_code == 200 and held.json()["status"] == "held"
     assert [c["id"] for c in client.get("/api/v1/consultations", headers=own).json()["items"]] == [
@@ -237,7 +234,10 @@ def test_records_are_corrected_not_erased(client):
     record = created(client, village_code="64.02.12.2003", contact_name="Bu Rina")
     url = f"/api/v1/consultations/{record['id']}"
     assert_problem(client.delete(url), 422, field="reason")
-    assert client.delete(url, params={"reason": "entered twice"}).status_code == 204
+    withdrawn = client.delete(
+        url, params={"reason": "entered twice"}, headers=if_match(client, url)
+    )
+    assert withdrawn.status_code == 204
     assert_problem(client.get(url), 404)
     assert client.get("/api/v1/consultations").json()["items"] == []
     (event,) = client.get("/api/v1/audit-events", params={"action": "consultation.delete"}).json()[

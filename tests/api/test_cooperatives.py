@@ -1,5 +1,3 @@
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from app.services import demo
@@ -9,6 +7,7 @@ from tests.factories import (
     assert_problem,
     cooperative_body,
     create_cooperative,
+    if_match,
 )
 
 
@@ -105,13 +104,15 @@ def test_missing_and_out_of_range_ids(client):
 
 def test_patch_changes_only_what_is_sent(client):
     created = create_cooperative(client)
+    url = f"/api/v1/cooperatives/{created['id']}"
     response = client.patch(
-        f"/api/v1/cooperatives/{created['id']}",
+        url,
         json={
             "members_female": 50,
             "business_units": ["klinik_desa"],
             "sk_ahu_number": "SK lama 12",
         },
+        headers=if_match(client, url),
     )
     assert response.status_code == 200, response.text
     updated = response.json()
@@ -123,7 +124,7 @@ def test_patch_changes_only_what_is_sent(client):
     assert updated["npwp"] == created["npwp"]
     assert updated["updated_at"] > created["updated_at"]
 
-    cleared = client.patch(f"/api/v1/cooperatives/{created['id']}", json={"npwp": None}).json()
+    cleared = client.patch(url, json={"npwp": None}, headers=if_match(client, url)).json()
     assert cleared["npwp"] is None
 
 
@@ -140,7 +141,8 @@ def test_patch_changes_only_what_is_sent(client):
 )
 def test_bad_patch_is_422_and_changes_nothing(client, patch, field):
     created = create_cooperative(client)
-    response = client.patch(f"/api/v1/cooperatives/{created['id']}", json=patch)
+    url = f"/api/v1/cooperatives/{created['id']}"
+    response = client.patch(url, json=patch, headers=if_match(client, url))
     assert_problem(response, 422, field=field)
     assert client.get(f"/api/v1/cooperatives/{created['id']}").json() == created
 
@@ -152,7 +154,8 @@ def test_delete_removes_it_with_its_officers(client):
         json={"body": "pengurus", "role": "ketua", "name": "Siti Rahman"},
     )
     assert officer.status_code == 201
-    assert client.delete(f"/api/v1/cooperatives/{created['id']}").status_code == 204
+    url = f"/api/v1/cooperatives/{created['id']}"
+    assert client.delete(url, headers=if_match(client, url)).status_code == 204
     assert_problem(client.get(f"/api/v1/cooperatives/{created['id']}"), 404)
     assert_problem(client.get(f"/api/v1/cooperatives/{created['id']}/officers"), 404)
     # The village is free again.
@@ -192,10 +195,10 @@ def test_list_filters(client):
     assert ids(q="%") == []
     assert ids(sort="name") == [tabang["id"], kubar["id"], jahab["id"]]
     assert ids(sort="-updated_at")[0] == jahab["id"]  # the legal event touched it last
-    future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    assert ids(updated_since=future) == []
-    past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    assert len(ids(updated_since=past)) == 3
+    # In change order: the legal event changed Jahab after Merabu was registered.
+    assert ids(updated_since=0) == [tabang["id"], kubar["id"], jahab["id"]]
+    assert ids(updated_since=0, region="64.02") == [tabang["id"], jahab["id"]]
+    assert ids(updated_since=kubar["change"]) == [jahab["id"]]
 
 
 @pytest.mark.parametrize("sort", ["village_code", "name", "updated_at", "-updated_at"])

@@ -4,7 +4,7 @@ import io
 from openpyxl import load_workbook
 
 from app.models.account import Role
-from tests.factories import assert_problem, create_cooperative
+from tests.factories import assert_problem, create_cooperative, if_match
 
 
 def _consultation(client, coop, **overrides):
@@ -132,7 +132,8 @@ def test_an_exported_registry_imports_again(client):
     exported = client.get("/api/v1/exports/cooperatives", params={"format": "csv"})
     before = [{**r, "ID": None} for r in _csv_records(exported)]
     for cooperative in client.get("/api/v1/cooperatives").json()["items"]:
-        assert client.delete(f"/api/v1/cooperatives/{cooperative['id']}").status_code == 204
+        url = f"/api/v1/cooperatives/{cooperative['id']}"
+        assert client.delete(url, headers=if_match(client, url)).status_code == 204
 
     boundary = "kopdes-test-roundtrip"
     body = (

@@ -22,6 +22,15 @@ def test_not_ready_when_database_is_unreachable():
         assert "did not answer" in body["detail"]
 
 
+def test_requests_get_a_503_to_retry_while_the_database_is_unreachable():
+    app = create_app(Settings(database_url="postgresql://nobody@127.0.0.1:1/none"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/api/v1/auth/token", data={"username": "a", "password": "b"})
+    body = assert_problem(response, 503)
+    assert "cannot be reached" in body["detail"]
+    assert response.headers["retry-after"] == "2"
+
+
 def test_not_ready_when_migrations_are_behind(tmp_path):
     path = tmp_path / "behind.sqlite3"
     command.upgrade(alembic_config(f"sqlite:///{path}"), "head")

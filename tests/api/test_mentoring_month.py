@@ -4,7 +4,7 @@ reads it: the mentoring figures per district and an officer's calendar."""
 from icalendar import Calendar
 
 from app.models.account import Role
-from tests.factories import create_budget_line
+from tests.factories import create_budget_line, if_match
 
 WITA = "+08:00"
 
@@ -97,10 +97,9 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
     _consult(client, officer, d, 19, "field_visit", ["simpan_pinjam"])
     _consult(client, officer, a, 20, "phone", ["financing"])
     template, ledger = (f["id"] for f in first["follow_ups"])
+    url = f"/api/v1/follow-ups/{template}"
     done = client.patch(
-        f"/api/v1/follow-ups/{template}",
-        json={"status": "done", "outcome": "sent"},
-        headers=officer,
+        url, json={"status": "done", "outcome": "sent"}, headers=if_match(client, url, officer)
     )
     assert done.status_code == 200
 
@@ -117,10 +116,11 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
         own,
     )
     _post(client, f"/api/v1/consultations/{request['id']}/accept", {}, officer, status=200)
+    url = f"/api/v1/consultations/{request['id']}"
     held = client.patch(
-        f"/api/v1/consultations/{request['id']}",
+        url,
         json={"status": "held", "occurred_at": f"2025-08-27T09:00:00{WITA}"},
-        headers=officer,
+        headers=if_match(client, url, officer),
     )
     assert held.status_code == 200
 

@@ -1,6 +1,6 @@
 import re
 
-from tests.factories import VALID_NIK, assert_problem, create_cooperative
+from tests.factories import VALID_NIK, assert_problem, create_cooperative, if_match
 
 
 def _add(client, coop_id, **body):
@@ -17,13 +17,12 @@ def test_nik_is_validated_stored_and_only_ever_shown_masked(client):
     assert officer["phone"] == "+6281355551234"
     assert "nik" not in officer
 
+    url = f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}"
     responses = [
         created,
         client.get(f"/api/v1/cooperatives/{coop['id']}/officers"),
-        client.get(f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}"),
-        client.patch(
-            f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}", json={"role": "ketua"}
-        ),
+        client.get(url),
+        client.patch(url, json={"role": "ketua"}, headers=if_match(client, url)),
     ]
     for response in responses:
         assert VALID_NIK not in response.text
@@ -52,13 +51,16 @@ def test_update_and_delete_stay_within_their_cooperative(client):
     assert_problem(
         client.delete(f"/api/v1/cooperatives/{other['id']}/officers/{officer['id']}"), 404
     )
-    assert_problem(client.patch(url, json={"role": "sekretaris"}), 422, field="role")
-    assert_problem(client.patch(url, json={"name": None}), 422, field="name")
+    for body, field in [({"role": "sekretaris"}, "role"), ({"name": None}, "name")]:
+        assert_problem(
+            client.patch(url, json=body, headers=if_match(client, url)), 422, field=field
+        )
     assert_problem(client.patch(url, json={"body": "pengurus"}), 422, field="body")
 
-    updated = client.patch(url, json={"role": "ketua", "phone": "0812-1111-2222"}).json()
+    changed = {"role": "ketua", "phone": "0812-1111-2222"}
+    updated = client.patch(url, json=changed, headers=if_match(client, url)).json()
     assert (updated["role"], updated["phone"]) == ("ketua", "+6281211112222")
-    assert client.delete(url).status_code == 204
+    assert client.delete(url, headers=if_match(client, url)).status_code == 204
     assert_problem(client.get(url), 404)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from app.models.account import Role
-from tests.factories import VALID_NIK, assert_problem, create_cooperative
+from tests.factories import VALID_NIK, assert_problem, create_cooperative, if_match
 
 KUKAR, KUBAR = "64.02", "64.03"
 
@@ -111,14 +111,15 @@ def test_the_cooperative_role_sees_and_edits_only_its_own_documented_fields(clie
         404,
     )
 
+    own_url = f"/api/v1/cooperatives/{own['id']}"
     allowed = client.patch(
-        f"/api/v1/cooperatives/{own['id']}",
+        own_url,
         json={
             "members_male": 77,
             "contact_phone": "0812-9999-0000",
             "business_units": ["logistik"],
         },
-        headers=headers,
+        headers=if_match(client, own_url, headers),
     )
     assert allowed.status_code == 200, allowed.text
     assert allowed.json()["members_male"] == 77

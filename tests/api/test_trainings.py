@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from app.models.account import ApiScope, Role
 from app.permissions import ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from tests.api.test_concurrency import _race
-from tests.factories import assert_problem, create_budget_line, create_cooperative
+from tests.factories import assert_problem, create_budget_line, create_cooperative, if_match
 
 KUKAR, KUBAR = "64.02", "64.03"
 TENGGARONG = "64.02.06"
@@ -63,6 +63,12 @@ def moved(client, training_id, *steps):
         response = move(client, training_id, to)
         assert response.status_code == 201, response.text
     return client.get(f"/api/v1/trainings/{training_id}").json()
+
+
+def change(client, training_id, body):
+    """PATCH the training with the ETag of a fresh read."""
+    url = f"/api/v1/trainings/{training_id}"
+    return client.patch(url, json=body, headers=if_match(client, url))
 
 
 def invite(client, training_id, headers=None, **body):
@@ -152,7 +158,7 @@ def test_a_training_goes_from_waiting_to_held_with_attendance(client):
         assert action in actions
 
     # Held is history: it is not changed any more.
-    assert_problem(client.patch(f"/api/v1/trainings/{tid}", json={"title": "Renamed"}), 409)
+    assert_problem(change(client, tid, {"title": "Renamed"}), 409)
     assert_problem(invite(client, tid, person_name="Latecomer"), 409)
     refused = assert_problem(move(client, tid, "cancelled"), 409)
     assert "allowed from held: nothing" in refused["detail"]
@@ -185,7 +191,7 @@ def test_illegal_transitions_are_409s_naming_the_allowed_ones(client):
     assert [t["to_status"] for t in cancelled["transitions"]] == ["funded", "cancelled"]
     refused = assert_problem(move(client, tid, "funded"), 409)
     assert "allowed from cancelled: nothing" in refused["detail"]
-    assert_problem(client.patch(f"/api/v1/trainings/{tid}", json={"capacity": 5}), 409)
+    assert_problem(change(client, tid, {"capacity": 5}), 409)
 
     # Cancelling works from any state before held.
     for steps in ([], ["funded"], ["funded", "scheduled"]):
@@ -213,7 +219,7 @@ def test_invitations_never_exceed_the_capacity(client):
     assert_problem(invite(client, tid, person_name="Pak Lurah", seats=3), 422, field="seats")
     assert_problem(invite(client, tid, cooperative_id=999_999), 422, field="cooperative_id")
 
-    shrink = assert_problem(client.patch(f"/api/v1/trainings/{tid}", json={"capacity": 19}), 409)
+    shrink = assert_problem(change(client, tid, {"capacity": 19}), 409)
     assert "20 seats already taken" in shrink["detail"]
     training = client.get(f"/api/v1/trainings/{tid}").json()
     assert (training["capacity"], training["seats_invited"]) == (20, 20)
@@ -269,10 +275,10 @@ def test_bad_dates_and_amounts_are_422s_naming_the_field(client):
 
     tid = create_training(client)["id"]
     url = f"/api/v1/trainings/{tid}"
-    assert_problem(client.patch(url, json={"planned_end": "2025-09-01"}), 422, field="planned_end")
+    assert_problem(change(client, tid, {"planned_end": "2025-09-01"}), 422, field="planned_end")
     assert_problem(client.patch(url, json={"title": None}), 422, field="title")
     assert_problem(client.patch(url, json={"region_code": KUBAR}), 422, field="region_code")
-    changed = client.patch(url, json={"planned_start": "2025-09-10", "venue": "Balai Desa"})
+    changed = change(client, tid, {"planned_start": "2025-09-10", "venue": "Balai Desa"})
     assert changed.status_code == 200, changed.text
     assert (changed.json()["planned_start"], changed.json()["venue"]) == (
         "2025-09-10",
@@ -280,7 +286,7 @@ def test_bad_dates_and_amounts_are_422s_naming_the_field(client):
     )
 
     moved(client, tid, "funded", "scheduled")
-    keeps = client.patch(url, json={"planned_start": None, "planned_end": None})
+    keeps = change(client, tid, {"planned_start": None, "planned_end": None})
     assert_problem(keeps, 422, field="planned_start")
 
 
@@ -460,7 +466,18 @@ def test_invitations_racing_for_the_last_seats_never_overbook(client):
     tid = create_training(client, capacity=5)["id"]
     url = f"/api/v1/trainings/{tid}/invitations"
     responses = _race(
-        client, [("POST", url, {"json": {"person_name": f"Peserta {n}"}}) for n in range(12)]
+        client,
+        [
+            (
+                "POST",
+                url,
+                {
+                    "json": {"person_name": f"Peserta {n}"},
+                    "headers": {"Idempotency-Key": str(uuid.uuid4())},
+                },
+            )
+            for n in range(12)
+        ],
     )
     assert sorted(r.status_code for r in responses) == [201] * 5 + [409] * 7
     assert client.get(f"/api/v1/trainings/{tid}").json()["seats_invited"] == 5
