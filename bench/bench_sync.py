@@ -178,7 +178,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
         f"bulk insert with reserve_changes: {padded:,} cooperatives in {seconds:.1f} s "
         f"({padded / seconds:,.0f} rows/s, batches of {BATCH:,})"
     )
-    with serve(url, PORT, args.workers) as base:
+    with serve(url, PORT, args.workers) as (base, _):
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
             officer = await login(client, "demo-officer")
             records, cursor, took = await full_sync(client, officer)

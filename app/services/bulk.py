@@ -4,7 +4,8 @@ Each function takes rows as dicts keyed by column name (the same keys in every r
 left out take their defaults, such as the timestamps) and writes them with one Core
 executemany, which SQLAlchemy sends as multi-row INSERTs ("insertmanyvalues") on both backends.
 Every bulk write of a table goes through its function here, so anything that all rows of a
-table must carry is added in one place.
+table must carry is added in one place: the synced tables' rows each take a change number
+(`reserve_changes`, which holds the change clock until the transaction ends).
 """
 
 from collections.abc import Sequence
