@@ -50,7 +50,9 @@ def mask_personal_data(_logger: Any, _method: str, event_dict: EventDict) -> Eve
 
 
 def _add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
-    event_dict.setdefault("request_id", correlation_id.get())
+    request_id = correlation_id.get()
+    if request_id is not None:  # None outside a request
+        event_dict.setdefault("request_id", request_id)
     return event_dict
 
 
@@ -59,6 +61,8 @@ _PRE_CHAIN: list[Processor] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.ExtraAdder(),
+    # Which worker process wrote the line.
+    structlog.processors.CallsiteParameterAdder([structlog.processors.CallsiteParameter.PROCESS]),
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     _add_request_id,
 ]

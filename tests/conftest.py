@@ -156,14 +156,15 @@ class _LogCapture(logging.Handler):
             PHONE_LEAKS.append(f"log {record.name}: {phone}")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _capture_logs() -> Iterator[None]:
-    handler = _LogCapture(level=logging.DEBUG)
-    handler.setFormatter(build_formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield
-    root.removeHandler(handler)
+_LOG_SCAN = _LogCapture(level=logging.DEBUG)
+_LOG_SCAN.setFormatter(build_formatter("json"))
+
+
+@pytest.fixture(autouse=True)
+def _capture_logs() -> None:
+    # Attached before every test: running the migrations (alembic's env.py calls
+    # logging.config.fileConfig) replaces the root logger's handlers.
+    logging.getLogger().addHandler(_LOG_SCAN)
 
 
 @pytest.fixture(scope="session")
