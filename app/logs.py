@@ -32,16 +32,17 @@ def mask_text(text: str) -> str:
 
 
 def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_text(value)
     if isinstance(value, dict):
         return {key: _mask(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set):
         return [_mask(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool):
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int):
         masked = mask_text(str(value))
         return value if masked == str(value) else masked
-    return value
+    # Any other object is written as its text, so it is masked as text.
+    return mask_text(value if isinstance(value, str) else str(value))
 
 
 def mask_personal_data(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
@@ -56,11 +57,17 @@ def _add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventD
     return event_dict
 
 
+def _drop_color_message(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict.pop("color_message", None)  # uvicorn's message again, with terminal colours
+    return event_dict
+
+
 # Turns a record into an event dict; shared by stdlib records and structlog's own loggers.
 _PRE_CHAIN: list[Processor] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.ExtraAdder(),
+    _drop_color_message,
     # Which worker process wrote the line.
     structlog.processors.CallsiteParameterAdder([structlog.processors.CallsiteParameter.PROCESS]),
     structlog.processors.TimeStamper(fmt="iso", utc=True),
