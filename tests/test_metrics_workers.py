@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +35,7 @@ def _wait_until_up(base: str, server: subprocess.Popen) -> None:
     raise AssertionError("the server did not start")
 
 
-def test_all_workers_are_counted_and_logs_are_json_lines(tmp_path):
+def test_all_workers_are_counted_and_a_dead_workers_pool_is_forgotten(tmp_path):
     url = f"sqlite:///{tmp_path}/workers.sqlite3"
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
@@ -62,18 +63,35 @@ def test_all_workers_are_counted_and_logs_are_json_lines(tmp_path):
     reader.start()
     try:
         _wait_until_up(base, server)
-        before = _healthz_count(httpx.get(base + "/metrics").text)
-        sent = 0
-        # A new connection each time, until both workers have answered some.
-        while sent < MAX_REQUESTS and (sent < 20 or len(answered_by) < 2):
-            assert httpx.get(base + "/healthz").status_code == 200
-            sent += 1
-        after = _healthz_count(httpx.get(base + "/metrics").text)
+        before = _sample(httpx.get(base + "/metrics").text, "http_requests_total", "/healthz")
+        sent = _until_both_answer(base, answered_by)
+        scraped = httpx.get(base + "/metrics").text
+        after = _sample(scraped, "http_requests_total", "/healthz")
+        assert after - before == sent
+        two_pools = _sample(scraped, "kopdes_db_pool_size")
+
+        # uvicorn replaces a worker that dies; the dead one's pool must not be counted.
+        killed = next(iter(answered_by))
+        os.kill(killed, signal.SIGKILL)
+        _until_both_answer(base, answered_by, but=killed)
+        assert _sample(httpx.get(base + "/metrics").text, "kopdes_db_pool_size") == two_pools
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert len(answered_by) == 2, "both workers should have answered"
-    assert after - before == sent
+
+
+def _until_both_answer(base: str, answered_by: set[int], but: int | None = None) -> int:
+    """Sends requests, each on a new connection, until two workers (other than `but`) have
+    answered some."""
+    sent = 0
+    while sent < 20 or len(answered_by - {but}) < 2:
+        assert sent < MAX_REQUESTS, f"only {answered_by} answered"
+        try:
+            assert httpx.get(base + "/healthz").status_code == 200
+        except httpx.TransportError:  # the connection went to the worker just killed
+            continue
+        sent += 1
+    return sent
 
 
 def _read_access_lines(server: subprocess.Popen, answered_by: set[int]) -> None:
@@ -85,10 +103,10 @@ def _read_access_lines(server: subprocess.Popen, answered_by: set[int]) -> None:
                 answered_by.add(record["process"])
 
 
-def _healthz_count(text: str) -> float:
+def _sample(text: str, name: str, route: str | None = None) -> float:
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
-        if sample.name == "http_requests_total" and sample.labels["route"] == "/healthz"
+        if sample.name == name and sample.labels.get("route") == route
     )
