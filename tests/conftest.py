@@ -126,7 +126,7 @@ PHONE_LEAKS: list[str] = []
 GATED_NIK_PATH = "/nik"
 
 
-def _remember_sent_niks(request: httpx.Request) -> None:
+def _remember_sent_personal_data(request: httpx.Request) -> None:
     try:
         body = json.loads(request.content or b"null")
     except ValueError:
@@ -171,7 +171,10 @@ def _capture_logs() -> None:
 def app_client(database_url: str) -> Iterator[TestClient]:
     app = create_app(settings_for(database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
-        client.event_hooks = {"request": [_remember_sent_niks], "response": [_scan_response]}
+        client.event_hooks = {
+            "request": [_remember_sent_personal_data],
+            "response": [_scan_response],
+        }
         yield client
 
 
