@@ -44,14 +44,24 @@ def _personal_strings(node: Any, key: str | None = None) -> list[str]:
 def phone_like(text: str) -> list[str]:
     if not _MAYBE_PHONE.search(text):
         return []
-    return [match.raw_string for match in phonenumbers.PhoneNumberMatcher(text, "ID")]
+    return [
+        match.raw_string
+        for match in phonenumbers.PhoneNumberMatcher(text, "ID")
+        if _long_enough(match.raw_string)
+    ]
 
 
 def leaked_phones(text: str, known: set[str]) -> list[str]:
     """Every known phone number in `text`, as sent or in its +62 form, and every other
     Indonesian phone number it holds."""
-    forms = {form for phone in known for form in (phone, _e164(phone)) if form}
+    forms = {form for phone in known for form in (phone, _e164(phone)) if _long_enough(form)}
     return [phone for phone in forms if phone in text] + phone_like(text)
+
+
+def _long_enough(number: str | None) -> bool:
+    # A person's number has nine digits or more; shorter runs (an id such as 12345, or a
+    # refused "phone" a test sent) turn up in any text.
+    return number is not None and len(re.sub(r"\D", "", number)) >= 9
 
 
 def _e164(phone: str) -> str | None:
