@@ -10,7 +10,8 @@ from stdnum.id import nik as stdnum_nik
 
 # 16-digit values that are not a person's NIK, by the JSON field that holds them.
 NOT_PERSONAL = {"npwp", "nik_koperasi", "nib"}
-_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+# Not after a decimal point: the digits of a fraction (a figure on /metrics) are no NIK.
+_SIXTEEN_DIGITS = re.compile(r"(?<![\d.])\d{16}(?!\d)")
 # Nine digits in three groups at least: only such text can hold a phone number, and the
 # phone number matcher is too slow to run over every log line.
 _MAYBE_PHONE = re.compile(r"\d{3}[\s-]?\d{3}[\s-]?\d{3}")
