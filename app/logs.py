@@ -20,7 +20,8 @@ from app.models.common import mask_phone
 LogFormat = Literal["json", "console"]
 HANDLER_NAME = "kopdes"
 
-_NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
+# Not inside a longer run of letters and digits, so that a hex request id stays whole.
+_NIK = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")
 # +62 / 62 / 0 then a mobile number (8xx…), optionally grouped with spaces or dashes; `+62` also
 # takes landlines. Letters and dashes around it rule out matching inside ids such as UUIDs.
 _PHONE = re.compile(r"(?<![\w+-])(?:\+62[\s-]?[1-9]|(?:62|0)[\s-]?8)(?:[\s-]?\d){7,11}(?![\w-])")

@@ -10,8 +10,9 @@ from stdnum.id import nik as stdnum_nik
 
 # 16-digit values that are not a person's NIK, by the JSON field that holds them.
 NOT_PERSONAL = {"npwp", "nik_koperasi", "nib"}
-# Not after a decimal point: the digits of a fraction (a figure on /metrics) are no NIK.
-_SIXTEEN_DIGITS = re.compile(r"(?<![\d.])\d{16}(?!\d)")
+# Not in a longer run of letters and digits (a hex request id can hold sixteen digits in a
+# row), nor after a decimal point (the digits of a fraction, as on /metrics).
+_SIXTEEN_DIGITS = re.compile(r"(?<![0-9A-Za-z.])\d{16}(?![0-9A-Za-z])")
 # Nine digits in three groups at least: only such text can hold a phone number, and the
 # phone number matcher is too slow to run over every log line.
 _MAYBE_PHONE = re.compile(r"\d{3}[\s-]?\d{3}[\s-]?\d{3}")
@@ -49,6 +50,8 @@ def phone_like(text: str) -> list[str]:
         match.raw_string
         for match in phonenumbers.PhoneNumberMatcher(text, "ID")
         if _long_enough(match.raw_string)
+        and not text[max(match.start - 1, 0) : match.start].isalnum()
+        and not text[match.end : match.end + 1].isalnum()
     ]
 
 

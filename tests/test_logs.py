@@ -10,6 +10,7 @@ from tests.factories import VALID_NIK
 from tests.pii import leaked_niks, leaked_phones
 
 PHONES = ["+62 812 3456 7890", "0812-3456-7890", "6281234567890", "+62215551234"]
+HEX_ID = "f6402125304850002a0b1c2d3e4f5a6b"  # an id whose digits look like a NIK
 
 
 class Person:
@@ -31,7 +32,12 @@ def _record() -> logging.LogRecord:
             (type(error), error, error.__traceback__),
         )
     record.__dict__.update(
-        {"contact": {"phones": PHONES}, "nik_number": int(VALID_NIK), "kept": 1_250_000_000}
+        {
+            "contact": {"phones": PHONES},
+            "nik_number": int(VALID_NIK),
+            "kept": 1_250_000_000,
+            "trace": HEX_ID,
+        }
     )
     return record
 
@@ -45,5 +51,6 @@ def test_every_part_of_a_record_is_masked(log_format):
     if log_format == "json":
         record = json.loads(line)
         assert record["kept"] == 1_250_000_000  # an amount of rupiah is not a phone number
+        assert record["trace"] == HEX_ID  # ids stay whole, or lines could not be matched up
         assert record["nik_number"] == "6402********0001"
         assert record["level"] == "error" and record["logger"] == "kopdes.test"
