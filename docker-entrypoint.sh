@@ -16,6 +16,9 @@ if [ "${1:-serve}" = "serve" ]; then
     if [ "${MIGRATE_ON_START:-1}" != "0" ]; then
         alembic upgrade head
     fi
+    # The workers keep their metrics here and /metrics adds them up; stale ones are cleared.
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/kopdes-metrics}"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -name "*.db" -delete
     exec uvicorn --factory app.main:create_app \
         --host 0.0.0.0 --port 8000 \
         --workers "${WEB_CONCURRENCY:-2}" \

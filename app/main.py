@@ -14,6 +14,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from app import errors
 from app.auth import API_KEY_HEADER, authorize
 from app.db import autocommit, build_engine
+from app.logs import configure_logging
+from app.observability import ObservabilityMiddleware
 from app.pagination import CursorCodec
 from app.permissions import ROUTE_PERMISSIONS, Permission
 from app.routers import (
@@ -28,6 +30,7 @@ from app.routers import (
     cooperatives,
     exports,
     health,
+    metrics,
     planner,
     regions,
     stats,
@@ -73,6 +76,7 @@ under `errors`. Lists are paginated with opaque cursors: follow `next_cursor` un
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_format or "json", settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,11 +105,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
     app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
+    # Inside the request-id middleware, so that the access line carries the id.
+    app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=_is_uuid)
     errors.register(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]
     return app
 

@@ -59,10 +59,17 @@ class Settings(BaseSettings):
 
     docs_enabled: bool = True
     log_level: str = "INFO"
+    # JSON lines for log collectors; readable text for a developer's terminal. Unset: json in
+    # prod, console in dev.
+    log_format: Literal["json", "console"] | None = None
+    # Bearer token that `/metrics` requires when set. In prod, without it, `/metrics` is off.
+    metrics_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _normalise_and_refuse_unsafe_prod(self) -> "Settings":
         self.database_url = normalise_database_url(self.database_url)
+        if self.log_format is None:
+            self.log_format = "json" if self.environment == "prod" else "console"
         if self.environment == "prod":
             problems = []
             if self.secret_key.get_secret_value() == DEFAULT_SECRET:

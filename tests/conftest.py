@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db import build_engine, metadata
+from app.logs import build_formatter
 from app.main import create_app
 from app.migrations import alembic_config
 from app.models.account import Role, UserAccount
@@ -35,7 +36,7 @@ from app.services import demo, regions
 from app.services.accounts import access_claims
 from app.settings import Settings
 from tests.factories import NO_IDEMPOTENCY_KEY
-from tests.pii import leaked_niks
+from tests.pii import leaked_niks, leaked_phones
 
 POSTGRES_URL = os.environ.get(
     "KOPDES_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/kopdes_test"
@@ -120,19 +121,23 @@ def _template_of(database: Path) -> Path:
     return database.with_suffix(".template")
 
 
-# Every NIK the suite sends, and every place one turned up where it must not.
+# Every NIK and phone number the suite sends, and every place one turned up where it must not.
 SENT_NIKS: set[str] = set()
+SENT_PHONES: set[str] = set()
 NIK_LEAKS: list[str] = []
+PHONE_LEAKS: list[str] = []
 GATED_NIK_PATH = "/nik"
 
 
-def _remember_sent_niks(request: httpx.Request) -> None:
+def _remember_sent_personal_data(request: httpx.Request) -> None:
     try:
         body = json.loads(request.content or b"null")
     except ValueError:
         return
     if isinstance(body, dict) and isinstance(body.get("nik"), str):
         SENT_NIKS.add(body["nik"])
+    if isinstance(body, dict):
+        SENT_PHONES.update(v for k, v in body.items() if k.endswith("phone") and isinstance(v, str))
 
 
 def _scan_response(response: httpx.Response) -> None:
@@ -157,18 +162,25 @@ def _add_idempotency_key(request: httpx.Request) -> None:
 
 
 class _LogCapture(logging.Handler):
+    """Scans each record as the service writes it: through its JSON formatter."""
+
     def emit(self, record: logging.LogRecord) -> None:
-        for nik in leaked_niks(self.format(record), SENT_NIKS):
+        line = self.format(record)
+        for nik in leaked_niks(line, SENT_NIKS):
             NIK_LEAKS.append(f"log {record.name}: {nik}")
+        for phone in leaked_phones(line, SENT_PHONES):
+            PHONE_LEAKS.append(f"log {record.name}: {phone}")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _capture_logs() -> Iterator[None]:
-    handler = _LogCapture(level=logging.DEBUG)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield
-    root.removeHandler(handler)
+_LOG_SCAN = _LogCapture(level=logging.DEBUG)
+_LOG_SCAN.setFormatter(build_formatter("json"))
+
+
+@pytest.fixture(autouse=True)
+def _capture_logs() -> None:
+    # Attached before every test: running the migrations (alembic's env.py calls
+    # logging.config.fileConfig) replaces the root logger's handlers.
+    logging.getLogger().addHandler(_LOG_SCAN)
 
 
 @pytest.fixture(scope="session")
@@ -176,7 +188,7 @@ def app_client(database_url: str) -> Iterator[TestClient]:
     app = create_app(settings_for(database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
         client.event_hooks = {
-            "request": [_remember_sent_niks, _add_idempotency_key],
+            "request": [_remember_sent_personal_data, _add_idempotency_key],
             "response": [_scan_response],
         }
         yield client
@@ -298,8 +310,9 @@ def in_app_session(
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A full NIK outside the gated endpoint fails the whole run, whichever test caused it."""
-    if NIK_LEAKS:
+    """A full NIK outside the gated endpoint, or a full phone number in the logs, fails the
+    whole run, whichever test caused it."""
+    if NIK_LEAKS or PHONE_LEAKS:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -311,8 +324,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             + "; ".join(sorted(set(NIK_LEAKS))[:10]),
             red=True,
         )
+    if PHONE_LEAKS:
+        terminalreporter.write_line(
+            f"FULL PHONE NUMBER LOGGED ({len(PHONE_LEAKS)}): "
+            + "; ".join(sorted(set(PHONE_LEAKS))[:10]),
+            red=True,
+        )
     terminalreporter.write_line(
-        f"personal data scan: {len(SENT_NIKS)} NIKs tracked, {len(NIK_LEAKS)} leaks"
+        f"personal data scan: {len(SENT_NIKS)} NIKs and {len(SENT_PHONES)} phone numbers "
+        f"tracked, {len(NIK_LEAKS)} NIK leaks, {len(PHONE_LEAKS)} phone numbers in logs"
     )
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "error", "skipped"):

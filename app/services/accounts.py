@@ -26,6 +26,7 @@ from app.models.account import (
 )
 from app.models.common import utcnow
 from app.models.cooperative import Cooperative
+from app.observability import LOGINS_FAILED
 from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.security import (
     account_version,
@@ -143,6 +144,7 @@ async def login(
         # Failed attempts are evidence too: recorded on their own, as nothing else is written.
         _sign_in_event(session, origin, "auth.login", user, username, outcome="failure")
         await session.commit()
+        LOGINS_FAILED.inc()
         raise Unauthorized("wrong username or password, or the account is disabled")
     _sign_in_event(session, origin, "auth.login", user, username)
     return await _issue(session, settings, user, new_token_family())

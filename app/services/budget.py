@@ -39,6 +39,7 @@ from app.models.budget import (
 from app.models.common import utcnow
 from app.models.mentoring import Training
 from app.models.region import Region
+from app.observability import REFOCUSINGS_APPLIED
 from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.services import audit
 from app.services.query import in_region
@@ -588,6 +589,7 @@ async def apply(
                 )
             )
     await session.commit()
+    REFOCUSINGS_APPLIED.inc()
     return public
 
 

@@ -1,0 +1,56 @@
+"""The log format masks personal data wherever in a record it is, in both formats."""
+
+import json
+import logging
+
+import pytest
+
+from app.logs import build_formatter
+from tests.factories import VALID_NIK
+from tests.pii import leaked_niks, leaked_phones
+
+PHONES = ["+62 812 3456 7890", "0812-3456-7890", "6281234567890", "+62215551234"]
+HEX_ID = "f6402125304850002a0b1c2d3e4f5a6b"  # an id whose digits look like a NIK
+
+
+class Person:
+    def __str__(self) -> str:
+        return f"Person(nik={VALID_NIK}, phone={PHONES[0]})"
+
+
+def _record() -> logging.LogRecord:
+    try:
+        raise ValueError(f"no account for {VALID_NIK} / {PHONES[1]}")
+    except ValueError as error:
+        record = logging.LogRecord(
+            "kopdes.test",
+            logging.ERROR,
+            __file__,
+            1,
+            "calling %s about %s",
+            (PHONES[2], Person()),
+            (type(error), error, error.__traceback__),
+        )
+    record.__dict__.update(
+        {
+            "contact": {"phones": PHONES},
+            "nik_number": int(VALID_NIK),
+            "kept": 1_250_000_000,
+            "trace": HEX_ID,
+        }
+    )
+    return record
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_every_part_of_a_record_is_masked(log_format):
+    line = build_formatter(log_format).format(_record())
+    assert not leaked_niks(line, {VALID_NIK}), line
+    assert not leaked_phones(line, set(PHONES)), line
+    assert "6402********0001" in line and "ValueError: no account" in line
+    if log_format == "json":
+        record = json.loads(line)
+        assert record["kept"] == 1_250_000_000  # an amount of rupiah is not a phone number
+        assert record["trace"] == HEX_ID  # ids stay whole, or lines could not be matched up
+        assert record["nik_number"] == "6402********0001"
+        assert record["level"] == "error" and record["logger"] == "kopdes.test"
