@@ -1,7 +1,7 @@
 """Hot reads through the API versus the raw database driver, on the national demo data.
 
-For the cooperatives list (one regency, a page of 50) and the single read by id (spread over
-all 83,762 cooperatives), it measures:
+For the cooperatives list (one regency, a page of 50) and the single read by id (rotating over
+that regency's cooperatives, which the demo officer may read), it measures:
 - the API: uvicorn with several workers, loaded by wrk (64 connections), with its p50/p95/p99;
 - the raw driver: asyncpg running the very same SQL in a plain Python loop (16 concurrent tasks),
 and prints the ratio API / raw, the median over a few rounds (timings here are noisy).
@@ -46,11 +46,11 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
-WRK_SPREAD_IDS = """
-local first, count, i = %d, %d, 0
+WRK_ROTATE_IDS = """
+local ids, i = {%s}, 0
 request = function()
   i = i + 1
-  return wrk.format("GET", "/api/v1/cooperatives/" .. (first + (i * 7919) %% count))
+  return wrk.format("GET", "/api/v1/cooperatives/" .. ids[1 + i %% #ids])
 end
 """
 
@@ -121,7 +121,15 @@ def wrk_rate(path: str, seconds: float, token: str, script: str) -> tuple[float,
     command += ["-H", f"Authorization: Bearer {token}", f"http://127.0.0.1:{PORT}{path}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output or "Socket errors" in output:
-        raise SystemExit(f"the API answered with errors under load:\n{output}")
+        # Reported, not hidden: e.g. 503s when requests wait longer than the pool timeout.
+        print(
+            "  the API answered with errors under load: "
+            + " / ".join(
+                line.strip()
+                for line in output.splitlines()
+                if "Non-2xx" in line or "Socket" in line
+            )
+        )
     rate = next(line for line in output.splitlines() if line.startswith("Requests/sec:"))
     percentiles = next(line for line in output.splitlines() if line.startswith("PERCENTILES"))
     return float(rate.split()[1]), [int(us) / 1000 for us in percentiles.split()[1:]]
@@ -133,17 +141,18 @@ def lua(*parts: str) -> str:
     return script.name
 
 
-async def cooperative_ids(url: str) -> tuple[int, int]:
+async def cooperative_ids(url: str) -> tuple[list[int], int]:
+    """The ids of the region's cooperatives (the demo officer reads those; others are 404s to
+    them), and how many cooperatives there are in all."""
     connection = await connect(url)
     try:
-        first, last, count = await connection.fetchrow(
-            "SELECT min(id), max(id), count(*) FROM cooperative"
+        ids = await connection.fetch(
+            "SELECT id FROM cooperative WHERE regency_code = $1 ORDER BY id", REGION
         )
+        count = await connection.fetchval("SELECT count(*) FROM cooperative")
     finally:
         await connection.close()
-    if count != last - first + 1:
-        raise SystemExit("the benchmark expects the demo cooperatives' ids to be contiguous")
-    return first, count
+    return [row["id"] for row in ids], count
 
 
 def main() -> None:
@@ -163,12 +172,12 @@ def main() -> None:
         started = time.perf_counter()
         prepare_database(url, demo=args.scale)
         print(f"prepared {args.scale} demo data in {time.perf_counter() - started:.0f} s")
-    first_id, count = asyncio.run(cooperative_ids(url))
+    ids, count = asyncio.run(cooperative_ids(url))
 
     list_sql, list_params = compiled(
         list_query(CooperativeFilters(region=REGION), CooperativeSort.village_code, 51)
     )
-    single_sql, _ = compiled(single_query(first_id))
+    single_sql, _ = compiled(single_query(ids[0]))
     cases = {
         f"list (region={REGION}, 50 rows)": (
             f"/api/v1/cooperatives?region={REGION}&page_size=50",
@@ -176,11 +185,11 @@ def main() -> None:
             list_sql,
             lambda i: list_params,
         ),
-        f"single by id (of {count:,})": (
+        f"single by id ({len(ids)} in {REGION})": (
             "/api/v1/cooperatives/0",
-            lua(WRK_SPREAD_IDS % (first_id, count), WRK_REPORT),
+            lua(WRK_ROTATE_IDS % ", ".join(map(str, ids)), WRK_REPORT),
             single_sql,
-            lambda i: [first_id + (i * 7919) % count],
+            lambda i: [ids[i % len(ids)]],
         ),
     }
     for name, (_, _, sql, params_for) in cases.items():

@@ -33,7 +33,7 @@ from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind, hold_clock
 from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
-from app.services.query import LIKE_ESCAPE, contains_pattern, region_match
+from app.services.query import LIKE_ESCAPE, contains_pattern, fetch_dicts, region_match
 from app.sync import SyncPage
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -121,10 +121,10 @@ async def get_cooperative(
     session: AsyncSession, caller: Caller, cooperative_id: int
 ) -> CooperativePublic:
     query = single_query(cooperative_id).where(*visible_to(caller))
-    row = (await session.execute(query)).mappings().first()
-    if row is None:
+    rows = await fetch_dicts(session, query)
+    if not rows:
         raise NotFound(f"cooperative {cooperative_id} does not exist")
-    return present(caller, CooperativePublic.model_validate(dict(row)))
+    return present(caller, CooperativePublic.model_validate(rows[0]))
 
 
 async def require_cooperative(
@@ -236,8 +236,7 @@ async def list_cooperatives(
     scope = {"filters": filters.__dict__, "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
     query = list_query(filters, sort, page.page_size + 1, after).where(*visible_to(caller))
-    result = await session.execute(query)
-    rows = _PUBLIC_LIST.validate_python([dict(row) for row in result.mappings()])
+    rows = _PUBLIC_LIST.validate_python(await fetch_dicts(session, query))
     key_name = _SORT_KEYS[sort][0].name
 
     def position(item: CooperativePublic) -> list[Any]:
