@@ -52,7 +52,8 @@ async def create_budget_line(
     return await budget.create_line(session, caller, data)
 
 
-@router.get("/budget-lines/{line_id}", responses=problems(404))
+# `:int`, so that `GET /budget-lines/import` is the import's 405, not a line id to refuse.
+@router.get("/budget-lines/{line_id:int}", responses=problems(404))
 async def get_budget_line(
     session: SessionDep, caller: CallerDep, line_id: LineId
 ) -> BudgetLinePublic:

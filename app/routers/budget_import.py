@@ -1,65 +1,37 @@
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
-from starlette.types import Message
+from fastapi import APIRouter, File, Query, UploadFile, status
 
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.limits import max_body_bytes
 from app.models.region import REGION_CODE_PATTERN
 from app.services import budget_import
 from app.services.budget_import import (
     MAX_FILE_BYTES,
     MAX_REQUEST_BYTES,
+    XLSX_MEDIA_TYPE,
     BudgetImportReport,
-    ContentTooLarge,
 )
 
-_TOO_LARGE = (
-    f"the upload is larger than the {MAX_FILE_BYTES // 2**20} MB a DPA file may have; "
-    "split it into smaller files"
-)
-
-
-class LimitedUploadRoute(APIRoute):
-    """Refuses an upload past MAX_REQUEST_BYTES as it arrives (by its Content-Length, or by
-    counting the bytes of a chunked body), before it is spooled to disk."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > MAX_REQUEST_BYTES:
-                raise ContentTooLarge(_TOO_LARGE)
-            received = 0
-            receive = request.receive
-
-            async def counting_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > MAX_REQUEST_BYTES:
-                        # An HTTPException passes through FastAPI's body parsing unchanged.
-                        raise HTTPException(413, detail=_TOO_LARGE)
-                return message
-
-            return await handler(Request(request.scope, counting_receive))
-
-        return limited
-
-
-router = APIRouter(tags=["budget"], route_class=LimitedUploadRoute)
+router = APIRouter(tags=["budget"])
 
 
 @router.post(
     "/budget-lines/import",
     status_code=status.HTTP_201_CREATED,
     responses=problems(409, 413, 415),
+    openapi_extra={
+        **max_body_bytes(MAX_REQUEST_BYTES),
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"file": {"contentType": f"text/csv, {XLSX_MEDIA_TYPE}"}}
+                }
+            }
+        },
+    },
 )
 async def import_budget_lines(
     session: SessionDep,

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -7,7 +6,7 @@ from app.auth import Caller, CallerDep
 from app.clock import TodayDep
 from app.db import SessionDep
 from app.errors import Invalid, problems
-from app.models.common import UtcQueryDatetime
+from app.models.common import QueryDate, UtcQueryDatetime
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -62,8 +61,8 @@ async def list_consultations(
     topic: Topic | None = None,
     officer: OfficerQuery = None,
     status: ConsultationStatus | None = None,
-    date_from: Annotated[date | None, Query(alias="from", description="On or after.")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="On or before.")] = None,
+    date_from: Annotated[QueryDate | None, Query(alias="from", description="On or after.")] = None,
+    date_to: Annotated[QueryDate | None, Query(alias="to", description="On or before.")] = None,
     updated_since: Annotated[
         UtcQueryDatetime | None, Query(description="Changed at or after (no offset: UTC).")
     ] = None,
@@ -181,7 +180,9 @@ async def list_follow_ups(
     page: PageDep,
     today: TodayDep,
     status: FollowUpStatus | None = None,
-    due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
+    due_before: Annotated[
+        QueryDate | None, Query(description="Due strictly before this date.")
+    ] = None,
     officer: OfficerQuery = None,
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
     cooperative_id: IdQuery = None,

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -6,6 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import Invalid, problems
+from app.models.common import QueryDate
 from app.models.mentoring import Channel, ConsultationStatus, Topic
 from app.models.region import REGION_CODE_PATTERN
 from app.routers.consultations import IdQuery, OfficerQuery, officer_filter
@@ -53,8 +53,8 @@ async def export_consultations(
     topic: Topic | None = None,
     officer: OfficerQuery = None,
     status: ConsultationStatus | None = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[QueryDate | None, Query(alias="from")] = None,
+    date_to: Annotated[QueryDate | None, Query(alias="to")] = None,
 ) -> Response:
     """The consultations that the list would show, as CSV or XLSX. Phones are masked."""
     filters = ConsultationFilters(
