@@ -7,11 +7,11 @@ from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("kopdes.errors")
@@ -207,6 +207,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's 400 for a JSON body that is not UTF-8: a malformed body like any other.
+        msg = "the body is not valid UTF-8; send JSON encoded as UTF-8"
+        errors = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+        return problem_response(request, 422, detail=f"body: {msg}", errors=errors)
     headers = exc.headers
     if exc.status_code == 405:
         headers = {**(headers or {}), "Allow": _allowed_methods(request)}
@@ -217,8 +222,9 @@ def _allowed_methods(request: Request) -> str:
     """Every method of the path. Starlette names only those of the first route that matched
     it, and FastAPI makes one route per method."""
     methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+    for route in iter_route_contexts(request.app.routes):
+        path_regex = getattr(route, "path_regex", None)
+        if path_regex is not None and path_regex.match(request.scope["path"]):
             methods |= route.methods or set()
     return ", ".join(sorted(methods))
 

@@ -2,7 +2,8 @@
 
 Every route takes at most `KOPDES_MAX_BODY_BYTES` (1 MiB by default); an upload route declares
 its own larger limit with `openapi_extra=max_body_bytes(...)`, which also shows it in the
-OpenAPI document as `x-max-body-bytes`.
+OpenAPI document as `x-max-body-bytes`. (FastAPI's own `max_body_size` answers a body declared
+too large with a plain-text 413, past the exception handlers, so it cannot give a problem.)
 """
 
 from typing import Any

@@ -156,7 +156,7 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                 if code.startswith(("4", "5")):
                     response["content"] = problem_content
             if "requestBody" in operation:
-                limit = operation.get(LIMIT_KEY, app.state.settings.max_body_bytes)
+                limit = operation.setdefault(LIMIT_KEY, app.state.settings.max_body_bytes)
                 responses.setdefault(
                     "413",
                     {
@@ -168,7 +168,13 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault(
                     "422", {"description": "Invalid request", "content": problem_content}
                 )
-            responses["default"] = {"description": "Unexpected error", "content": problem_content}
+            # Named rather than `default`, so that any other status is an undocumented one.
+            responses["500"] = {"description": "Unexpected error", "content": problem_content}
+            responses["503"] = {
+                "description": "The database is busy or restarting; retry after `Retry-After`",
+                "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+                "content": problem_content,
+            }
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     components = schema["components"].setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
