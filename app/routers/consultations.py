@@ -42,6 +42,9 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 def officer_filter(caller: Caller, officer: str | None) -> int | None:
     if officer != "me":
+        if officer and int(officer) > 2**31 - 1:
+            # The pattern lets through ten digits; ids are 32-bit in the database.
+            raise Invalid.field(["query", "officer"], "no account has an id this large")
         return int(officer) if officer else None
     if caller.principal.kind != "user":
         raise Invalid.field(["query", "officer"], "`me` needs a person's login, not an API key")
