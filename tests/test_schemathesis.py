@@ -63,7 +63,11 @@ CONFIG = schemathesis.Config.from_dict(
                     *("2xx", "3xx", "401", "403", "404", "409", "429", "5xx"),
                     *("400", "412", "422", "428"),
                 ]
-            }
+            },
+            # RFC 6585: a missing `If-Match` that the server requires is a 428.
+            "missing_required_header": {
+                "expected-statuses": ["400", "401", "403", "406", "415", "422", "428"]
+            },
         },
     }
 )
