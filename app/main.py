@@ -155,6 +155,12 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
             for code, response in responses.items():
                 if code.startswith(("4", "5")):
                     response["content"] = problem_content
+            body_types = operation.get("requestBody", {}).get("content", {})
+            if body_types.keys() & {"multipart/form-data", "application/x-www-form-urlencoded"}:
+                # Starlette's answer to form data it cannot parse (e.g. a broken boundary).
+                responses.setdefault(
+                    "400", {"description": "Malformed form data", "content": problem_content}
+                )
             if "requestBody" in operation:
                 limit = operation.setdefault(LIMIT_KEY, app.state.settings.max_body_bytes)
                 responses.setdefault(

@@ -20,6 +20,12 @@ def test_framework_errors_are_problems(client):
         headers={"content-type": "application/json"},
     )
     assert_problem(not_utf8, 422, field="body")
+    broken_form = client.post(
+        "/api/v1/budget-lines/import",
+        content=b"--b\r\nTrue--b--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+    assert_problem(broken_form, 400)
     # A 405 names every method of the path, not only those of the first route that matched.
     assert assert_problem(client.put("/api/v1/cooperatives/1"), 405)
     assert client.put("/api/v1/cooperatives/1").headers["allow"] == "DELETE, GET, PATCH"
