@@ -14,6 +14,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from app import errors
 from app.auth import API_KEY_HEADER, authorize
 from app.db import autocommit, build_engine
+from app.limits import LIMIT_KEY, BodySizeLimit
 from app.logs import configure_logging
 from app.observability import ObservabilityMiddleware
 from app.pagination import CursorCodec
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
     app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
+    app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes)
     # Inside the request-id middleware, so that the access line carries the id.
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=_is_uuid)
@@ -131,6 +133,14 @@ SECURITY_SCHEMES = {
         "type": "oauth2",
         "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}},
     },
+    # The same access token as sent on the wire; clients and tools that do not speak the
+    # OAuth2 password flow see from this one that it goes in `Authorization: Bearer`.
+    "Bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from `POST /api/v1/auth/token`.",
+    },
     "ApiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
 }
 
@@ -149,17 +159,38 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
         for method, operation in path_item.items():
             responses = operation["responses"]
             if ROUTE_PERMISSIONS.get((method.upper(), path)) is not Permission.public:
-                operation["security"] = [{"OAuth2Password": []}, {"ApiKey": []}]
+                operation["security"] = [{"OAuth2Password": []}, {"Bearer": []}, {"ApiKey": []}]
                 responses.setdefault("401", {"description": "Not logged in"})
                 responses.setdefault("403", {"description": "Not allowed for your role"})
             for code, response in responses.items():
                 if code.startswith(("4", "5")):
                     response["content"] = problem_content
+            body_types = operation.get("requestBody", {}).get("content", {})
+            if body_types.keys() & {"multipart/form-data", "application/x-www-form-urlencoded"}:
+                # Starlette's answer to form data it cannot parse (e.g. a broken boundary).
+                responses.setdefault(
+                    "400", {"description": "Malformed form data", "content": problem_content}
+                )
+            if "requestBody" in operation:
+                limit = operation.setdefault(LIMIT_KEY, app.state.settings.max_body_bytes)
+                responses.setdefault(
+                    "413",
+                    {
+                        "description": f"The request body is over {limit:,} bytes",
+                        "content": problem_content,
+                    },
+                )
             if "parameters" in operation or "requestBody" in operation:
                 responses.setdefault(
                     "422", {"description": "Invalid request", "content": problem_content}
                 )
-            responses["default"] = {"description": "Unexpected error", "content": problem_content}
+            # Named rather than `default`, so that any other status is an undocumented one.
+            responses["500"] = {"description": "Unexpected error", "content": problem_content}
+            responses["503"] = {
+                "description": "The database is busy or restarting; retry after `Retry-After`",
+                "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+                "content": problem_content,
+            }
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     components = schema["components"].setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # The office's own calendar day decides what is overdue (Kutai Kartanegara keeps WITA).
     timezone: str = "Asia/Makassar"
 
+    # Largest request body a route takes unless it declares its own (uploads); larger is a 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     docs_enabled: bool = True
     log_level: str = "INFO"
     # JSON lines for log collectors; readable text for a developer's terminal. Unset: json in

@@ -132,7 +132,7 @@ GATED_NIK_PATH = "/nik"
 def _remember_sent_personal_data(request: httpx.Request) -> None:
     try:
         body = json.loads(request.content or b"null")
-    except ValueError:
+    except (ValueError, httpx.RequestNotRead):  # not JSON, or streamed (chunked)
         return
     if isinstance(body, dict) and isinstance(body.get("nik"), str):
         SENT_NIKS.add(body["nik"])

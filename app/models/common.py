@@ -1,5 +1,6 @@
 """Column types and input types shared by the domain models."""
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
@@ -111,6 +112,16 @@ def _as_utc(moment: datetime) -> datetime:
 
 # A moment sent in a body must say its zone (officers work in WIB, WITA and WIT); kept as UTC.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
-# In a query string a moment without a zone is taken as UTC, as the API documents.
-UtcQueryDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def _iso_text(value: object) -> object:
+    # Pydantic would read "0" or "1700000000" in a query string as a Unix timestamp.
+    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use an ISO 8601 date, YYYY-MM-DD")
+    return value
+
+
+# In a query string a date is YYYY-MM-DD, and a moment without a zone is taken as UTC.
+QueryDate = Annotated[date, BeforeValidator(_iso_text)]
+UtcQueryDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_as_utc)]
 Phone = Annotated[StrictStr, Field(max_length=40), AfterValidator(_e164_phone)]

@@ -52,17 +52,20 @@ class LaunchComparisonIn(BaseModel):
     groups: Annotated[list[AttendeeGroupIn], Field(max_length=10_000)] = []
     event: EventIn
     overrides: dict[str, Decimal] = Field(
-        default_factory=dict, description="Catalog entry key -> value, e.g. perdiem.luar_kota."
+        default_factory=dict,
+        max_length=500,
+        description="Catalog entry key -> value, e.g. perdiem.luar_kota.",
     )
-    travel_overrides: dict[str, TravelOverrideIn] = Field(default_factory=dict)
-    payers: dict[Role, Payer] = Field(default_factory=dict)
-    no_signal: list[RegionCode] | None = None
+    # Keyed by origin region, like the groups.
+    travel_overrides: dict[str, TravelOverrideIn] = Field(default_factory=dict, max_length=10_000)
+    payers: dict[Role, Payer] = Field(default_factory=dict, max_length=len(Role))
+    no_signal: Annotated[list[RegionCode], Field(max_length=10_000)] | None = None
     no_signal_policy: NoSignalPolicy = NoSignalPolicy.HUB
     stream_fanout: StrictBool = True
     interactive_seats: NonNegativeInt = 100
     office_pays_data: StrictBool = False
     hub_level: HubLevel | None = None
-    platforms: list[StrictStr] | None = None
+    platforms: Annotated[list[StrictStr], Field(max_length=50)] | None = None
     budget_ceiling: NonNegativeInt | None = None
     seed: NonNegativeInt = 0
     draws: Annotated[StrictInt, Field(ge=1, le=200_000)] = 1000

@@ -64,8 +64,9 @@ async def create_budget_line(
     )
 
 
+# `:int`, so that `GET /budget-lines/import` is the import's 405, not a line id to refuse.
 @router.get(
-    "/budget-lines/{line_id}",
+    "/budget-lines/{line_id:int}",
     response_model=BudgetLinePublic,
     responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )

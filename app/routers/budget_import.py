@@ -5,24 +5,33 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.limits import max_body_bytes
 from app.models.region import REGION_CODE_PATTERN
-from app.routers.uploads import limited_upload_route
 from app.services import budget_import
-from app.services.budget_import import MAX_FILE_BYTES, MAX_REQUEST_BYTES, BudgetImportReport
-
-_TOO_LARGE = (
-    f"the upload is larger than the {MAX_FILE_BYTES // 2**20} MB a DPA file may have; "
-    "split it into smaller files"
+from app.services.budget_import import (
+    MAX_FILE_BYTES,
+    MAX_REQUEST_BYTES,
+    BudgetImportReport,
 )
+from app.services.spreadsheets import XLSX_MEDIA_TYPE
 
-
-router = APIRouter(tags=["budget"], route_class=limited_upload_route(MAX_REQUEST_BYTES, _TOO_LARGE))
+router = APIRouter(tags=["budget"])
 
 
 @router.post(
     "/budget-lines/import",
     status_code=status.HTTP_201_CREATED,
     responses=problems(409, 413, 415),
+    openapi_extra={
+        **max_body_bytes(MAX_REQUEST_BYTES),
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"file": {"contentType": f"text/csv, {XLSX_MEDIA_TYPE}"}}
+                }
+            }
+        },
+    },
 )
 async def import_budget_lines(
     session: SessionDep,

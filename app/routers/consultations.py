@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -16,6 +15,7 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import Invalid, problems
 from app.idempotency import OnceDep, idempotent
+from app.models.common import QueryDate
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -52,6 +52,9 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 def officer_filter(caller: Caller, officer: str | None) -> int | None:
     if officer != "me":
+        if officer and int(officer) > 2**31 - 1:
+            # The pattern lets through ten digits; ids are 32-bit in the database.
+            raise Invalid.field(["query", "officer"], "no account has an id this large")
         return int(officer) if officer else None
     if caller.principal.kind != "user":
         raise Invalid.field(["query", "officer"], "`me` needs a person's login, not an API key")
@@ -71,8 +74,8 @@ async def list_consultations(
     topic: Topic | None = None,
     officer: OfficerQuery = None,
     status: ConsultationStatus | None = None,
-    date_from: Annotated[date | None, Query(alias="from", description="On or after.")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="On or before.")] = None,
+    date_from: Annotated[QueryDate | None, Query(alias="from", description="On or after.")] = None,
+    date_to: Annotated[QueryDate | None, Query(alias="to", description="On or before.")] = None,
     updated_since: UpdatedSince = None,
 ) -> SyncPage[ConsultationPublic]:
     """Consultations and field visits, newest first, each with its follow-ups; with
@@ -263,7 +266,9 @@ async def list_follow_ups(
     page: PageDep,
     today: TodayDep,
     status: FollowUpStatus | None = None,
-    due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
+    due_before: Annotated[
+        QueryDate | None, Query(description="Due strictly before this date.")
+    ] = None,
     officer: OfficerQuery = None,
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
     cooperative_id: IdQuery = None,

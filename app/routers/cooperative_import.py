@@ -5,28 +5,32 @@ from fastapi import APIRouter, File, UploadFile, status
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
-from app.routers.uploads import limited_upload_route
+from app.limits import max_body_bytes
 from app.services import cooperative_import
 from app.services.cooperative_import import (
     MAX_FILE_BYTES,
     MAX_REQUEST_BYTES,
     CooperativeImportReport,
 )
+from app.services.spreadsheets import XLSX_MEDIA_TYPE
 
-_TOO_LARGE = (
-    f"the upload is larger than the {MAX_FILE_BYTES // 2**20} MB a cooperatives file may have; "
-    "split it into smaller files"
-)
-
-router = APIRouter(
-    tags=["cooperatives"], route_class=limited_upload_route(MAX_REQUEST_BYTES, _TOO_LARGE)
-)
+router = APIRouter(tags=["cooperatives"])
 
 
 @router.post(
     "/cooperatives/import",
     status_code=status.HTTP_201_CREATED,
     responses=problems(409, 413, 415),
+    openapi_extra={
+        **max_body_bytes(MAX_REQUEST_BYTES),
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"file": {"contentType": f"text/csv, {XLSX_MEDIA_TYPE}"}}
+                }
+            }
+        },
+    },
 )
 async def import_cooperatives(
     session: SessionDep,

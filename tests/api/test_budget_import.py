@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from app.models.account import Role
-from app.services.budget_import import MAX_FILE_BYTES, MAX_ROWS, rupiah
+from app.services.budget_import import MAX_FILE_BYTES, MAX_REQUEST_BYTES, MAX_ROWS, rupiah
 from tests.factories import assert_problem, create_budget_line
 
 URL = "/api/v1/budget-lines/import"
@@ -241,9 +241,9 @@ def test_files_that_are_too_large_or_not_spreadsheets_are_refused(client):
     padding = "x" * (MAX_FILE_BYTES + 1 - len(header_line))
     body = assert_problem(upload(client, (header_line + padding).encode()), 413)
     assert "2 MB" in body["detail"]
-    # Past the limit with its envelope, an upload is refused as it arrives.
+    # Past the route's limit (the file and its envelope), an upload is refused as it arrives.
     body = assert_problem(upload(client, b"x" * (3 * MAX_FILE_BYTES)), 413)
-    assert "2 MB" in body["detail"]
+    assert f"{MAX_REQUEST_BYTES:,} bytes" in body["detail"]
 
     row = "1,2.17.05.2.01.0001,Nama,5.1.02.02.12.{:04d},Uraian,1," + SKPD + "\n"
     too_many = header_line + "".join(row.format(i % 10_000) for i in range(MAX_ROWS + 1))

@@ -266,3 +266,9 @@ def test_other_offices_and_roles(client, login_as):
         consult(client, headers=viewer, village_code="64.02.12.2003", contact_name="x"), 403
     )
     assert client.get(url).json()["summary"] == record["summary"]
+
+
+def test_an_officer_id_past_32_bits_is_refused_not_a_500(client):
+    for path in ("/api/v1/consultations", "/api/v1/follow-ups", "/api/v1/exports/consultations"):
+        response = client.get(path, params={"officer": "4143785743"})
+        assert_problem(response, 422, field="officer")

