@@ -31,7 +31,7 @@ from app.models.account import Role, UserAccount
 from app.security import NikCipher, hash_password, issue_access_token
 from app.services import demo, regions
 from app.services.accounts import access_claims
-from app.services.budget_import import XLSX_MEDIA_TYPE
+from app.services.spreadsheets import XLSX_MEDIA_TYPE
 from app.settings import Settings
 from tests.conftest import (
     POSTGRES_URL,

@@ -107,7 +107,7 @@ async def create_cooperative(
 
 
 @router.get(
-    "/{cooperative_id}",
+    "/{cooperative_id:int}",
     response_model=CooperativePublic,
     responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )
@@ -124,7 +124,7 @@ async def get_cooperative(
 
 
 @router.patch(
-    "/{cooperative_id}",
+    "/{cooperative_id:int}",
     response_model=CooperativePublic,
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
@@ -144,7 +144,7 @@ async def update_cooperative(
 
 
 @router.delete(
-    "/{cooperative_id}",
+    "/{cooperative_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**problems(404), **PRECONDITIONS},
 )
@@ -158,7 +158,7 @@ async def delete_cooperative(
     await cooperatives.delete_cooperative(session, caller, cooperative_id, if_match=if_match)
 
 
-@router.get("/{cooperative_id}/legal-events", responses=problems(404))
+@router.get("/{cooperative_id:int}/legal-events", responses=problems(404))
 async def get_legal_history(
     session: SessionDep, caller: CallerDep, cooperative_id: CooperativeId
 ) -> LegalHistory:
@@ -167,7 +167,7 @@ async def get_legal_history(
 
 
 @router.post(
-    "/{cooperative_id}/legal-events",
+    "/{cooperative_id:int}/legal-events",
     status_code=status.HTTP_201_CREATED,
     response_model=LegalEventRecorded,
     responses={**problems(404, 409), **idempotent(201)},
@@ -189,7 +189,7 @@ async def record_legal_event(
     )
 
 
-@router.get("/{cooperative_id}/officers", responses=problems(400, 404))
+@router.get("/{cooperative_id:int}/officers", responses=problems(400, 404))
 async def list_officers(
     session: SessionDep,
     caller: CallerDep,
@@ -203,7 +203,7 @@ async def list_officers(
 
 
 @router.post(
-    "/{cooperative_id}/officers",
+    "/{cooperative_id:int}/officers",
     status_code=status.HTTP_201_CREATED,
     response_model=OfficerPublic,
     responses={**problems(404), **idempotent(201, etag=True)},
@@ -227,7 +227,7 @@ async def create_officer(
 
 
 @router.get(
-    "/{cooperative_id}/officers/{officer_id}",
+    "/{cooperative_id:int}/officers/{officer_id}",
     response_model=OfficerPublic,
     responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )
@@ -244,7 +244,7 @@ async def get_officer(
     )
 
 
-@router.get("/{cooperative_id}/officers/{officer_id}/nik", responses=problems(404))
+@router.get("/{cooperative_id:int}/officers/{officer_id}/nik", responses=problems(404))
 async def read_officer_nik(
     session: SessionDep,
     caller: CallerDep,
@@ -257,7 +257,7 @@ async def read_officer_nik(
 
 
 @router.patch(
-    "/{cooperative_id}/officers/{officer_id}",
+    "/{cooperative_id:int}/officers/{officer_id}",
     response_model=OfficerPublic,
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
@@ -279,7 +279,7 @@ async def update_officer(
 
 
 @router.delete(
-    "/{cooperative_id}/officers/{officer_id}",
+    "/{cooperative_id:int}/officers/{officer_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**problems(404), **PRECONDITIONS},
 )
