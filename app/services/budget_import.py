@@ -47,6 +47,7 @@ from app.services.spreadsheets import (
     cell_text,
     check_size,
     detect_format,
+    find_columns,
     model_message,
     normal_header,
     read_sheet,
@@ -147,31 +148,6 @@ def _year(cell: Any) -> int:
 # --- checking and writing ---------------------------------------------------------------------
 
 
-def _columns(header: list[Any], errors: ImportErrors) -> tuple[dict[str, int], list[str]]:
-    found: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        text = cell_text(cell)
-        if text is None:
-            continue
-        name = HEADER_FIELDS.get(normal_header(text))
-        if name is None:
-            ignored.append(text)
-        elif name in found:
-            errors.row(
-                1,
-                name,
-                f"two columns hold {_label(name)}: column {found[name] + 1} and column "
-                f"{index + 1}; keep one",
-            )
-        else:
-            found[name] = index
-    for name in COLUMNS:
-        if name not in found and name not in OPTIONAL_COLUMNS:
-            errors.row(1, name, f"missing column {_label(name)}", "missing")
-    return found, ignored
-
-
 class _Regions:
     """Whether a region code is loaded and lies in the caller's scope, asked once per code."""
 
@@ -207,7 +183,13 @@ async def import_lines(
     sheet = await asyncio.to_thread(read_sheet, content, file_format, EXPECTED)
 
     errors = ImportErrors()
-    columns, ignored = _columns(sheet.header, errors)
+    columns, ignored = find_columns(
+        sheet.header,
+        HEADER_FIELDS,
+        [name for name in COLUMNS if name not in OPTIONAL_COLUMNS],
+        _label,
+        errors,
+    )
     regions = _Regions(session, caller)
     if region_code is not None and (problem := await regions.problem(region_code)):
         errors.add(["query", "region_code"], problem)

@@ -45,6 +45,7 @@ from app.services.spreadsheets import (
     cell_text,
     check_size,
     detect_format,
+    find_columns,
     model_message,
     normal_header,
     read_sheet,
@@ -123,31 +124,6 @@ def _label(name: str) -> str:
     return f"{name} ({COLUMNS[name][0]})"
 
 
-def _columns(header: list[Any], errors: ImportErrors) -> tuple[dict[str, int], list[str]]:
-    found: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        text = cell_text(cell)
-        if text is None:
-            continue
-        name = HEADER_FIELDS.get(normal_header(text))
-        if name is None:
-            ignored.append(text)
-        elif name in found:
-            errors.row(
-                1,
-                name,
-                f"two columns hold {_label(name)}: column {found[name] + 1} and column "
-                f"{index + 1}; keep one",
-            )
-        else:
-            found[name] = index
-    for name in COLUMNS:
-        if name not in found and name in REQUIRED_COLUMNS:
-            errors.row(1, name, f"missing column {_label(name)}", "missing")
-    return found, ignored
-
-
 def _value(name: str, cell: Any, text: str) -> Any:
     """The cell (`text` as written) as the model's field expects it; ValueError saying what
     is wrong."""
@@ -194,7 +170,13 @@ def _date(cell: Any, text: str) -> date:
 def check_rows(sheet: Sheet, errors: ImportErrors) -> tuple[list[_Row], list[str]]:
     """Each row against `CooperativeCreate` and the record rules (no database needed: CPU
     work, run off the event loop). Returns the rows that pass, and the ignored headers."""
-    columns, ignored = _columns(sheet.header, errors)
+    columns, ignored = find_columns(
+        sheet.header,
+        HEADER_FIELDS,
+        [name for name in COLUMNS if name in REQUIRED_COLUMNS],
+        _label,
+        errors,
+    )
     if errors.items:
         return [], ignored
     rows = []

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -240,6 +240,40 @@ def cell_text(cell: Any) -> str | None:
         return cell.isoformat()
     text = str(cell).strip()
     return text or None
+
+
+def find_columns(
+    header: list[Any],
+    fields: dict[str, str],
+    required: Iterable[str],
+    label: Callable[[str], str],
+    errors: "ImportErrors",
+) -> tuple[dict[str, int], list[str]]:
+    """Each field's column index, found by its header (`fields`: normal header -> field), and
+    the headers of the columns nobody asked for. A repeated or missing required column is a
+    row-1 error."""
+    found: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        text = cell_text(cell)
+        if text is None:
+            continue
+        name = fields.get(normal_header(text))
+        if name is None:
+            ignored.append(text)
+        elif name in found:
+            errors.row(
+                1,
+                name,
+                f"two columns hold {label(name)}: column {found[name] + 1} and column "
+                f"{index + 1}; keep one",
+            )
+        else:
+            found[name] = index
+    for name in required:
+        if name not in found:
+            errors.row(1, name, f"missing column {label(name)}", "missing")
+    return found, ignored
 
 
 def shown(cell: Any) -> str:
