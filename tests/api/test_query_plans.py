@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, Principal
+from app.cli import CLI_CALLER
 from app.models.account import Role
 from app.models.cooperative import BusinessUnit, CooperativeSort, LegalStage
 from app.models.mentoring import Topic
@@ -65,20 +66,8 @@ ANALYZE cooperative; ANALYZE cooperative_business_unit; ANALYZE consultation;
 ANALYZE consultation_topic;
 """
 
-NATIONAL_ADMIN = Caller(
-    principal=Principal(
-        kind="user",
-        id=1,
-        name="plans",
-        role=Role.admin,
-        region_scope="",
-        cooperative_id=None,
-        api_scopes=frozenset(),
-        permissions=ROLE_PERMISSIONS[Role.admin],
-    ),
-    request_id=None,
-    client_ip=None,
-)
+# The command line's caller: a national administrator.
+NATIONAL_ADMIN = CLI_CALLER
 KUKAR_OFFICER = Caller(
     principal=Principal(
         kind="user",
