@@ -13,6 +13,7 @@ from typing import Annotated
 
 import jwt
 from asgi_correlation_id import correlation_id
+from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select, update
@@ -23,6 +24,7 @@ from app.models.account import ApiKey, ApiScope, Role, UserAccount
 from app.models.common import utcnow
 from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from app.security import account_version, api_key_id, decode_access_token, sha256_hex
+from app.settings import Settings
 
 API_KEY_HEADER = "X-API-Key"
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
@@ -85,18 +87,39 @@ def user_principal(claims: dict) -> Principal:  # type: ignore[type-arg]
     )
 
 
+@dataclass(frozen=True)
+class _VerifiedToken:
+    principal: Principal
+    account_version: str | None
+    expires: float  # Unix time
+
+
+def verified_tokens(settings: Settings) -> TTLCache[str, _VerifiedToken]:
+    """Access tokens this worker has verified. Checking a token's signature and claims costs
+    more than the rest of a hot read, and a verified token stays good until it expires; the
+    account check below still runs on every request."""
+    return TTLCache(maxsize=10_000, ttl=settings.access_token_minutes * 60)
+
+
 async def _from_bearer(request: Request, token: str) -> Principal:
-    secret = request.app.state.settings.secret_key.get_secret_value()
+    cache: TTLCache[str, _VerifiedToken] = request.app.state.verified_tokens
+    verified = cache.get(token)
+    if verified is None or verified.expires <= time.time():
+        verified = _verify(token, request.app.state.settings.secret_key.get_secret_value())
+        cache[token] = verified
+    if await _account_version(request, verified.principal.id) != verified.account_version:
+        raise Unauthorized("the account changed or was disabled since this token; log in again")
+    return verified.principal
+
+
+def _verify(token: str, secret: str) -> _VerifiedToken:
     try:
         claims = decode_access_token(token, secret)
         if claims.get("typ") != "access":
             raise jwt.InvalidTokenError("not an access token")
-        principal = user_principal(claims)
+        return _VerifiedToken(user_principal(claims), claims.get("ver"), float(claims["exp"]))
     except (jwt.InvalidTokenError, KeyError, ValueError):
         raise Unauthorized("the access token is invalid or expired; log in again") from None
-    if await _account_version(request, principal.id) != claims.get("ver"):
-        raise Unauthorized("the account changed or was disabled since this token; log in again")
-    return principal
 
 
 async def _account_version(request: Request, user_id: int) -> str | None:

@@ -5,17 +5,21 @@ Endpoints are ``async def`` on an async engine (asyncpg / aiosqlite): the measur
 (see bench/ and the README's performance section).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy import Executable, MetaData, event
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
+from app.errors import ServiceUnavailable
 from app.settings import Settings
 
 # Constraint names must be stable so that Alembic can drop and alter them on every backend.
@@ -59,13 +63,17 @@ def build_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
+def _is_disconnect(sqlstate: str) -> bool:
+    """PostgreSQL ends sessions with 57P01-57P03 when it stops or restarts, and class 08 means
+    the connection is lost."""
+    return sqlstate in ("57P01", "57P02", "57P03") or sqlstate.startswith("08")
+
+
 def _mark_disconnects(context: ExceptionContext) -> None:
-    """PostgreSQL ends sessions with 57P01-57P03 when it stops or restarts, and class 08 means the
-    connection is lost. asyncpg reports these before it notices the socket is closed, so
-    SQLAlchemy would keep the dead connection and fail again on its ROLLBACK; as disconnects the
-    pool drops it (and the pool's other connections, made before the restart) at once."""
-    sqlstate = getattr(context.original_exception, "sqlstate", None) or ""
-    if sqlstate in ("57P01", "57P02", "57P03") or sqlstate.startswith("08"):
+    """asyncpg reports a disconnect before it notices the socket is closed, so SQLAlchemy would
+    keep the dead connection and fail again on its ROLLBACK; as disconnects the pool drops it
+    (and the pool's other connections, made before the restart) at once."""
+    if _is_disconnect(getattr(context.original_exception, "sqlstate", None) or ""):
         context.is_disconnect = True
 
 
@@ -123,3 +131,72 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_reader(request: Request) -> AsyncEngine:
+    return request.app.state.autocommit_engine
+
+
+ReaderDep = Annotated[AsyncEngine, Depends(get_reader)]
+"""The engine for `read_rows`: the hot reads take no session."""
+
+
+@dataclass(frozen=True)
+class CompiledSql:
+    sql: str
+    names: tuple[str, ...]  # of the parameters, in their order
+    fixed: dict[str, Any]  # the values the statement holds itself (a separator, say)
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        return [values[name] if name in values else self.fixed[name] for name in self.names]
+
+
+# Each statement `read_rows` has run, compiled, per dialect. Statements are built once per
+# shape (see the services), so this stays as small as their number.
+_COMPILED: dict[tuple[str, Executable], CompiledSql] = {}
+
+
+def compiled_sql(statement: Executable, dialect: Dialect) -> CompiledSql:
+    key = (dialect.name, statement)
+    if key not in _COMPILED:
+        compiled = statement.compile(dialect=dialect)
+        _COMPILED[key] = CompiledSql(
+            str(compiled),
+            tuple(compiled.positiontup or ()),
+            {name: bind.value for name, bind in compiled.binds.items()},
+        )
+    return _COMPILED[key]
+
+
+async def read_rows(
+    engine: AsyncEngine, statement: Executable, values: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The rows of a SELECT, as dicts, committed data only. `statement` holds `bindparam`s
+    named by the keys of `values`, and is built once and reused: on PostgreSQL its SQL is
+    compiled once and sent straight to asyncpg on a pooled connection, since SQLAlchemy's
+    per-execution work (compiling from its cache, the execution context, the result) costs
+    several times the query itself on the hot reads. SQLite goes through SQLAlchemy, which turns
+    its text dates back into dates."""
+    if engine.dialect.name != "postgresql":
+        async with engine.connect() as connection:
+            result = await connection.execute(statement, dict(values))
+            return [dict(row) for row in result.mappings()]
+    compiled = compiled_sql(statement, engine.dialect)
+    pooled = await engine.raw_connection()
+    try:
+        records = await pooled.driver_connection.fetch(compiled.sql, *compiled.arguments(values))
+    except (asyncpg.PostgresError, asyncpg.ConnectionDoesNotExistError, OSError) as exc:
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        if not isinstance(exc, asyncpg.PostgresError) or _is_disconnect(sqlstate):
+            # What SQLAlchemy does for a disconnect on its own path: this connection and the
+            # pool's others, opened before the server went away, are not used again.
+            pooled.invalidate(exc)
+            await engine.dispose(close=False)
+        elif sqlstate != "57014":  # a statement timeout is retryable; anything else is a bug
+            raise
+        raise ServiceUnavailable(
+            "the database is busy or restarting; try again shortly", headers={"Retry-After": "2"}
+        ) from exc
+    finally:
+        await greenlet_spawn(pooled.close)
+    return [dict(record) for record in records]

@@ -12,7 +12,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from app import errors
-from app.auth import API_KEY_HEADER, authorize
+from app.auth import API_KEY_HEADER, authorize, verified_tokens
 from app.db import autocommit, build_engine
 from app.limits import LIMIT_KEY, BodySizeLimit
 from app.logs import configure_logging
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
     app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
+    app.state.verified_tokens = verified_tokens(settings)
     app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes)
     # Inside the request-id middleware, so that the access line carries the id.
     app.add_middleware(ObservabilityMiddleware)

@@ -30,8 +30,12 @@ from common import DEMO_PASSWORD, prepare_database, serve
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
+from app.auth import Caller, Principal
+from app.db import compiled_sql
+from app.models.account import Role
 from app.models.cooperative import CooperativeSort
-from app.services.cooperatives import CooperativeFilters, list_query, single_query
+from app.permissions import ROLE_PERMISSIONS
+from app.services.cooperatives import CooperativeFilters, page_query, single_query
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench_national"
 PORT = 8765
@@ -55,11 +59,27 @@ end
 """
 
 
-def compiled(statement):
-    sql = statement.compile(
-        dialect=postgresql.asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
-    )
-    return str(sql), [sql.params[name] for name in sql.positiontup]
+# The demo officer, as the API sees it: the raw loop runs the very statements the API runs for
+# that account, scope condition included.
+DEMO_OFFICER = Caller(
+    principal=Principal(
+        kind="user",
+        id=0,
+        name="demo-officer",
+        role=Role.officer,
+        region_scope=REGION,
+        cooperative_id=None,
+        api_scopes=frozenset(),
+        permissions=ROLE_PERMISSIONS[Role.officer],
+    ),
+    request_id=None,
+    client_ip=None,
+)
+
+
+def compiled(statement, values):
+    found = compiled_sql(statement, postgresql.asyncpg.dialect())
+    return found.sql, found.arguments(values)
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -175,9 +195,12 @@ def main() -> None:
     ids, count = asyncio.run(cooperative_ids(url))
 
     list_sql, list_params = compiled(
-        list_query(CooperativeFilters(region=REGION), CooperativeSort.village_code, 51)
+        *page_query(
+            DEMO_OFFICER, CooperativeFilters(region=REGION), CooperativeSort.village_code, 51
+        )
     )
-    single_sql, _ = compiled(single_query(ids[0]))
+    single_sql, _ = compiled(*single_query(DEMO_OFFICER, ids[0]))
+    single_params = [compiled(*single_query(DEMO_OFFICER, id_))[1] for id_ in ids]
     cases = {
         f"list (region={REGION}, 50 rows)": (
             f"/api/v1/cooperatives?region={REGION}&page_size=50",
@@ -189,7 +212,7 @@ def main() -> None:
             "/api/v1/cooperatives/0",
             lua(WRK_ROTATE_IDS % ", ".join(map(str, ids)), WRK_REPORT),
             single_sql,
-            lambda i: [ids[i % len(ids)]],
+            lambda i: single_params[i % len(ids)],
         ),
     }
     for name, (_, _, sql, params_for) in cases.items():

@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic_core import to_json
 
 from app.auth import CallerDep
 from app.conditional import (
@@ -11,7 +12,7 @@ from app.conditional import (
     represent,
     with_etag,
 )
-from app.db import SessionDep
+from app.db import ReaderDep, SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
 from app.models.cooperative import (
@@ -43,9 +44,9 @@ CooperativeId = RecordId
 OfficerId = RecordId
 
 
-@router.get("", responses=problems(400))
+@router.get("", response_model=SyncPage[CooperativePublic], responses=problems(400))
 async def list_cooperatives(
-    session: SessionDep,
+    reader: ReaderDep,
     caller: CallerDep,
     codec: CursorCodecDep,
     page: PageDep,
@@ -72,7 +73,7 @@ async def list_cooperatives(
             "Ties are broken by id. Not with `updated_since`, which lists in change order."
         ),
     ] = None,
-) -> SyncPage[CooperativePublic]:
+) -> Response:
     """Cooperatives, filtered and in a stable order, one page at a time; with
     `updated_since`, what changed since a client's last sync."""
     filters = CooperativeFilters(
@@ -83,9 +84,11 @@ async def list_cooperatives(
         business_unit=business_unit,
         q=q,
     )
-    return await cooperatives.list_cooperatives(
-        session, caller, codec, page, filters=filters, sort=sort, updated_since=updated_since
+    found = await cooperatives.list_cooperatives(
+        reader, caller, codec, page, filters=filters, sort=sort, updated_since=updated_since
     )
+    # Serialised here: the page is already validated, and FastAPI would validate it again.
+    return Response(to_json(found), media_type="application/json")
 
 
 @router.post(
@@ -112,14 +115,14 @@ async def create_cooperative(
     responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )
 async def get_cooperative(
-    session: SessionDep,
+    reader: ReaderDep,
     caller: CallerDep,
     cooperative_id: CooperativeId,
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     """One cooperative. Its `ETag` goes in `If-Match` to change or remove it."""
     return represent(
-        await cooperatives.get_cooperative(session, caller, cooperative_id), if_none_match
+        await cooperatives.get_cooperative(reader, caller, cooperative_id), if_none_match
     )
 
 

@@ -2,16 +2,28 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Select, delete, func, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import sync
 from app.auth import Caller, in_scope
 from app.conditional import require_if_match
+from app.db import read_rows
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.idempotency import RecordResult, no_record
 from app.models.account import Role
@@ -33,7 +45,7 @@ from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind, hold_clock
 from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
-from app.services.query import LIKE_ESCAPE, contains_pattern, fetch_dicts, region_match
+from app.services.query import LIKE_ESCAPE, contains_pattern, level_column
 from app.sync import SyncPage
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -55,7 +67,9 @@ PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration})
 
 _COLUMNS = Cooperative.__table__.c
 BUSINESS_UNITS = (
-    select(func.aggregate_strings(CooperativeBusinessUnit.unit, ","))
+    # The separator as SQL text: as a string SQLAlchemy would make it a parameter rendered
+    # into the text at each execution, which `read_rows` compiles only once.
+    select(func.aggregate_strings(CooperativeBusinessUnit.unit, literal_column("','")))
     .where(CooperativeBusinessUnit.cooperative_id == _COLUMNS.id)
     .correlate(Cooperative.__table__)
     .scalar_subquery()
@@ -103,25 +117,91 @@ def present(caller: Caller, cooperative: CooperativePublic) -> CooperativePublic
     return cooperative
 
 
+# The conditions a cooperative query can have, by name. Region conditions carry the code's
+# length, which picks the column (`region_5`: regency_code). `value` is the parameter: unset in
+# the statements built once per shape (its name is the condition's), or bound to a value.
+def _condition(name: str, value: BindParameter[Any]) -> Any:
+    kind, _, code_length = name.partition("_")
+    if kind in ("region", "scope"):
+        return level_column(_COLUMNS, int(code_length)) == value
+    if kind == "own":
+        return _COLUMNS.id == value
+    if kind == "stage":
+        return _COLUMNS.legal_stage == value
+    if kind == "kind":
+        return _COLUMNS.kind == value
+    if kind == "active":
+        return _COLUMNS.is_active == value
+    if kind == "unit":
+        return _COLUMNS.id.in_(
+            select(CooperativeBusinessUnit.cooperative_id).where(
+                CooperativeBusinessUnit.unit == value
+            )
+        )
+    if kind == "q":
+        return _COLUMNS.name.ilike(value, escape=LIKE_ESCAPE)
+    raise ValueError(f"no cooperative condition {name!r}")
+
+
+def _unbound(names: tuple[str, ...]) -> list[Any]:
+    return [_condition(name, bindparam(name)) for name in names]
+
+
+def _filter_values(filters: CooperativeFilters) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if filters.region:
+        values[f"region_{len(filters.region)}"] = filters.region
+    if filters.legal_stage is not None:
+        values["stage"] = filters.legal_stage.value
+    if filters.kind is not None:
+        values["kind"] = filters.kind.value
+    if filters.active is not None:
+        values["active"] = filters.active
+    if filters.business_unit is not None:
+        values["unit"] = filters.business_unit.value
+    if filters.q:
+        values["q"] = contains_pattern(filters.q)
+    return values
+
+
+def _scope_values(caller: Caller) -> dict[str, Any]:
+    """Which cooperatives exist for this caller (BOLA): those of its region, or its own."""
+    values: dict[str, Any] = {}
+    if caller.region_scope:
+        values[f"scope_{len(caller.region_scope)}"] = caller.region_scope
+    if caller.role is Role.cooperative:
+        values["own"] = caller.cooperative_id
+    return values
+
+
+def _bound(values: dict[str, Any]) -> list[Any]:
+    return [_condition(name, bindparam(name, value, unique=True)) for name, value in values.items()]
+
+
+def filter_conditions(filters: CooperativeFilters) -> list[Any]:
+    return _bound(_filter_values(filters))
+
+
 def visible_to(caller: Caller) -> list[Any]:
     """Conditions limiting cooperatives to those that exist for this caller (BOLA)."""
-    conditions = []
-    if caller.region_scope:
-        conditions.append(region_match(_COLUMNS, caller.region_scope))
-    if caller.role is Role.cooperative:
-        conditions.append(_COLUMNS.id == caller.cooperative_id)
-    return conditions
+    return _bound(_scope_values(caller))
 
 
-def single_query(cooperative_id: int) -> Select[Any]:
-    return _public_select().where(_COLUMNS.id == cooperative_id)
+@cache
+def single_statement(conditions: tuple[str, ...]) -> Select[Any]:
+    """One cooperative by its `id`, under the named conditions (see `read_rows`)."""
+    return _public_select().where(_COLUMNS.id == bindparam("id"), *_unbound(conditions))
+
+
+def single_query(caller: Caller, cooperative_id: int) -> tuple[Select[Any], dict[str, Any]]:
+    values = _scope_values(caller)
+    return single_statement(tuple(values)), {**values, "id": cooperative_id}
 
 
 async def get_cooperative(
-    session: AsyncSession, caller: Caller, cooperative_id: int
+    reader: AsyncEngine, caller: Caller, cooperative_id: int
 ) -> CooperativePublic:
-    query = single_query(cooperative_id).where(*visible_to(caller))
-    rows = await fetch_dicts(session, query)
+    rows = await read_rows(reader, *single_query(caller, cooperative_id))
     if not rows:
         raise NotFound(f"cooperative {cooperative_id} does not exist")
     return present(caller, CooperativePublic.model_validate(rows[0]))
@@ -164,51 +244,47 @@ _SORT_KEYS = {
 }
 
 
-def filter_conditions(filters: CooperativeFilters) -> list[Any]:
-    conditions: list[Any] = []
-    if filters.region:
-        conditions.append(region_match(_COLUMNS, filters.region))
-    if filters.legal_stage is not None:
-        conditions.append(_COLUMNS.legal_stage == filters.legal_stage.value)
-    if filters.kind is not None:
-        conditions.append(_COLUMNS.kind == filters.kind.value)
-    if filters.active is not None:
-        conditions.append(_COLUMNS.is_active == filters.active)
-    if filters.business_unit is not None:
-        conditions.append(
-            _COLUMNS.id.in_(
-                select(CooperativeBusinessUnit.cooperative_id).where(
-                    CooperativeBusinessUnit.unit == filters.business_unit.value
-                )
-            )
-        )
-    if filters.q:
-        conditions.append(_COLUMNS.name.ilike(contains_pattern(filters.q), escape=LIKE_ESCAPE))
-    return conditions
-
-
-def list_query(
-    filters: CooperativeFilters, sort: CooperativeSort, limit: int, after: list[Any] | None = None
-) -> Select[Any]:
-    """The page query: rows after the keyset position `after` ([sort key, id]) in `sort` order."""
+@cache
+def page_statement(conditions: tuple[str, ...], sort: CooperativeSort, after: bool) -> Select[Any]:
+    """A page of cooperatives under the named conditions, in `sort` order: `limit` rows, after
+    the keyset position (`after_key`, `after_id`) when `after`."""
     key, descending = _SORT_KEYS[sort]
-    query = _public_select().where(*filter_conditions(filters))
-    if after is not None:
-        after_key, after_id = after
-        if key is _COLUMNS.updated_at:
-            after_key = datetime.fromisoformat(after_key)
+    query = _public_select().where(*_unbound(conditions))
+    if after:
         position = tuple_(key, _COLUMNS.id)
-        query = query.where(
-            position < tuple_(after_key, after_id)
-            if descending
-            else position > tuple_(after_key, after_id)
-        )
+        start = tuple_(bindparam("after_key", type_=key.type), bindparam("after_id", type_=Integer))
+        query = query.where(position < start if descending else position > start)
     order = (key.desc(), _COLUMNS.id.desc()) if descending else (key, _COLUMNS.id)
-    return query.order_by(*order).limit(limit)
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+def page_query(
+    caller: Caller,
+    filters: CooperativeFilters,
+    sort: CooperativeSort,
+    limit: int,
+    after: list[Any] | None = None,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and values of a page: rows after the keyset position `after`
+    ([sort key, id]) in `sort` order."""
+    values = {**_filter_values(filters), **_scope_values(caller)}
+    statement = page_statement(tuple(values), sort, after is not None)
+    values["limit"] = limit
+    if after is not None:
+        after_key, values["after_id"] = after
+        if _SORT_KEYS[sort][0] is _COLUMNS.updated_at:
+            after_key = datetime.fromisoformat(after_key)
+        values["after_key"] = after_key
+    return statement, values
+
+
+@cache
+def count_statement(conditions: tuple[str, ...]) -> Select[Any]:
+    return select(func.count().label("count")).select_from(Cooperative).where(*_unbound(conditions))
 
 
 async def list_cooperatives(
-    session: AsyncSession,
+    reader: AsyncEngine,
     caller: Caller,
     codec: CursorCodec,
     page: PageParams,
@@ -219,24 +295,26 @@ async def list_cooperatives(
 ) -> SyncPage[CooperativePublic]:
     if updated_since is not None:
         sync.refuse_sort(sort)
-        found = await sync.changes_page(
-            session,
-            _public_select().where(*filter_conditions(filters), *visible_to(caller)),
-            _COLUMNS.change,
-            since=updated_since,
-            codec=codec,
-            page=page,
-            scope={"filters": filters.__dict__},
-            removed=sync.tombstones(RecordKind.cooperative, caller, region=filters.region),
-            scalars=False,
-        )
+        async with AsyncSession(reader) as session:
+            found = await sync.changes_page(
+                session,
+                _public_select().where(*filter_conditions(filters), *visible_to(caller)),
+                _COLUMNS.change,
+                since=updated_since,
+                codec=codec,
+                page=page,
+                scope={"filters": filters.__dict__},
+                removed=sync.tombstones(RecordKind.cooperative, caller, region=filters.region),
+                scalars=False,
+            )
         rows = _PUBLIC_LIST.validate_python([dict(row._mapping) for row in found.rows])
         return found.page([present(caller, row) for row in rows])
     sort = sort or CooperativeSort.village_code
     scope = {"filters": filters.__dict__, "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
-    query = list_query(filters, sort, page.page_size + 1, after).where(*visible_to(caller))
-    rows = _PUBLIC_LIST.validate_python(await fetch_dicts(session, query))
+    rows = _PUBLIC_LIST.validate_python(
+        await read_rows(reader, *page_query(caller, filters, sort, page.page_size + 1, after))
+    )
     key_name = _SORT_KEYS[sort][0].name
 
     def position(item: CooperativePublic) -> list[Any]:
@@ -248,11 +326,9 @@ async def list_cooperatives(
     )
     total = None
     if page.total:
-        total = await session.scalar(
-            select(func.count())
-            .select_from(Cooperative)
-            .where(*filter_conditions(filters), *visible_to(caller))
-        )
+        values = {**_filter_values(filters), **_scope_values(caller)}
+        counted = await read_rows(reader, count_statement(tuple(values)), values)
+        total = counted[0]["count"]
     return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
