@@ -6,6 +6,7 @@ other non-blank row is one record, numbered as the spreadsheet shows it (header 
 """
 
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -13,9 +14,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
-from openpyxl import load_workbook
+from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from app.errors import AppError, Invalid
 
@@ -186,23 +188,33 @@ def _read_xlsx(content: bytes, expected: Expected) -> Sheet:
             f"less. Copy the {expected.records} into a new workbook."
         )
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a malformed workbook
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception:
         raise Invalid.field(
             ["file"], "the workbook cannot be read; save it again as .xlsx"
         ) from None
-    try:
-        if not workbook.worksheets:
+    with workbook:
+        names = [s.name for s in workbook.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+        if not names:
             raise Invalid.field(["file"], "the workbook has no sheet")
-        worksheet = workbook.worksheets[0]
-        rows = worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                height, width, errors = _scan_sheet(archive.open(_sheet_member(archive, names[0])))
+            # Room for every row the import takes, MAX_COLUMNS wide.
+            if height * width > (expected.max_rows + 1) * MAX_COLUMNS:
+                raise ContentTooLarge(
+                    f"the first sheet spans {height:,} rows by {width:,} columns, far "
+                    f"more than {expected.document} needs. Delete the cells below or to the "
+                    f"right of the {expected.records} (Ctrl+End in Excel goes to the last one), "
+                    f"or copy the {expected.records} into a new workbook."
+                )
+            rows = _xlsx_rows(workbook.get_sheet_by_name(names[0]), errors)
             header = next(rows, None)
             if header is None or _is_blank(header):
                 raise Invalid.field(
                     ["file", "row", 1], "row 1 of the first sheet must hold the column headers"
                 )
-            sheet = Sheet(ImportFormat.xlsx, list(header))
+            sheet = Sheet(ImportFormat.xlsx, header)
 
             def numbered() -> Iterator[tuple[int, Any]]:
                 for number, cells in enumerate(rows, start=2):
@@ -217,8 +229,146 @@ def _read_xlsx(content: bytes, expected: Expected) -> Sheet:
             raise Invalid.field(
                 ["file"], "the workbook's first sheet cannot be read; save it again as .xlsx"
             ) from None
-    finally:
-        workbook.close()
+
+
+def _sheet_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """The part holding sheet `name`, found as calamine finds it: through xl/workbook.xml and
+    its relationships, the part's name matched ignoring case and with `\\` for `/`."""
+
+    def elements(path: str, local_name: str) -> list[dict[str, str]]:
+        found: list[dict[str, str]] = []
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = lambda tag, attrs: (
+            found.append(attrs) if tag.rpartition(":")[2] == local_name else None
+        )
+        parser.Parse(archive.read(_member(archive, path)), True)
+        return found
+
+    sheet = next(a for a in elements("xl/workbook.xml", "sheet") if a.get("name") == name)
+    rel_id = sheet.get("r:id") or sheet.get("relationships:id")
+    target = next(
+        a["Target"]
+        for a in elements("xl/_rels/workbook.xml.rels", "Relationship")
+        if a.get("Id") == rel_id
+    )
+    if target.startswith("/xl/"):
+        target = target[1:]
+    elif not target.startswith("xl/"):
+        target = f"xl/{target}"
+    return _member(archive, target)
+
+
+def _member(archive: zipfile.ZipFile, path: str) -> zipfile.ZipInfo:
+    # Exactly one: of two, the part checked might not be the one calamine reads.
+    (member,) = [
+        info
+        for info in archive.infolist()
+        if info.filename.replace("\\", "/").lower() == path.lower()
+    ]
+    return member
+
+
+def _scan_sheet(xml: IO[bytes]) -> tuple[int, int, dict[int, dict[int, str]]]:
+    """Walk a sheet's XML as calamine does, for what python-calamine does not tell:
+    - how many rows and columns its cells reach (from A1 to the last cell with a value):
+      calamine holds a sheet as one dense grid of 32-byte cells (calamine issue 693), so a few
+      bytes naming cell XFD1048576 would have it allocate 550 GB and abort the process;
+    - the text of each cell holding an Excel error (#N/A, #REF!...), by row and column:
+      python-calamine reads those as empty cells, openpyxl read their text.
+    Its handlers run once per element, millions of times for the whole country: kept lean."""
+    parser = expat.ParserCreate()
+    height = width = 0
+    errors: dict[int, dict[int, str]] = {}
+    row = -1  # of the current <row>; one without `r` follows the one before
+    next_column = 0  # for a <c> without `r`
+    cell_row = cell_column = 0
+    is_error = False
+    depth = 0  # in a <c>: calamine reads its <v> or <is> and skips whatever they hold
+    text: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal row, next_column, cell_row, cell_column, is_error, depth
+        if ":" in tag:
+            tag = tag.rpartition(":")[2]
+        if tag == "c":
+            reference = attrs.get("r")
+            if reference is None:
+                cell_row, cell_column = row, next_column
+            else:
+                letters = reference.rstrip("0123456789")
+                cell_row, cell_column = int(reference[len(letters) :]) - 1, _column(letters)
+            next_column = cell_column + 1
+            is_error = attrs.get("t") == "e"
+            depth = 0
+            parser.StartElementHandler = start_in_cell
+            parser.EndElementHandler = end_in_cell
+        elif tag == "row":
+            row = int(attrs["r"]) - 1 if "r" in attrs else row + 1
+            next_column = 0
+
+    def start_in_cell(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, height, width
+        depth += 1
+        if depth == 1 and (tag := tag.rpartition(":")[2]) in ("v", "is"):
+            if cell_row >= height:
+                height = cell_row + 1
+            if cell_column >= width:
+                width = cell_column + 1
+            if is_error and tag == "v":
+                text.clear()
+                parser.CharacterDataHandler = text.append
+
+    def end_in_cell(tag: str) -> None:
+        nonlocal depth
+        if depth == 0:  # the cell's own end
+            parser.StartElementHandler = start
+            parser.EndElementHandler = None
+            return
+        depth -= 1
+        if depth == 0 and parser.CharacterDataHandler is not None:
+            parser.CharacterDataHandler = None
+            if text:  # calamine reads an empty one as an empty cell
+                errors.setdefault(cell_row, {})[cell_column] = "".join(text)
+
+    parser.StartElementHandler = start
+    with xml:
+        parser.ParseFile(xml)
+    return height, width, errors
+
+
+@functools.cache
+def _column(letters: str) -> int:
+    """The column from 0 named by `letters` (A, B, ..., XFD); ValueError if it is none."""
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+        raise ValueError(f"not a column: {letters!r}")
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return column - 1
+
+
+def _xlsx_rows(worksheet: CalamineSheet, errors: dict[int, dict[int, str]]) -> Iterator[list[Any]]:
+    """Each row from row 1, its first MAX_COLUMNS cells valued as openpyxl valued them.
+    calamine yields the rows above its first cell (as empty rows) but not the columns left of
+    it; its grid covers the error cells."""
+    first_column = worksheet.start[1] if worksheet.start else 0
+    for row, values in enumerate(worksheet.iter_rows()):
+        cells = [None] * first_column + [_cell(value) for value in values]
+        for column, text in errors.get(row, {}).items():
+            cells[column] = text
+        yield cells[:MAX_COLUMNS]
+
+
+def _cell(value: Any) -> Any:
+    """A calamine value as openpyxl gave it: None for an empty cell, a whole number as int
+    (calamine reads every number as float), a date as datetime at midnight."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if type(value) is date:
+        return datetime.combine(value, time())
+    return value
 
 
 # --- cells and headers ------------------------------------------------------------------------
