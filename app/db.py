@@ -5,6 +5,7 @@ Endpoints are ``async def`` on an async engine (asyncpg / aiosqlite): the measur
 (see bench/ and the README's performance section).
 """
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from sqlmodel import SQLModel
 
 from app.errors import ServiceUnavailable
 from app.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 # Constraint names must be stable so that Alembic can drop and alter them on every backend.
 SQLModel.metadata.naming_convention = {
@@ -168,6 +171,12 @@ def compiled_sql(statement: Executable, dialect: Dialect) -> CompiledSql:
     return _COMPILED[key]
 
 
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the database is busy or restarting; try again shortly", headers={"Retry-After": "2"}
+    )
+
+
 async def read_rows(
     engine: AsyncEngine, statement: Executable, values: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -182,21 +191,32 @@ async def read_rows(
             result = await connection.execute(statement, dict(values))
             return [dict(row) for row in result.mappings()]
     compiled = compiled_sql(statement, engine.dialect)
-    pooled = await engine.raw_connection()
+    try:
+        pooled = await engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as exc:
+        # Refused while PostgreSQL starts or stops (SQLAlchemy's own path wraps these).
+        if not _is_disconnect(getattr(exc, "sqlstate", None) or ""):
+            raise
+        raise _unavailable() from exc
     try:
         records = await pooled.driver_connection.fetch(compiled.sql, *compiled.arguments(values))
-    except (asyncpg.PostgresError, asyncpg.ConnectionDoesNotExistError, OSError) as exc:
+    except (
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,  # a connection ended under it by the server
+        OSError,
+    ) as exc:
         sqlstate = getattr(exc, "sqlstate", None) or ""
         if not isinstance(exc, asyncpg.PostgresError) or _is_disconnect(sqlstate):
-            # What SQLAlchemy does for a disconnect on its own path: this connection and the
-            # pool's others, opened before the server went away, are not used again.
+            # The connection is lost or in an unknown state. As SQLAlchemy's own path does for a
+            # disconnect: neither it nor the pool's others, opened before the server went
+            # away, are used again.
+            logger.warning("database connection lost during a read: %r", exc)
             pooled.invalidate(exc)
             await engine.dispose(close=False)
         elif sqlstate != "57014":  # a statement timeout is retryable; anything else is a bug
             raise
-        raise ServiceUnavailable(
-            "the database is busy or restarting; try again shortly", headers={"Retry-After": "2"}
-        ) from exc
+        raise _unavailable() from exc
     finally:
         await greenlet_spawn(pooled.close)
     return [dict(record) for record in records]

@@ -102,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         dependencies=[Depends(authorize)],
+        # Metrics are Prometheus' and logs structlog's (app/observability.py, app/logs.py); with
+        # no OpenTelemetry, FastAPI's own would only look for a provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())

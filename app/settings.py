@@ -49,8 +49,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     demo_password: SecretStr = SecretStr("demo-password")
 
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=5, ge=0)
+    # No overflow: connections opened beyond the pool are closed again as soon as the pool is
+    # full, so under sustained load each request would open one (a PostgreSQL process).
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=5000, ge=100)
 

@@ -3,8 +3,11 @@
 For the cooperatives list (one regency, a page of 50) and the single read by id (rotating over
 that regency's cooperatives, which the demo officer may read), it measures:
 - the API: uvicorn with several workers, loaded by wrk (64 connections), with its p50/p95/p99;
-- the raw driver: asyncpg running the very same SQL in a plain Python loop (16 concurrent tasks),
-and prints the ratio API / raw, the median over a few rounds (timings here are noisy).
+- the raw driver: asyncpg running the very same SQL in a plain Python loop (16 concurrent tasks);
+- a bare app (bench/floor_app.py): FastAPI and asyncpg running that SQL with nothing else, on as
+  many workers, which shows the most any API on this stack could reach here;
+and prints the ratios API / raw and bare / raw, the medians over a few rounds (timings here are
+noisy).
 Before measuring it checks PostgreSQL's plans for both queries: no sequential scan.
 
 Needs PostgreSQL (KOPDES_BENCH_POSTGRES_URL, default the local cluster) and wrk
@@ -38,7 +41,7 @@ from app.permissions import ROLE_PERMISSIONS
 from app.services.cooperatives import CooperativeFilters, page_query, single_query
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench_national"
-PORT = 8765
+PORT, FLOOR_PORT = 8765, 8767
 RAW_CONCURRENCY = 16
 WRK_CONNECTIONS = 64
 REGION = "64.02"
@@ -135,10 +138,12 @@ async def raw_rate(url: str, sql: str, params_for, seconds: float) -> float:
     return done / elapsed
 
 
-def wrk_rate(path: str, seconds: float, token: str, script: str) -> tuple[float, list[float]]:
+def wrk_rate(
+    port: int, path: str, seconds: float, token: str, script: str
+) -> tuple[float, list[float]]:
     """Requests per second and the p50/p95/p99 latencies in milliseconds."""
     command = ["wrk", "-t2", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "-s", script]
-    command += ["-H", f"Authorization: Bearer {token}", f"http://127.0.0.1:{PORT}{path}"]
+    command += ["-H", f"Authorization: Bearer {token}", f"http://127.0.0.1:{port}{path}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output or "Socket errors" in output:
         # Reported, not hidden: e.g. 503s when requests wait longer than the pool timeout.
@@ -199,8 +204,14 @@ def main() -> None:
             DEMO_OFFICER, CooperativeFilters(region=REGION), CooperativeSort.village_code, 51
         )
     )
-    single_sql, _ = compiled(*single_query(DEMO_OFFICER, ids[0]))
+    single_statement, single_values = single_query(DEMO_OFFICER, ids[0])
+    single_sql, _ = compiled(single_statement, single_values)
     single_params = [compiled(*single_query(DEMO_OFFICER, id_))[1] for id_ in ids]
+    # For the bare app: the single read's arguments, None where the id from the path goes.
+    floor_queries = {
+        "list": [list_sql, list_params],
+        "single": [single_sql, compiled(single_statement, {**single_values, "id": None})[1]],
+    }
     cases = {
         f"list (region={REGION}, 50 rows)": (
             f"/api/v1/cooperatives?region={REGION}&page_size=50",
@@ -220,34 +231,52 @@ def main() -> None:
             raise SystemExit(f"{name}: PostgreSQL plans a sequential scan over {scanned}")
     print("query plans: no sequential scan")
 
-    with serve(url, PORT, args.workers):
+    # A connection for each request a worker has in hand (see README, Running at scale).
+    pool = {"KOPDES_DB_POOL_SIZE": str(WRK_CONNECTIONS // args.workers)}
+    results = {name: {"api": [], "raw": [], "latencies": [], "bare": []} for name in cases}
+    # The API, with the raw loop between its rounds; then the bare app (the two together would
+    # hold more connections than PostgreSQL allows).
+    with serve(url, PORT, args.workers, env=pool):
         # The demo officer (created by `kopdes demo load`) reads as an office user would.
         token = httpx.post(
             f"http://127.0.0.1:{PORT}/api/v1/auth/token",
             data={"username": "demo-officer", "password": DEMO_PASSWORD},
         ).json()["access_token"]
-        print(
-            f"{count:,} cooperatives; workers={args.workers} wrk -c{WRK_CONNECTIONS}, raw asyncpg "
-            f"x{RAW_CONCURRENCY}; {args.seconds}s x {args.rounds} rounds, medians"
-        )
-        print(
-            f"{'read':34} {'API req/s':>10} {'raw q/s':>9} {'ratio':>6} "
-            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-        )
         for name, (path, script, sql, params_for) in cases.items():
-            api, raw, ratios, latencies = [], [], [], []
             for _ in range(args.rounds):
-                rate, percentiles = wrk_rate(path, args.seconds, token, script)
-                baseline = asyncio.run(raw_rate(url, sql, params_for, args.seconds))
-                api.append(rate)
-                raw.append(baseline)
-                ratios.append(rate / baseline)
-                latencies.append(percentiles)
-            p50, p95, p99 = (statistics.median(column) for column in zip(*latencies, strict=True))
-            print(
-                f"{name:34} {statistics.median(api):>10.0f} {statistics.median(raw):>9.0f} "
-                f"{statistics.median(ratios):>6.2f} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f}"
-            )
+                rate, percentiles = wrk_rate(PORT, path, args.seconds, token, script)
+                results[name]["api"].append(rate)
+                results[name]["latencies"].append(percentiles)
+                results[name]["raw"].append(
+                    asyncio.run(raw_rate(url, sql, params_for, args.seconds))
+                )
+    floor_env = {**pool, "FLOOR_QUERIES": json.dumps(floor_queries)}
+    with serve(url, FLOOR_PORT, args.workers, factory="bench.floor_app:create_app", env=floor_env):
+        for name, (path, script, _, _) in cases.items():
+            for _ in range(args.rounds):
+                rate, _ = wrk_rate(FLOOR_PORT, path, args.seconds, "-", script)
+                results[name]["bare"].append(rate)
+
+    print(
+        f"{count:,} cooperatives; workers={args.workers} (pools of "
+        f"{pool['KOPDES_DB_POOL_SIZE']}), wrk -c{WRK_CONNECTIONS}; raw asyncpg "
+        f"x{RAW_CONCURRENCY}; {args.seconds}s x {args.rounds} rounds, medians; "
+        "bare: FastAPI and asyncpg alone (bench/floor_app.py)"
+    )
+    print(
+        f"{'read':34} {'API req/s':>10} {'raw q/s':>9} {'ratio':>6} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'bare req/s':>11} {'bare ratio':>10}"
+    )
+    for name, found in results.items():
+        api, raw, bare = (statistics.median(found[key]) for key in ("api", "raw", "bare"))
+        ratio = statistics.median(a / r for a, r in zip(found["api"], found["raw"], strict=True))
+        p50, p95, p99 = (
+            statistics.median(column) for column in zip(*found["latencies"], strict=True)
+        )
+        print(
+            f"{name:34} {api:>10.0f} {raw:>9.0f} {ratio:>6.2f} {p50:>7.1f} {p95:>7.1f} "
+            f"{p99:>7.1f} {bare:>11.0f} {bare / raw:>10.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -42,17 +42,24 @@ def prepare_database(url: str, *, demo: str | None = "kukar") -> None:
 
 
 @contextmanager
-def serve(url: str, port: int, workers: int) -> Iterator[tuple[str, int]]:
-    """The API on 127.0.0.1:`port`, ready to answer; yields its base URL and the server's
-    process id (with one worker, uvicorn serves from that very process). The server's log goes
-    to var/bench-<port>.log."""
+def serve(
+    url: str,
+    port: int,
+    workers: int,
+    *,
+    factory: str = "app.main:create_app",
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """The API (or another app `factory`) on 127.0.0.1:`port`, ready to answer, with `env` added
+    to its environment; yields its base URL and the server's process id (with one worker,
+    uvicorn serves from that very process). The server's log goes to var/bench-<port>.log."""
     log = ROOT / "var" / f"bench-{port}.log"
     log.parent.mkdir(exist_ok=True)
     server = subprocess.Popen(
         [
             BIN / "uvicorn",
             "--factory",
-            "app.main:create_app",
+            factory,
             "--port",
             str(port),
             "--workers",
@@ -64,7 +71,7 @@ def serve(url: str, port: int, workers: int) -> Iterator[tuple[str, int]]:
         cwd=ROOT,
         # The server logs as in production (a JSON line per request, which is part of the
         # cost measured), to a file rather than over the benchmark's own output.
-        env={**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_LOG_FORMAT": "json"},
+        env={**os.environ, "KOPDES_DATABASE_URL": url, "KOPDES_LOG_FORMAT": "json", **(env or {})},
         stderr=log.open("w"),
     )
     base = f"http://127.0.0.1:{port}"

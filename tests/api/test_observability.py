@@ -121,7 +121,7 @@ def test_database_pool_gauges(client, database_url):
     for name in ("checked_out", "checked_in", "overflow"):
         assert ("kopdes_db_pool_" + name, frozenset()) in metrics
     if database_url.startswith("postgresql"):
-        assert value(metrics, "kopdes_db_pool_size") == 10  # KOPDES_DB_POOL_SIZE's default
+        assert value(metrics, "kopdes_db_pool_size") == 20  # KOPDES_DB_POOL_SIZE's default
         # The scrape itself holds no connection; nothing else is running.
         assert value(metrics, "kopdes_db_pool_checked_out") == 0
 
