@@ -20,6 +20,7 @@ from rich.progress import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import idempotency
 from app.auth import Caller, Principal
 from app.db import build_engine
 from app.errors import AppError
@@ -37,10 +38,14 @@ demo_cli = typer.Typer(
 )
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 cooperatives_cli = typer.Typer(help="The cooperatives registry.", no_args_is_help=True)
+idempotency_cli = typer.Typer(
+    help="The stored answers of requests made with an Idempotency-Key.", no_args_is_help=True
+)
 cli.add_typer(regions_cli, name="regions")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(cooperatives_cli, name="cooperatives")
+cli.add_typer(idempotency_cli, name="idempotency")
 cli.command("plan")(plan)
 
 T = TypeVar("T")
@@ -217,3 +222,11 @@ def cooperatives_import(
             typer.echo(f"  {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"cooperatives: {report.cooperatives_created} created from {report.rows_read} rows")
+
+
+@idempotency_cli.command("purge")
+def idempotency_purge() -> None:
+    """Delete the stored answers of Idempotency-Keys older than 30 days, which can no longer be
+    replayed and may hold phone numbers. Run it daily (cron, or a scheduled job)."""
+    removed = _with_session(idempotency.purge_expired)
+    typer.echo(f"idempotency: {removed} records older than 30 days removed")

@@ -7,7 +7,9 @@ and gets a 409 instead of running twice); the operation then stores its response
 request with the same key and the same body gets the stored response again; with another body,
 a 422. If the operation fails, the claim is released and the key may be used again.
 
-Keys are kept for KEY_WINDOW (30 days), long enough for a phone that was offline for weeks.
+Keys are kept for KEY_WINDOW (30 days), long enough for a phone that was offline for weeks;
+`kopdes idempotency purge` (run daily) removes older ones, whose stored answers can hold phone
+numbers.
 
 A service takes the callback as `record_result` and awaits it with its session and the
 representation to replay, just before it commits; called outside a request (the demo loader,
@@ -230,6 +232,17 @@ async def _claim(
     record.created_at = now  # a worker died holding it: take it over
     await session.commit()
     return None
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Removes the records of keys past KEY_WINDOW, which can no longer be replayed; returns how
+    many. Their stored answers can hold personal data (phone numbers), kept no longer than
+    the replays need it."""
+    removed = await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEY_WINDOW)
+    )
+    await session.commit()
+    return removed.rowcount
 
 
 def _in_flight() -> Conflict:

@@ -101,3 +101,27 @@ def test_cooperatives_import_from_the_command_line_is_all_or_nothing(tmp_path):
         assert db.execute(
             "SELECT actor FROM audit_event WHERE action = 'cooperative.import'"
         ).fetchall() == [("system:cli",)]
+
+
+def test_idempotency_purge_removes_only_keys_past_their_window(tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    assert _run([ALEMBIC, "upgrade", "head"], url).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        for key, created_at in (
+            ("old", "2020-01-01 00:00:00.000000"),
+            ("recent", "2999-01-01 00:00:00.000000"),
+        ):
+            db.execute(
+                "INSERT INTO idempotency_record (actor, key, operation, request_hash, status, "
+                "response_status, response_body, created_at) VALUES ('user:ani', ?, "
+                "'POST /api/v1/cooperatives', 'h', 'completed', 201, "
+                '\'{"contact_phone": "+6281234567890"}\', ?)',
+                (key, created_at),
+            )
+
+    purged = _run([KOPDES, "idempotency", "purge"], url)
+
+    assert purged.returncode == 0, purged.stderr
+    assert "1 records older than 30 days removed" in purged.stdout
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert db.execute("SELECT key FROM idempotency_record").fetchall() == [("recent",)]
