@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
-from app.errors import ServiceUnavailable
+from app.errors import DatabaseBusy, database_problem
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -171,12 +171,6 @@ def compiled_sql(statement: Executable, dialect: Dialect) -> CompiledSql:
     return _COMPILED[key]
 
 
-def _unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "the database is busy or restarting; try again shortly", headers={"Retry-After": "2"}
-    )
-
-
 async def read_rows(
     engine: AsyncEngine, statement: Executable, values: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -197,7 +191,7 @@ async def read_rows(
         # Refused while PostgreSQL starts or stops (SQLAlchemy's own path wraps these).
         if not _is_disconnect(getattr(exc, "sqlstate", None) or ""):
             raise
-        raise _unavailable() from exc
+        raise DatabaseBusy() from exc
     try:
         records = await pooled.driver_connection.fetch(compiled.sql, *compiled.arguments(values))
     except (
@@ -207,16 +201,19 @@ async def read_rows(
         OSError,
     ) as exc:
         sqlstate = getattr(exc, "sqlstate", None) or ""
-        if not isinstance(exc, asyncpg.PostgresError) or _is_disconnect(sqlstate):
-            # The connection is lost or in an unknown state. As SQLAlchemy's own path does for a
-            # disconnect: neither it nor the pool's others, opened before the server went
-            # away, are used again.
-            logger.warning("database connection lost during a read: %r", exc)
-            pooled.invalidate(exc)
-            await engine.dispose(close=False)
-        elif sqlstate != "57014":  # a statement timeout is retryable; anything else is a bug
-            raise
-        raise _unavailable() from exc
+        if isinstance(exc, asyncpg.PostgresError) and not _is_disconnect(sqlstate):
+            # As for SQLAlchemy's errors: NUL text is a 422, a statement timeout a 503.
+            problem = database_problem(sqlstate)
+            if problem is None:
+                raise
+            raise problem from exc
+        # The connection is lost or in an unknown state. As SQLAlchemy's own path does for a
+        # disconnect: neither it nor the pool's others, opened before the server went away,
+        # are used again.
+        logger.warning("database connection lost during a read: %r", exc)
+        pooled.invalidate(exc)
+        await engine.dispose(close=False)
+        raise DatabaseBusy() from exc
     finally:
         await greenlet_spawn(pooled.close)
     return [dict(record) for record in records]

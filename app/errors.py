@@ -131,6 +131,16 @@ class ServiceUnavailable(AppError):
     title = "Service unavailable"
 
 
+# A conflict, a timeout or a restarting server: the same request will pass shortly.
+_DATABASE_BUSY = "the database is busy or restarting; try again shortly"
+_RETRY_SOON = {"Retry-After": "2"}
+
+
+class DatabaseBusy(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__(_DATABASE_BUSY, headers=_RETRY_SOON)
+
+
 _SLUG_BY_STATUS = {
     400: ("bad-request", "Bad request"),
     401: ("unauthorized", "Unauthorized"),
@@ -236,29 +246,30 @@ _UNSTORABLE_TEXT = {"22021", "22P05"}
 _RETRYABLE = {"40001", "40P01", "55P03", "57014", "57P01", "57P03"}
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+def database_problem(sqlstate: str | None) -> AppError | None:
+    """The answer to a PostgreSQL error the client can fix or retry; None for any other, which
+    is a bug."""
     if sqlstate in _UNSTORABLE_TEXT:
-        return problem_response(
-            request,
-            422,
-            detail="the request holds text the database cannot store, such as a NUL "
-            "(\\u0000) character; remove it and send again",
+        return Invalid(
+            "the request holds text the database cannot store, such as a NUL (\\u0000) "
+            "character; remove it and send again"
         )
-    retryable = (
+    if sqlstate in _RETRYABLE:
+        return DatabaseBusy()
+    return None
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    problem = database_problem(getattr(getattr(exc, "orig", None), "sqlstate", None))
+    if problem is None and (
         isinstance(exc, PoolTimeout)
-        or sqlstate in _RETRYABLE
         or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
         or "database is locked" in str(getattr(exc, "orig", ""))
-    )
-    if retryable:
-        return problem_response(
-            request,
-            503,
-            detail="the database is busy or restarting; try again shortly",
-            headers={"Retry-After": "2"},
-        )
-    return await _unhandled(request, exc)
+    ):
+        problem = DatabaseBusy()
+    if problem is None:
+        return await _unhandled(request, exc)
+    return await _app_error(request, problem)
 
 
 # The driver raises these itself, unwrapped by SQLAlchemy, when it cannot reach the database at
@@ -274,7 +285,7 @@ async def _unreachable(request: Request, exc: Exception) -> JSONResponse:
         request,
         503,
         detail="the database cannot be reached right now; try again shortly",
-        headers={"Retry-After": "2"},
+        headers=_RETRY_SOON,
     )
 
 

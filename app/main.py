@@ -38,6 +38,7 @@ from app.routers import (
     trainings,
     users,
 )
+from app.routers.params import only_known_query_parameters
 from app.security import NikCipher
 from app.services.accounts import LoginLimiter
 from app.settings import Settings, get_settings
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(authorize), Depends(only_known_query_parameters)],
         # Metrics are Prometheus' and logs structlog's (app/observability.py, app/logs.py); with
         # no OpenTelemetry, FastAPI's own would only look for a provider on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},

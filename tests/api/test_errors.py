@@ -59,3 +59,19 @@ def test_openapi_documents_every_route_and_problem_shape(client):
             if code.startswith(("4", "5")):
                 assert list(response["content"]) == ["application/problem+json"]
     assert client.get("/docs").status_code == 200
+
+
+def test_a_misspelt_query_parameter_is_a_422_naming_it(client):
+    answer = client.get("/api/v1/cooperatives", params={"regoin": "64.02", "page_size": 5})
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["errors"] == [
+        {"loc": ["query", "regoin"], "msg": "unknown parameter", "type": "extra_forbidden"}
+    ]
+    assert "regoin" in problem["detail"] and "region" in problem["detail"]
+    # The parameters the route takes, its page's and its dependencies' included, still work.
+    assert client.get(
+        "/api/v1/cooperatives", params={"region": "64.02", "total": "true"}
+    ).is_success
