@@ -95,9 +95,9 @@ class _VerifiedToken:
 
 
 def verified_tokens(settings: Settings) -> TTLCache[str, _VerifiedToken]:
-    """Access tokens this worker has verified. Checking a token's signature and claims costs
-    more than the rest of a hot read, and a verified token stays good until it expires; the
-    account check below still runs on every request."""
+    """Access tokens this worker has verified. Checking a token's signature and claims cost
+    about a sixth of a hot read, and a verified token stays good until it expires; whether its
+    account changed is still checked on every request (`_account_version`)."""
     return TTLCache(maxsize=10_000, ttl=settings.access_token_minutes * 60)
 
 
