@@ -148,7 +148,7 @@ ReaderDep = Annotated[AsyncEngine, Depends(get_reader)]
 class CompiledSql:
     sql: str
     names: tuple[str, ...]  # of the parameters, in their order
-    fixed: dict[str, Any]  # the values the statement holds itself (a separator, say)
+    fixed: dict[str, Any]  # the values the statement holds itself (`col == "x"`)
 
     def arguments(self, values: Mapping[str, Any]) -> list[Any]:
         return [values[name] if name in values else self.fixed[name] for name in self.names]
@@ -166,7 +166,8 @@ def compiled_sql(statement: Executable, dialect: Dialect) -> CompiledSql:
         _COMPILED[key] = CompiledSql(
             str(compiled),
             tuple(compiled.positiontup or ()),
-            {name: bind.value for name, bind in compiled.binds.items()},
+            # Only those: a `bindparam` left without its value is a KeyError, not a NULL.
+            {name: bind.value for name, bind in compiled.binds.items() if not bind.required},
         )
     return _COMPILED[key]
 

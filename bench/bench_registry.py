@@ -33,11 +33,9 @@ from common import DEMO_PASSWORD, prepare_database, serve
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from app.auth import Caller, Principal
+from app.auth import Caller, user_principal
 from app.db import compiled_sql
-from app.models.account import Role
 from app.models.cooperative import CooperativeSort
-from app.permissions import ROLE_PERMISSIONS
 from app.services.cooperatives import CooperativeFilters, page_query, single_query
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench_national"
@@ -65,18 +63,9 @@ end
 # The demo officer, as the API sees it: the raw loop runs the very statements the API runs for
 # that account, scope condition included.
 DEMO_OFFICER = Caller(
-    principal=Principal(
-        kind="user",
-        id=0,
-        name="demo-officer",
-        role=Role.officer,
-        region_scope=REGION,
-        cooperative_id=None,
-        api_scopes=frozenset(),
-        permissions=ROLE_PERMISSIONS[Role.officer],
-    ),
-    request_id=None,
-    client_ip=None,
+    user_principal({"sub": 0, "name": "demo-officer", "role": "officer", "scope": REGION}),
+    None,
+    None,
 )
 
 

@@ -15,12 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, Principal
+from app.auth import Caller, user_principal
 from app.cli import CLI_CALLER
-from app.models.account import Role
 from app.models.cooperative import BusinessUnit, CooperativeSort, LegalStage
 from app.models.mentoring import Topic
-from app.permissions import ROLE_PERMISSIONS
 from app.services import consultations, cooperatives
 from app.services.consultations import ConsultationFilters
 from app.services.cooperatives import CooperativeFilters
@@ -69,18 +67,9 @@ ANALYZE consultation_topic;
 # The command line's caller: a national administrator.
 NATIONAL_ADMIN = CLI_CALLER
 KUKAR_OFFICER = Caller(
-    principal=Principal(
-        kind="user",
-        id=2,
-        name="plans-officer",
-        role=Role.officer,
-        region_scope="64.02",
-        cooperative_id=None,
-        api_scopes=frozenset(),
-        permissions=ROLE_PERMISSIONS[Role.officer],
-    ),
-    request_id=None,
-    client_ip=None,
+    user_principal({"sub": 2, "name": "plans-officer", "role": "officer", "scope": "64.02"}),
+    None,
+    None,
 )
 
 COOPERATIVE_LISTS = {
