@@ -4,8 +4,10 @@ import json
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.logs import build_formatter
+from app.logs import _NIK, _PHONE, build_formatter, mask_text
 from tests.factories import VALID_NIK
 from tests.pii import leaked_niks, leaked_phones
 
@@ -54,3 +56,27 @@ def test_every_part_of_a_record_is_masked(log_format):
         assert record["trace"] == HEX_ID  # ids stay whole, or lines could not be matched up
         assert record["nik_number"] == "6402********0001"
         assert record["level"] == "error" and record["logger"] == "kopdes.test"
+
+
+# Shaped like phone numbers and NIKs, at every length the patterns take, with neighbours that
+# may or may not end them.
+_PERSONAL_LOOKING = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["", " ", "a", "-", "+", "7"]),
+        st.one_of(
+            st.from_regex(r"(\+62[ -]?[1-9]|(62|0)[ -]?8)([ -]?[0-9]){6,12}", fullmatch=True),
+            st.from_regex(r"[0-9]{14,17}", fullmatch=True),
+        ),
+        st.sampled_from(["", " ", "a", "-", "5"]),
+    ),
+)
+
+
+@settings(max_examples=1000, derandomize=True)
+@given(_PERSONAL_LOOKING)
+def test_no_nik_or_phone_slips_past_the_quick_check(text):
+    """`mask_text` looks for a run of digits before it substitutes; whatever it passes over must
+    hold no NIK and no phone number."""
+    if _NIK.search(text) or _PHONE.search(text):
+        assert mask_text(text) != text
