@@ -7,6 +7,7 @@ Endpoints are ``async def`` on an async engine (asyncpg / aiosqlite): the measur
 
 import logging
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,11 +39,13 @@ AUTOCOMMIT = "AUTOCOMMIT"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def build_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        return _build_sqlite_engine(settings.database_url)
+def build_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine for `url`, by default the primary database's."""
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
+        return _build_sqlite_engine(url)
     engine = create_async_engine(
-        settings.database_url,
+        url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
@@ -119,6 +122,24 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     change nothing; on the hot reads those round trips cost more than the query."""
     state = request.app.state
     engine = state.autocommit_engine if request.method in SAFE_METHODS else state.engine
+    async with _session_on(engine) as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_stats_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session for the statistics: on the read replica when one is configured."""
+    async with _session_on(request.app.state.stats_engine) as session:
+        yield session
+
+
+StatsSessionDep = Annotated[AsyncSession, Depends(get_stats_session)]
+
+
+@asynccontextmanager
+async def _session_on(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     session = AsyncSession(engine, expire_on_commit=False)
     try:
         yield session
@@ -131,9 +152,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             # answer. Raising here would only cut that answer off.
             if not exc.connection_invalidated:
                 raise
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_reader(request: Request) -> AsyncEngine:

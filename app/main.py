@@ -85,6 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = build_engine(settings)
         app.state.autocommit_engine = autocommit(app.state.engine)
+        replica = (
+            build_engine(settings, settings.stats_database_url)
+            if settings.stats_database_url
+            else None
+        )
+        app.state.stats_engine = autocommit(replica) if replica else app.state.autocommit_engine
         # Each request allocates thousands of objects and frees nearly all of them by reference
         # counting; at the default threshold (700) the cycle collector still ran several times
         # per request under load. Less often: +5-10% throughput on the hot reads, half the p99
@@ -99,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.engine.dispose()
+            if replica:
+                await replica.dispose()
 
     app = FastAPI(
         title="kopdes",

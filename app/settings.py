@@ -33,6 +33,9 @@ class Settings(BaseSettings):
 
     environment: Literal["dev", "prod"] = "dev"
     database_url: str = DEFAULT_DATABASE_URL
+    # A PostgreSQL read replica for the statistics endpoints (`/api/v1/stats/…`), the heaviest
+    # reads; unset, they read the primary like everything else.
+    stats_database_url: str | None = None
     # Signs access tokens and pagination cursors. Must be set in prod.
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     # Encrypts officers' NIKs at rest (a Fernet key). Must be set in prod, and kept: without it
@@ -73,6 +76,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _normalise_and_refuse_unsafe_prod(self) -> "Settings":
         self.database_url = normalise_database_url(self.database_url)
+        # An empty variable (as compose files leave them) is no replica.
+        self.stats_database_url = self.stats_database_url or None
+        if self.stats_database_url is not None:
+            self.stats_database_url = normalise_database_url(self.stats_database_url)
+            if self.is_sqlite or self.stats_database_url.startswith("sqlite"):
+                raise ValueError(
+                    "KOPDES_STATS_DATABASE_URL names a PostgreSQL read replica, and needs "
+                    "KOPDES_DATABASE_URL on PostgreSQL too; leave it unset with SQLite"
+                )
         if self.log_format is None:
             self.log_format = "json" if self.environment == "prod" else "console"
         if self.environment == "prod":

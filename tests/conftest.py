@@ -102,6 +102,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         make_url(POSTGRES_URL).database or "kopdes_test",
         tmp_path_factory.mktemp(request.param),
     )
+    migrate_and_load_regions(url)
+    if request.param == "sqlite":
+        database = Path(make_url(url).database or "")
+        shutil.copyfile(database, _template_of(database))
+    return url
+
+
+def migrate_and_load_regions(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
     async def load() -> None:
@@ -111,10 +119,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         await engine.dispose()
 
     run(load())
-    if request.param == "sqlite":
-        database = Path(make_url(url).database or "")
-        shutil.copyfile(database, _template_of(database))
-    return url
 
 
 def _template_of(database: Path) -> Path:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from app.auth import CallerDep
 from app.clock import TodayDep
-from app.db import SessionDep
+from app.db import StatsSessionDep
 from app.errors import problems
 from app.models.common import QueryDate
 from app.models.cooperative import LegalProgress
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 
 @router.get("/legal-progress", responses=problems(404))
 async def legal_progress(
-    session: SessionDep,
+    session: StatsSessionDep,
     caller: CallerDep,
     region: Annotated[
         str | None,
@@ -34,7 +34,7 @@ async def legal_progress(
 
 @router.get("/mentoring", responses=problems(404))
 async def mentoring(
-    session: SessionDep,
+    session: StatsSessionDep,
     caller: CallerDep,
     today: TodayDep,
     region: Annotated[
