@@ -3,6 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from app.main import create_app
 from app.settings import Settings
@@ -29,7 +30,8 @@ def test_the_stats_read_the_replica_and_everything_else_the_primary(
 ):
     create_cooperative(client)
     # Stands in for a replica that has not yet received the new cooperative.
-    replica_url = fresh_database("postgresql", "kopdes_test_stats_replica", tmp_path)
+    replica_name = f"{make_url(database_url).database}_stats_replica"  # beside the suite's own
+    replica_url = fresh_database("postgresql", replica_name, tmp_path)
     migrate_and_load_regions(replica_url)
     login = {"Authorization": client.headers["Authorization"]}
 
