@@ -3,11 +3,14 @@
 For the cooperatives list (one regency, a page of 50) and the single read by id (rotating over
 that regency's cooperatives, which the demo officer may read), it measures:
 - the API: uvicorn with several workers, loaded by wrk (64 connections), with its p50/p95/p99;
-- the raw driver: asyncpg running the very same SQL in a plain Python loop (16 concurrent tasks);
+- the raw driver: asyncpg running the very same SQL in a plain Python loop, one query after
+  another on one connection ("raw", the baseline as the 0.5x target words it); and with 16
+  concurrent tasks on a pool ("raw x16"), which keeps the driver busy while PostgreSQL answers:
+  a stricter baseline;
 - a bare app (bench/floor_app.py): FastAPI and asyncpg running that SQL with nothing else, on as
   many workers, which shows the most any API on this stack could reach here;
-and prints the ratios API / raw and bare / raw, the medians over a few rounds (timings here are
-noisy).
+and prints the ratios API / raw, API / raw x16 and the bare app's, the medians over a few rounds
+(timings here are noisy).
 Before measuring it checks PostgreSQL's plans for both queries: no sequential scan.
 
 Needs PostgreSQL (KOPDES_BENCH_POSTGRES_URL, default the local cluster) and wrk
@@ -97,8 +100,22 @@ async def sequential_scans(url: str, sql: str, params: list) -> list[str]:
     return found
 
 
+async def loop_rate(url: str, sql: str, params_for, seconds: float) -> float:
+    """Queries per second with asyncpg alone, in a plain loop: fetch the rows, nothing else."""
+    connection = await connect(url)
+    done = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while time.perf_counter() < deadline:
+        await connection.fetch(sql, *params_for(done))
+        done += 1
+    elapsed = time.perf_counter() - start
+    await connection.close()
+    return done / elapsed
+
+
 async def raw_rate(url: str, sql: str, params_for, seconds: float) -> float:
-    """Queries per second with asyncpg alone: fetch the rows, nothing else."""
+    """Queries per second with asyncpg alone, RAW_CONCURRENCY tasks on a pool."""
     parsed = make_url(url)
     pool = await asyncpg.create_pool(
         host=parsed.host,
@@ -222,8 +239,10 @@ def main() -> None:
 
     # A connection for each request a worker has in hand (see README, Running at scale).
     pool = {"KOPDES_DB_POOL_SIZE": str(WRK_CONNECTIONS // args.workers)}
-    results = {name: {"api": [], "raw": [], "latencies": [], "bare": []} for name in cases}
-    # The API, with the raw loop between its rounds; then the bare app (the two together would
+    results = {
+        name: {"api": [], "raw": [], "raw x16": [], "latencies": [], "bare": []} for name in cases
+    }
+    # The API, with the raw loops between its rounds; then the bare app (the two together would
     # hold more connections than PostgreSQL allows).
     with serve(url, PORT, args.workers, env=pool):
         # The demo officer (created by `kopdes demo load`) reads as an office user would.
@@ -237,6 +256,9 @@ def main() -> None:
                 results[name]["api"].append(rate)
                 results[name]["latencies"].append(percentiles)
                 results[name]["raw"].append(
+                    asyncio.run(loop_rate(url, sql, params_for, args.seconds))
+                )
+                results[name]["raw x16"].append(
                     asyncio.run(raw_rate(url, sql, params_for, args.seconds))
                 )
     floor_env = {**pool, "FLOOR_QUERIES": json.dumps(floor_queries)}
@@ -248,24 +270,35 @@ def main() -> None:
 
     print(
         f"{count:,} cooperatives; workers={args.workers} (pools of "
-        f"{pool['KOPDES_DB_POOL_SIZE']}), wrk -c{WRK_CONNECTIONS}; raw asyncpg "
-        f"x{RAW_CONCURRENCY}; {args.seconds}s x {args.rounds} rounds, medians; "
+        f"{pool['KOPDES_DB_POOL_SIZE']}), wrk -c{WRK_CONNECTIONS}; raw: asyncpg in a plain loop, "
+        f"raw x16: {RAW_CONCURRENCY} tasks; {args.seconds}s x {args.rounds} rounds, medians; "
         "bare: FastAPI and asyncpg alone (bench/floor_app.py)"
     )
     print(
-        f"{'read':34} {'API req/s':>10} {'raw q/s':>9} {'ratio':>6} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'bare req/s':>11} {'bare ratio':>10}"
+        f"{'read':34} {'API req/s':>10} {'raw q/s':>8} {'x16 q/s':>8} {'bare req/s':>10} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
     )
     for name, found in results.items():
-        api, raw, bare = (statistics.median(found[key]) for key in ("api", "raw", "bare"))
-        ratio = statistics.median(a / r for a, r in zip(found["api"], found["raw"], strict=True))
+        api, raw, x16, bare = (
+            statistics.median(found[key]) for key in ("api", "raw", "raw x16", "bare")
+        )
         p50, p95, p99 = (
             statistics.median(column) for column in zip(*found["latencies"], strict=True)
         )
         print(
-            f"{name:34} {api:>10.0f} {raw:>9.0f} {ratio:>6.2f} {p50:>7.1f} {p95:>7.1f} "
-            f"{p99:>7.1f} {bare:>11.0f} {bare / raw:>10.2f}"
+            f"{name:34} {api:>10.0f} {raw:>8.0f} {x16:>8.0f} {bare:>10.0f} "
+            f"{p50:>7.1f} {p95:>7.1f} {p99:>7.1f}"
         )
+    # Each round's API figure against the raw figures taken right after it; the bare app runs
+    # later, so its ratios are of the medians.
+    print(f"{'ratios':34} {'API/raw':>10} {'API/x16':>8} {'bare/raw':>8} {'bare/x16':>10}")
+    for name, found in results.items():
+        api_raw, api_x16 = (
+            statistics.median(a / r for a, r in zip(found["api"], found[key], strict=True))
+            for key in ("raw", "raw x16")
+        )
+        raw, x16, bare = (statistics.median(found[key]) for key in ("raw", "raw x16", "bare"))
+        print(f"{name:34} {api_raw:>10.2f} {api_x16:>8.2f} {bare / raw:>8.2f} {bare / x16:>10.2f}")
 
 
 if __name__ == "__main__":
