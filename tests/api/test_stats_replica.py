@@ -43,7 +43,7 @@ def test_the_stats_read_the_replica_and_everything_else_the_primary(
         assert len(listed["items"]) == 1
 
 
-def test_a_replica_that_is_down_makes_only_the_stats_wait(postgresql_only, client, database_url):
+def test_a_replica_that_is_down_fails_only_the_stats(postgresql_only, client, database_url):
     down = "postgresql://postgres@127.0.0.1:1/kopdes"  # nothing listens on port 1
     app = create_app(settings_for(database_url, stats_database_url=down, db_pool_timeout_seconds=1))
     login = {"Authorization": client.headers["Authorization"]}
