@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
@@ -448,6 +448,8 @@ class OfficerUpdate(BaseModel):
 
 
 class OfficerPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from an `Officer` row
+
     id: int
     cooperative_id: int
     body: OfficerBody

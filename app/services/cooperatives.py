@@ -38,6 +38,7 @@ from app.models.cooperative import (
     CooperativeUpdate,
     LegalStage,
     Officer,
+    OfficerPublic,
     sk_ahu_format,
 )
 from app.models.mentoring import Consultation, Training, TrainingInvitation
@@ -515,7 +516,7 @@ async def delete_cooperative(
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     require_if_match(if_match, present(caller, before), "cooperative")
-    await _tell_syncing_clients(session, cooperative)
+    await _tell_syncing_clients(session, caller, cooperative)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(
@@ -530,19 +531,28 @@ async def delete_cooperative(
     await session.commit()
 
 
-async def _tell_syncing_clients(session: AsyncSession, cooperative: Cooperative) -> None:
-    """Tombstones for the cooperative and for the officers that go with it; and the records
-    that named it change, so they get new change numbers: consultations lose their link to it
-    (the foreign key would clear it unseen), trainings lose its invitation (their seat count)."""
+async def _tell_syncing_clients(
+    session: AsyncSession, caller: Caller, cooperative: Cooperative
+) -> None:
+    """Tombstones for the cooperative and for the officers that go with it, each officer's
+    removal audited as if deleted on its own (their personal data goes); and the records that
+    named it change, so they get new change numbers: consultations lose their link to it (the
+    foreign key would clear it unseen), trainings lose its invitation (their seat count)."""
     where = {"region_code": cooperative.village_code, "cooperative_id": cooperative.id}
-    officers = await session.scalars(
-        select(Officer.id).where(Officer.cooperative_id == cooperative.id)
-    )
     session.add(DeletedRecord(kind=RecordKind.cooperative, record_id=cooperative.id, **where))
-    session.add_all(
-        DeletedRecord(kind=RecordKind.officer, record_id=officer_id, **where)
-        for officer_id in officers
-    )
+    for officer in await session.scalars(
+        select(Officer).where(Officer.cooperative_id == cooperative.id).order_by(Officer.id)
+    ):
+        session.add(DeletedRecord(kind=RecordKind.officer, record_id=officer.id, **where))
+        audit.record(
+            session,
+            caller,
+            action="officer.delete",
+            resource_type="officer",
+            resource_id=officer.id,
+            region_code=cooperative.village_code,
+            before=OfficerPublic.model_validate(officer),
+        )
     now = utcnow()
     for consultation in await session.scalars(
         select(Consultation).where(Consultation.cooperative_id == cooperative.id)

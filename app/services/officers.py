@@ -17,7 +17,6 @@ from app.models.cooperative import (
     OfficerCreate,
     OfficerNik,
     OfficerPublic,
-    OfficerRole,
     OfficerUpdate,
     mask_nik,
 )
@@ -29,23 +28,8 @@ from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
 from app.sync import SyncPage
 
 
-def _public(officer: Officer) -> OfficerPublic:
-    return OfficerPublic(
-        id=officer.id,  # type: ignore[arg-type]
-        cooperative_id=officer.cooperative_id,
-        body=OfficerBody(officer.body),
-        role=OfficerRole(officer.role),
-        name=officer.name,
-        phone=officer.phone,
-        nik_masked=officer.nik_masked,
-        created_at=officer.created_at,
-        updated_at=officer.updated_at,
-        change=officer.change,  # type: ignore[arg-type]
-    )
-
-
 def _present(caller: Caller, officer: Officer) -> OfficerPublic:
-    public = _public(officer)
+    public = OfficerPublic.model_validate(officer)
     if caller.role in PHONE_MASKED_ROLES and public.phone:
         return public.model_copy(update={"phone": mask_phone(public.phone)})
     return public
@@ -173,7 +157,14 @@ async def create_officer(
     _set_nik(officer, data.nik, cipher)
     session.add(officer)
     await session.flush()
-    _audit(session, caller, "officer.create", cooperative, officer.id, after=_public(officer))
+    _audit(
+        session,
+        caller,
+        "officer.create",
+        cooperative,
+        officer.id,
+        after=OfficerPublic.model_validate(officer),
+    )
     await record_result(session, _present(caller, officer))
     await session.commit()
     return _present(caller, officer)
@@ -192,7 +183,7 @@ async def update_officer(
     cooperative, officer = await _require_officer(
         session, caller, cooperative_id, officer_id, for_update=True
     )
-    before = _public(officer)
+    before = OfficerPublic.model_validate(officer)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("role", "name"):
         if field in changes and changes[field] is None:
@@ -210,7 +201,7 @@ async def update_officer(
         cooperative,
         officer_id,
         before=before,
-        after=_public(officer),
+        after=OfficerPublic.model_validate(officer),
     )
     await session.commit()
     return _present(caller, officer)
@@ -228,7 +219,7 @@ async def delete_officer(
         session, caller, cooperative_id, officer_id, for_update=True
     )
     require_if_match(if_match, _present(caller, officer), "officer")
-    before = _public(officer)
+    before = OfficerPublic.model_validate(officer)
     session.add(
         DeletedRecord(
             kind=RecordKind.officer,

@@ -27,7 +27,7 @@ def _request_id():
     return str(uuid.uuid4())
 
 
-def test_every_write_leaves_one_event_with_masked_personal_data(client):
+def test_every_write_leaves_an_event_per_record_with_masked_personal_data(client):
     request_id = _request_id()
     created = client.post(
         "/api/v1/cooperatives", json=cooperative_body(), headers={"X-Request-ID": request_id}
@@ -66,11 +66,16 @@ def test_every_write_leaves_one_event_with_masked_personal_data(client):
 
     delete_id = _request_id()
     client.delete(url, headers={"X-Request-ID": delete_id, **if_match(client, url)})
-    (deleted,) = _events(client, request_id=delete_id)
-    assert deleted["action"] == "cooperative.delete" and deleted["after"] is None
-    assert [e["resource_id"] for e in _events(client, resource_type="officer")] == [
-        str(officer["id"])
-    ]
+    # The officer goes with the cooperative, and its removal is audited as its own would be.
+    deleted = {e["action"]: e for e in _events(client, request_id=delete_id)}
+    assert deleted.keys() == {"cooperative.delete", "officer.delete"}
+    assert deleted["cooperative.delete"]["after"] is None
+    officer_deleted = deleted["officer.delete"]
+    assert officer_deleted["resource_type"] == "officer"
+    assert officer_deleted["resource_id"] == str(officer["id"])
+    assert officer_deleted["region_code"] == created["village_code"]
+    assert officer_deleted["before"]["nik_masked"] == "6402********0001"
+    assert VALID_NIK not in str(officer_deleted)
 
 
 def test_a_refused_write_leaves_no_event(client):
