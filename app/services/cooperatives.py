@@ -516,7 +516,7 @@ async def delete_cooperative(
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     require_if_match(if_match, present(caller, before), "cooperative")
-    await _tell_syncing_clients(session, caller, cooperative)
+    await _record_removal(session, caller, cooperative)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(
@@ -531,13 +531,12 @@ async def delete_cooperative(
     await session.commit()
 
 
-async def _tell_syncing_clients(
-    session: AsyncSession, caller: Caller, cooperative: Cooperative
-) -> None:
-    """Tombstones for the cooperative and for the officers that go with it, each officer's
-    removal audited as if deleted on its own (their personal data goes); and the records that
-    named it change, so they get new change numbers: consultations lose their link to it (the
-    foreign key would clear it unseen), trainings lose its invitation (their seat count)."""
+async def _record_removal(session: AsyncSession, caller: Caller, cooperative: Cooperative) -> None:
+    """What the cooperative's removal leaves behind, besides its own audit event: tombstones for
+    syncing clients, for it and for the officers that go with it; an audit event for each of
+    those officers, as if deleted on its own (their personal data goes); and new change numbers
+    for the records that named it: consultations lose their link to it (the foreign key would
+    clear it unseen), trainings lose its invitation (their seat count)."""
     where = {"region_code": cooperative.village_code, "cooperative_id": cooperative.id}
     session.add(DeletedRecord(kind=RecordKind.cooperative, record_id=cooperative.id, **where))
     for officer in await session.scalars(
