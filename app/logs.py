@@ -22,9 +22,11 @@ HANDLER_NAME = "kopdes"
 
 # Not inside a longer run of letters and digits, so that a hex request id stays whole.
 _NIK = re.compile(r"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")
-# +62 / 62 / 0 then a mobile number (8xx…), optionally grouped with spaces or dashes; `+62` also
-# takes landlines. Letters and dashes around it rule out matching inside ids such as UUIDs.
-_PHONE = re.compile(r"(?<![\w+-])(?:\+62[\s-]?[1-9]|(?:62|0)[\s-]?8)(?:[\s-]?\d){7,11}(?![\w-])")
+# +62, 62 or 0 then a mobile number (8xx…) or a landline (area code, then the subscriber),
+# optionally grouped with spaces or dashes. Letters and dashes around it rule out matching inside
+# ids such as UUIDs. A number that merely starts so (6250000000 rupiah) is masked too: a log line
+# that hides too much is the safe mistake.
+_PHONE = re.compile(r"(?<![\w+-])(?:\+?62|0)[\s-]?[1-9](?:[\s-]?\d){7,11}(?![\w-])")
 # Nine digits in a row, or grouped by single spaces or dashes: every NIK and phone number holds
 # such a run. Most values hold none, and one search is cheaper than the two substitutions.
 _DIGIT_RUN = re.compile(r"\d(?:[\s-]?\d){8}")
@@ -34,7 +36,15 @@ def mask_text(text: str) -> str:
     if not _DIGIT_RUN.search(text):
         return text
     text = _NIK.sub(lambda m: m[0][:4] + "*" * 8 + m[0][-4:], text)
-    return _PHONE.sub(lambda m: mask_phone(m[0]) or "", text)
+    return _PHONE.sub(_masked_phone, text)
+
+
+def _masked_phone(found: re.Match[str]) -> str:
+    """The number as the API masks a stored one (`+62812*****890`), whatever form it was written
+    in: masked as written, a short landline (`0542 12345`) would keep every digit."""
+    digits = re.sub(r"\D", "", found[0])
+    national = digits[1:] if found[0].startswith("0") else digits[2:]
+    return mask_phone("+62" + national) or ""
 
 
 def _mask(value: Any) -> Any:

@@ -11,7 +11,16 @@ from app.logs import _NIK, _PHONE, build_formatter, mask_text
 from tests.factories import VALID_NIK
 from tests.pii import leaked_niks, leaked_phones
 
-PHONES = ["+62 812 3456 7890", "0812-3456-7890", "6281234567890", "+62215551234"]
+PHONES = [
+    "+62 812 3456 7890",
+    "0812-3456-7890",
+    "6281234567890",
+    "+62215551234",
+    # Landlines, as dialled within Indonesia (Jakarta, Balikpapan) and with 62 in front.
+    "021 555 1234",
+    "0542-7238-9517",
+    "62 542 7238 9517",
+]
 HEX_ID = "f6402125304850002a0b1c2d3e4f5a6b"  # an id whose digits look like a NIK
 
 
@@ -39,6 +48,8 @@ def _record() -> logging.LogRecord:
             "nik_number": int(VALID_NIK),
             "kept": 1_250_000_000,
             "trace": HEX_ID,
+            # Any text a client sends can hold a number: a path, as the access line has it.
+            "path": "/api/v1/cooperatives/054272389517",
         }
     )
     return record
@@ -65,7 +76,7 @@ _PERSONAL_LOOKING = st.builds(
     st.tuples(
         st.sampled_from(["", " ", "a", "-", "+", "7"]),
         st.one_of(
-            st.from_regex(r"(\+62[ -]?[1-9]|(62|0)[ -]?8)([ -]?[0-9]){6,12}", fullmatch=True),
+            st.from_regex(r"(\+?62|0)[ -]?[1-9]([ -]?[0-9]){6,12}", fullmatch=True),
             st.from_regex(r"[0-9]{14,17}", fullmatch=True),
         ),
         st.sampled_from(["", " ", "a", "-", "5"]),
