@@ -60,12 +60,25 @@ class Caller:
         return self.principal.region_scope
 
     @property
-    def cooperative_id(self) -> int | None:
-        return self.principal.cooperative_id
+    def own_cooperative_id(self) -> int:
+        """The cooperative a cooperative account is bound to. Scope conditions take it from
+        here, never from the principal: compared with None, SQL would read `IS NULL` and match
+        every record of no cooperative."""
+        cooperative_id = self.principal.cooperative_id
+        if cooperative_id is None:
+            raise _unbound_cooperative_account()
+        return cooperative_id
 
     @property
     def role(self) -> Role:
         return self.principal.role
+
+
+def _unbound_cooperative_account() -> Forbidden:
+    return Forbidden(
+        "this cooperative account is bound to no cooperative (its cooperative was removed); "
+        "ask the office to bind it to one"
+    )
 
 
 def in_scope(code: str, scope: str) -> bool:
@@ -220,6 +233,9 @@ async def authorize(request: Request) -> None:
     if permission is Permission.public:
         return
     principal = await authenticate(request)
+    if principal.role is Role.cooperative and principal.cooperative_id is None:
+        # Checked before the permission, so that every route gives it the same answer.
+        raise _unbound_cooperative_account()
     if permission is not Permission.authenticated and permission not in principal.permissions:
         raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
     request.state.caller = Caller(

@@ -91,7 +91,7 @@ def tombstones(
     if caller.region_scope:
         conditions.append(in_region(DeletedRecord.region_code, caller.region_scope))
     if caller.role is Role.cooperative:
-        conditions.append(DeletedRecord.cooperative_id == caller.cooperative_id)
+        conditions.append(DeletedRecord.cooperative_id == caller.own_cooperative_id)
     if region:
         conditions.append(in_region(DeletedRecord.region_code, region))
     if cooperative_id is not None:

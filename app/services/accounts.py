@@ -255,7 +255,10 @@ async def _check_assignment(
     if role is Role.integration:
         raise Invalid.field(["body", "role"], "integrations use API keys, not user accounts")
     if role is Role.cooperative:
-        cooperative = cooperative_id and await session.get(Cooperative, cooperative_id)
+        # Key-share locked: a cooperative removed meanwhile would otherwise fail the insert.
+        cooperative = cooperative_id and await session.get(
+            Cooperative, cooperative_id, with_for_update={"read": True, "key_share": True}
+        )
         if not cooperative or not in_scope(cooperative.village_code, scope):
             raise Invalid.field(
                 ["body", "cooperative_id"],
@@ -345,11 +348,7 @@ async def update_user(
     user.updated_at = utcnow()
     if user.is_active is False or "password" in patch.model_fields_set:
         # A disabled account or a reset password ends every session the account had.
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        await _end_sessions(session, user)
     after = _public(user)
     audit.record(
         session,
@@ -363,6 +362,43 @@ async def update_user(
     )
     await session.commit()
     return after
+
+
+async def disable_accounts_bound_to(
+    session: AsyncSession, caller: Caller, cooperative_id: int
+) -> None:
+    """Disable the accounts of a cooperative that is being removed, in the caller's
+    transaction. Left enabled, they would keep the `cooperative` role and lose their binding
+    (the foreign key clears it): an account that belongs to no cooperative."""
+    bound = await session.scalars(
+        select(UserAccount)
+        .where(UserAccount.cooperative_id == cooperative_id, UserAccount.is_active.is_(True))
+        .order_by(UserAccount.id)
+        .with_for_update()
+    )
+    for user in bound:
+        before = _public(user)
+        user.is_active = False
+        user.updated_at = utcnow()
+        await _end_sessions(session, user)
+        audit.record(
+            session,
+            caller,
+            action="user.update",
+            resource_type="user",
+            resource_id=user.id,
+            region_code=user.region_scope,
+            before=before,
+            after=_public(user),
+        )
+
+
+async def _end_sessions(session: AsyncSession, user: UserAccount) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 async def create_account(

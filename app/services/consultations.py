@@ -79,7 +79,7 @@ def visible_to(caller: Caller) -> list[Any]:
     if caller.region_scope:
         conditions.append(region_match(_COLUMNS, caller.region_scope))
     if caller.role is Role.cooperative:
-        conditions.append(_COLUMNS.cooperative_id == caller.cooperative_id)
+        conditions.append(_COLUMNS.cooperative_id == caller.own_cooperative_id)
     return conditions
 
 
@@ -319,7 +319,10 @@ async def _where(
     """The cooperative and village a new consultation is about."""
     if data.cooperative_id is not None:
         try:
-            cooperative = await require_cooperative(session, caller, data.cooperative_id)
+            # Locked, so that it cannot be removed between this check and the insert.
+            cooperative = await require_cooperative(
+                session, caller, data.cooperative_id, for_update=True
+            )
         except NotFound:
             raise Invalid.field(
                 ["body", "cooperative_id"], "no such cooperative in your region"
@@ -357,7 +360,7 @@ async def create_consultation(
     is_request = caller.role is Role.cooperative
     if is_request:
         if data.cooperative_id is None:
-            data = data.model_copy(update={"cooperative_id": caller.cooperative_id})
+            data = data.model_copy(update={"cooperative_id": caller.own_cooperative_id})
         for field in ("officer_id", "advice", "follow_ups"):
             if getattr(data, field):
                 raise Invalid.field(["body", field], "the office fills this in, not a request")

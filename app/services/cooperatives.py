@@ -45,7 +45,7 @@ from app.models.mentoring import Consultation, Training, TrainingInvitation
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind, hold_clock
 from app.pagination import CursorCodec, PageParams, cut_page
-from app.services import audit
+from app.services import accounts, audit
 from app.services.query import LIKE_ESCAPE, contains_pattern, level_column
 from app.sync import SyncPage
 
@@ -171,7 +171,7 @@ def _scope_values(caller: Caller) -> dict[str, Any]:
     if caller.region_scope:
         values[f"scope_{len(caller.region_scope)}"] = caller.region_scope
     if caller.role is Role.cooperative:
-        values["own"] = caller.cooperative_id
+        values["own"] = caller.own_cooperative_id
     return values
 
 
@@ -221,7 +221,7 @@ async def require_cooperative(
     if (
         cooperative is None
         or not in_scope(cooperative.village_code, caller.region_scope)
-        or (caller.role is Role.cooperative and cooperative.id != caller.cooperative_id)
+        or (caller.role is Role.cooperative and cooperative.id != caller.own_cooperative_id)
     ):
         raise NotFound(f"cooperative {cooperative_id} does not exist")
     return cooperative
@@ -517,6 +517,7 @@ async def delete_cooperative(
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     require_if_match(if_match, present(caller, before), "cooperative")
     await _record_removal(session, caller, cooperative)
+    await accounts.disable_accounts_bound_to(session, caller, cooperative_id)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(

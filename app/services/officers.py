@@ -151,7 +151,8 @@ async def create_officer(
     *,
     record_result: RecordResult = no_record,
 ) -> OfficerPublic:
-    cooperative = await require_cooperative(session, caller, cooperative_id)
+    # Locked, so that the cooperative cannot be removed between this check and the insert.
+    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     _check_role(data.body, data.role)
     officer = Officer(cooperative_id=cooperative_id, **data.model_dump(exclude={"nik"}))
     _set_nik(officer, data.nik, cipher)

@@ -63,7 +63,7 @@ def visible_to(caller: Caller) -> list[Any]:
         return [
             Training.id.in_(
                 select(TrainingInvitation.training_id).where(
-                    TrainingInvitation.cooperative_id == caller.cooperative_id
+                    TrainingInvitation.cooperative_id == caller.own_cooperative_id
                 )
             )
         ]
@@ -527,7 +527,7 @@ async def list_invitations(
     conditions = [TrainingInvitation.training_id == training_id]
     if caller.role is Role.cooperative:
         # Which other cooperatives and people are invited is not a cooperative's business.
-        conditions.append(TrainingInvitation.cooperative_id == caller.cooperative_id)
+        conditions.append(TrainingInvitation.cooperative_id == caller.own_cooperative_id)
     return await _page(
         session, codec, page, training_id, TrainingInvitation, conditions, _invitation_public
     )
@@ -615,7 +615,7 @@ async def list_attendance(
     await require_training(session, caller, training_id)
     conditions = [TrainingAttendee.training_id == training_id]
     if caller.role is Role.cooperative:
-        conditions.append(TrainingAttendee.cooperative_id == caller.cooperative_id)
+        conditions.append(TrainingAttendee.cooperative_id == caller.own_cooperative_id)
     return await _page(
         session, codec, page, training_id, TrainingAttendee, conditions, _attendee_public
     )
