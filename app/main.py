@@ -13,7 +13,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from app import errors
-from app.auth import API_KEY_HEADER, authorize, verified_tokens
+from app.auth import API_KEY_HEADER, LoginChecks, authorize, verified_tokens
 from app.db import autocommit, build_engine
 from app.limits import LIMIT_KEY, BodySizeLimit
 from app.logs import configure_logging
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
     app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
     app.state.verified_tokens = verified_tokens(settings)
+    app.state.login_checks = LoginChecks(settings.account_check_seconds)
     app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes)
     # Inside the request-id middleware, so that the access line carries the id.
     app.add_middleware(ObservabilityMiddleware)

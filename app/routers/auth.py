@@ -44,15 +44,19 @@ async def login(
 async def refresh(request: Request, session: SessionDep, body: RefreshRequest) -> TokenPair:
     """A new token pair for a refresh token. Each refresh token works once; reusing one ends
     every session that descends from the same login."""
+    state = request.app.state
     return await accounts.refresh(
-        session, request.app.state.settings, _origin(request), body.refresh_token
+        session, state.settings, state.login_checks, _origin(request), body.refresh_token
     )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(request: Request, session: SessionDep, body: RefreshRequest) -> None:
-    """Revoke a refresh token and every token issued from the same login."""
-    await accounts.logout(session, _origin(request), body.refresh_token)
+    """Revoke a refresh token and every token issued from the same login, access tokens
+    included."""
+    await accounts.logout(
+        session, request.app.state.login_checks, _origin(request), body.refresh_token
+    )
 
 
 @router.get("/me", responses=problems(401))
