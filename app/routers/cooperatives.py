@@ -8,8 +8,10 @@ from app.conditional import (
     PRECONDITIONS,
     IfMatchHeader,
     IfNoneMatchHeader,
+    no_store,
     represent,
     with_etag,
+    with_no_store,
 )
 from app.db import ReaderDep, SessionDep
 from app.errors import problems
@@ -244,8 +246,11 @@ async def get_officer(
     )
 
 
-@router.get("/{cooperative_id:int}/officers/{officer_id}/nik", responses=problems(404))
+@router.get(
+    "/{cooperative_id:int}/officers/{officer_id}/nik", responses=with_no_store(problems(404))
+)
 async def read_officer_nik(
+    response: Response,
     session: SessionDep,
     caller: CallerDep,
     cipher: NikCipherDep,
@@ -253,6 +258,7 @@ async def read_officer_nik(
     officer_id: OfficerId,
 ) -> OfficerNik:
     """The officer's full NIK, for administrators and officers only. Every read is audited."""
+    no_store(response)
     return await officers.read_officer_nik(session, caller, cipher, cooperative_id, officer_id)
 
 

@@ -287,3 +287,20 @@ def test_a_reused_refresh_token_ends_the_access_tokens_of_its_login(client, acco
     client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     for pair in (first, second):
         assert_problem(_me(client, pair["access_token"]), 401)
+
+
+def test_token_answers_are_never_stored_by_a_cache(client, account):
+    account("ani", Role.officer, "64.02")
+    login = _token(client, "ani")
+    refreshed = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
+    )
+    for response in (login, refreshed):
+        assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["pragma"] == "no-cache"
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/auth/token", "/api/v1/auth/refresh"):
+        assert {"Cache-Control", "Pragma"} <= paths[path]["post"]["responses"]["200"][
+            "headers"
+        ].keys()

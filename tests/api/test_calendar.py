@@ -261,3 +261,12 @@ def test_re_enabling_an_account_does_not_revive_its_feed(client, officer):
         assert changed.status_code == 200, changed.text
     client.headers.pop("Authorization")
     assert_problem(client.get(url), 401)
+
+
+def test_the_answer_with_a_feed_token_is_never_stored_by_a_cache(client, login_as):
+    issued = client.post("/api/v1/calendar/feed-token", headers=login_as(Role.officer, KUKAR))
+    assert issued.status_code == 201, issued.text
+    assert issued.headers["cache-control"] == "no-store"
+    assert issued.headers["pragma"] == "no-cache"
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/calendar/feed-token"]["post"]
+    assert "Cache-Control" in operation["responses"]["201"]["headers"]

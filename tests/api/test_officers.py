@@ -77,3 +77,19 @@ def test_officer_list_pages(client):
     names = [o["name"] for o in first["items"] + second["items"]]
     assert names == [f"Anggota {i}" for i in range(5)]
     assert second["next_cursor"] is None
+
+
+def _nik_url(client):
+    coop = create_cooperative(client)
+    officer = _add(client, coop["id"], nik=VALID_NIK).json()
+    return f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}/nik"
+
+
+def test_a_full_nik_is_never_stored_by_a_cache(client):
+    response = client.get(_nik_url(client))
+    assert response.json()["nik"] == VALID_NIK
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    paths = client.get("/openapi.json").json()["paths"]
+    operation = paths["/api/v1/cooperatives/{cooperative_id}/officers/{officer_id}/nik"]["get"]
+    assert "Cache-Control" in operation["responses"]["200"]["headers"]
