@@ -148,12 +148,20 @@ async def login(
         user and user.is_active
     ):
         # Failed attempts are evidence too: recorded on their own, as nothing else is written.
-        _sign_in_event(session, origin, "auth.login", user, username, outcome="failure")
+        typed = username if user else _unknown_username(username)
+        _sign_in_event(session, origin, "auth.login", user, typed, outcome="failure")
         await session.commit()
         LOGINS_FAILED.inc()
         raise Unauthorized("wrong username or password, or the account is disabled")
     _sign_in_event(session, origin, "auth.login", user, username)
     return await open_login(session, settings, user)
+
+
+def _unknown_username(typed: str) -> str:
+    """What the trail keeps of a username that is no account's: it may be a NIK or a password
+    typed into the wrong field, so only enough to recognise it (`64***`). No account's name
+    holds a `*`."""
+    return typed[:2] + "***"
 
 
 async def refresh(
