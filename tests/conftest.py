@@ -202,6 +202,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     defaults: dict[str, Any] = {
         "secret_key": TEST_SECRET,
         "login_attempts_per_minute": 10_000,
+        "nik_reads_per_hour": 10_000,
         "account_check_seconds": 0,  # so that tests see account changes at once
     }
     return Settings(database_url=database_url, **{**defaults, **overrides})

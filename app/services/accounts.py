@@ -28,6 +28,7 @@ from app.models.common import utcnow
 from app.models.cooperative import Cooperative
 from app.observability import LOGINS_FAILED
 from app.pagination import CursorCodec, Page, PageParams, page_by_id
+from app.rate_limits import RateLimit
 from app.security import (
     hash_password,
     issue_access_token,
@@ -44,21 +45,21 @@ class LoginLimiter:
     """Counts login attempts per account and per client address, across workers via Redis."""
 
     def __init__(self, limiter: MovingWindowRateLimiter, attempts_per_minute: int) -> None:
-        self._limiter = limiter
-        self._per_account = RateLimitItemPerMinute(attempts_per_minute)
+        self._per_account = RateLimit(limiter, RateLimitItemPerMinute(attempts_per_minute), "login")
         # A whole office often shares one address behind its router: allow it ten accounts' worth.
-        self._per_address = RateLimitItemPerMinute(attempts_per_minute * 10)
+        self._per_address = RateLimit(
+            limiter, RateLimitItemPerMinute(attempts_per_minute * 10), "login"
+        )
 
     async def check(self, username: str, client_ip: str | None) -> None:
         for limit, key in (
             (self._per_account, f"user:{username.lower()}"),
             (self._per_address, f"ip:{client_ip}"),
         ):
-            if not await self._limiter.hit(limit, "login", key):
-                stats = await self._limiter.get_window_stats(limit, "login", key)
-                retry_after = max(1, int(stats.reset_time - utcnow().timestamp()) + 1)
+            wait = await limit.hit(key)
+            if wait is not None:
                 raise TooManyRequests(
-                    "too many login attempts; wait before trying again", retry_after=retry_after
+                    "too many login attempts; wait before trying again", retry_after=wait
                 )
 
 

@@ -39,6 +39,7 @@ def record(
     region_code: str,
     before: BaseModel | dict[str, Any] | None = None,
     after: BaseModel | dict[str, Any] | None = None,
+    outcome: str = "success",
 ) -> None:
     """Add the event to the caller's transaction; it is written only if that commits."""
     session.add(
@@ -53,6 +54,7 @@ def record(
             client_ip=caller.client_ip,
             before=snapshot(before),
             after=snapshot(after),
+            outcome=outcome,
         )
     )
 
