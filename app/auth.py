@@ -16,14 +16,15 @@ from asgi_correlation_id import correlation_id
 from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.db import read_rows
 from app.errors import Forbidden, Unauthorized
-from app.models.account import ApiKey, ApiScope, Role, UserAccount
+from app.models.account import ApiKey, ApiScope, RefreshToken, Role, UserAccount
 from app.models.common import utcnow
 from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
-from app.security import account_version, api_key_id, decode_access_token, sha256_hex
+from app.security import api_key_id, decode_access_token, sha256_hex
 from app.settings import Settings
 
 API_KEY_HEADER = "X-API-Key"
@@ -103,25 +104,30 @@ def user_principal(claims: dict) -> Principal:  # type: ignore[type-arg]
 @dataclass(frozen=True)
 class _VerifiedToken:
     principal: Principal
-    account_version: str | None
+    account_version: int
+    family: str  # the refresh-token family of the login the token was issued to
     expires: float  # Unix time
 
 
 def verified_tokens(settings: Settings) -> TTLCache[str, _VerifiedToken]:
     """Access tokens this worker has verified. Checking a token's signature and claims cost
     about a sixth of a hot read, and a verified token stays good until it expires; whether its
-    account changed is still checked on every request (`_account_version`)."""
+    login still holds is checked on every request (`LoginChecks`)."""
     return TTLCache(maxsize=10_000, ttl=settings.access_token_minutes * 60)
 
 
 async def _from_bearer(request: Request, token: str) -> Principal:
-    cache: TTLCache[str, _VerifiedToken] = request.app.state.verified_tokens
+    state = request.app.state
+    cache: TTLCache[str, _VerifiedToken] = state.verified_tokens
     verified = cache.get(token)
     if verified is None or verified.expires <= time.time():
-        verified = _verify(token, request.app.state.settings.secret_key.get_secret_value())
+        verified = _verify(token, state.settings.secret_key.get_secret_value())
         cache[token] = verified
-    if await _account_version(request, verified.principal.id) != verified.account_version:
-        raise Unauthorized("the account changed or was disabled since this token; log in again")
+    if not await state.login_checks.holds(state.autocommit_engine, verified):
+        raise Unauthorized(
+            "this login has ended: you logged out, or the account changed or was disabled; "
+            "log in again"
+        )
     return verified.principal
 
 
@@ -130,28 +136,68 @@ def _verify(token: str, secret: str) -> _VerifiedToken:
         claims = decode_access_token(token, secret)
         if claims.get("typ") != "access":
             raise jwt.InvalidTokenError("not an access token")
-        return _VerifiedToken(user_principal(claims), claims.get("ver"), float(claims["exp"]))
+        version, family = claims["ver"], claims["fam"]
+        if type(version) is not int or not isinstance(family, str):
+            raise jwt.InvalidTokenError("no account version or login")
+        return _VerifiedToken(user_principal(claims), version, family, float(claims["exp"]))
     except (jwt.InvalidTokenError, KeyError, ValueError):
         raise Unauthorized("the access token is invalid or expired; log in again") from None
 
 
-async def _account_version(request: Request, user_id: int) -> str | None:
-    """The account's current version, looked up at most once per `account_check_seconds` per
-    worker, so that hot reads do not each pay a database round trip."""
-    cache: dict[int, tuple[float, str | None]] = request.app.state.__dict__.setdefault(
-        "account_versions", {}
-    )
-    now = time.monotonic()
-    cached = cache.get(user_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    async with AsyncSession(request.app.state.engine) as session:
-        user = await session.get(UserAccount, user_id)
-    version = account_version(user) if user is not None else None
-    ttl = request.app.state.settings.account_check_seconds
-    if ttl > 0:
-        cache[user_id] = (now + ttl, version)
-    return version
+@dataclass(frozen=True)
+class _Login:
+    account_version: int  # 0 when the account is gone
+    live: bool  # its refresh family still holds an unrevoked token
+
+
+# Both in one round trip. Only a family's newest refresh token is ever unrevoked, and a
+# logout or a reused refresh token revokes that one too.
+_LOGIN = select(
+    UserAccount.token_version,
+    select(RefreshToken.id)
+    .where(RefreshToken.family == bindparam("family"), RefreshToken.revoked_at.is_(None))
+    .exists()
+    .label("live"),
+).where(UserAccount.id == bindparam("user_id"))
+
+
+class LoginChecks:
+    """Whether the login an access token was issued to still holds: the account has the
+    version the token carries (no new password, role, scope, cooperative or active flag since),
+    and the login's refresh family is not revoked (no logout, no reused refresh token).
+
+    Each worker looks at a login at most once per `account_check_seconds`, so that hot reads do
+    not each pay a database round trip: a change made through another worker takes effect
+    within that window, one made through this worker at once (it `forget`s what it saw)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seen: TTLCache[tuple[int, str], _Login] | None = (
+            TTLCache(maxsize=100_000, ttl=seconds) if seconds > 0 else None
+        )
+
+    async def holds(self, engine: AsyncEngine, token: _VerifiedToken) -> bool:
+        key = (token.principal.id, token.family)
+        seen = self._seen.get(key) if self._seen is not None else None
+        # A token newer than what this worker saw was issued after a change it has not seen
+        # yet (a new password, then a login): look again rather than refuse it.
+        if seen is None or seen.account_version < token.account_version:
+            rows = await read_rows(engine, _LOGIN, {"user_id": key[0], "family": key[1]})
+            seen = (
+                _Login(rows[0]["token_version"], bool(rows[0]["live"]))
+                if rows
+                else _Login(0, False)
+            )
+            if self._seen is not None:
+                self._seen[key] = seen
+        return seen.live and seen.account_version == token.account_version
+
+    def forget(self, user_id: int, family: str | None = None) -> None:
+        """Look again at the account's login `family`, or at all its logins, on their next
+        request: this worker has just ended it or changed the account."""
+        if self._seen is not None:
+            for key in [k for k in self._seen if k[0] == user_id]:
+                if family is None or key[1] == family:
+                    self._seen.pop(key, None)
 
 
 async def _from_api_key(request: Request, key: str) -> Principal:

@@ -58,6 +58,32 @@ def with_etag(status_code: int = 200) -> dict[int | str, dict[str, Any]]:
     return {status_code: {"headers": ETAG_HEADER}}
 
 
+# An answer that holds a credential or a full NIK: no cache, shared or private, may keep it
+# (RFC 6749 §5.1 asks this of token answers, with Pragma for HTTP/1.0 caches).
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_NO_STORE_HEADERS = {
+    "Cache-Control": {
+        "description": "`no-store`: the answer holds a secret or personal data; no cache may "
+        "keep it.",
+        "schema": {"type": "string"},
+    },
+    "Pragma": {"description": "`no-cache`, for HTTP/1.0 caches.", "schema": {"type": "string"}},
+}
+
+
+def no_store(response: Response) -> None:
+    response.headers.update(_NO_STORE)
+
+
+def with_no_store(
+    responses: dict[int | str, dict[str, Any]], status_code: int = 200
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route whose success answer is sent with `no_store`."""
+    success = responses.get(status_code, {})
+    headers = {**success.get("headers", {}), **_NO_STORE_HEADERS}
+    return {**responses, status_code: {**success, "headers": headers}}
+
+
 # A quoted entity-tag, optionally weak; commas may appear inside the quotes (RFC 9110 §8.8.3).
 _ENTITY_TAG = re.compile(r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"')
 

@@ -13,7 +13,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from app import errors
-from app.auth import API_KEY_HEADER, authorize, verified_tokens
+from app.auth import API_KEY_HEADER, LoginChecks, authorize, verified_tokens
 from app.db import autocommit, build_engine
 from app.limits import LIMIT_KEY, BodySizeLimit
 from app.logs import configure_logging
@@ -42,6 +42,7 @@ from app.routers import (
 from app.routers.params import only_known_query_parameters
 from app.security import NikCipher
 from app.services.accounts import LoginLimiter
+from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -96,11 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # per request under load. Less often, the hot reads' p99 latency fell by a third (list)
         # to two thirds (single read) at the same memory (see README, Performance).
         gc.set_threshold(50_000, 50, 100)
-        # Shared through Redis when configured, so the limit holds across worker processes.
+        # Shared through Redis when configured, so the limits hold across worker processes.
         storage = RedisStorage(settings.redis_url) if settings.redis_url else MemoryStorage()
-        app.state.login_limiter = LoginLimiter(
-            MovingWindowRateLimiter(storage), settings.login_attempts_per_minute
-        )
+        limiter = MovingWindowRateLimiter(storage)
+        app.state.login_limiter = LoginLimiter(limiter, settings.login_attempts_per_minute)
+        app.state.nik_read_limit = NikReadLimit(limiter, settings.nik_reads_per_hour)
         try:
             yield
         finally:
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
     app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
     app.state.verified_tokens = verified_tokens(settings)
+    app.state.login_checks = LoginChecks(settings.account_check_seconds)
     app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes)
     # Inside the request-id middleware, so that the access line carries the id.
     app.add_middleware(ObservabilityMiddleware)

@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from app.models.account import UserAccount
 from app.models.common import utcnow
 
 TOKEN_ISSUER = "kopdes"
@@ -90,22 +89,6 @@ def decode_access_token(token: str, secret: str) -> dict[str, Any]:
         issuer=TOKEN_ISSUER,
         options={"require": ["exp", "iat", "sub", "aud", "iss"]},
     )
-
-
-def account_version(user: UserAccount) -> str:
-    """Changes whenever the password, role, scope or binding changes, or the account is
-    disabled; access tokens carry it, so such a change ends them."""
-    material = "|".join(
-        str(part)
-        for part in (
-            user.password_hash,
-            user.role,
-            user.region_scope,
-            user.cooperative_id,
-            user.is_active,
-        )
-    )
-    return sha256_hex(material)[:16]
 
 
 class NikCipher:

@@ -45,10 +45,15 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     login_attempts_per_minute: int = Field(default=10, ge=1)
-    # How long a worker may trust its last look at an account before checking it again: a
-    # disabled account, a new role or a new password takes effect within this many seconds.
+    # Full NIKs one account may read per hour: enough for the paperwork of a few cooperatives'
+    # boards, too few to copy a registry out.
+    nik_reads_per_hour: int = Field(default=30, ge=1)
+    # How long a worker may trust its last look at a login before checking it again: a logout,
+    # a disabled account, a new role or a new password handled by another worker takes effect
+    # within this many seconds (at once on the worker that handled it).
     account_check_seconds: float = Field(default=30, ge=0)
-    # Rate-limit counters are shared through Redis when set (needed with several workers).
+    # Rate-limit counters (logins, full NIK reads) are shared through Redis when set (needed
+    # with several workers).
     redis_url: str | None = None
     demo_password: SecretStr = SecretStr("demo-password")
 

@@ -31,9 +31,9 @@ from app.logs import build_formatter
 from app.main import create_app
 from app.migrations import alembic_config
 from app.models.account import Role, UserAccount
-from app.security import NikCipher, hash_password, issue_access_token
+from app.security import NikCipher, hash_password
 from app.services import demo, regions
-from app.services.accounts import access_claims
+from app.services.accounts import open_login
 from app.settings import Settings
 from tests.factories import NO_IDEMPOTENCY_KEY
 from tests.pii import leaked_niks, leaked_phones
@@ -202,6 +202,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     defaults: dict[str, Any] = {
         "secret_key": TEST_SECRET,
         "login_attempts_per_minute": 10_000,
+        "nik_reads_per_hour": 10_000,
         "account_check_seconds": 0,  # so that tests see account changes at once
     }
     return Settings(database_url=database_url, **{**defaults, **overrides})
@@ -239,10 +240,15 @@ def client(app_client: TestClient) -> Iterator[TestClient]:
 def _login(
     client: TestClient, username: str, role: Role, scope: str, cooperative_id: int | None = None
 ) -> str:
-    """Create the account and return an `Authorization` header value for it."""
+    """Create the account, log it in, and return an `Authorization` header value for it."""
     user = _create_account(client, username, role, scope, cooperative_id)
-    token = issue_access_token(access_claims(user), TEST_SECRET, 15)
-    return f"Bearer {token}"
+
+    async def log_in() -> str:
+        async with AsyncSession(client.app.state.engine, expire_on_commit=False) as session:  # type: ignore[attr-defined]
+            pair = await open_login(session, client.app.state.settings, user)  # type: ignore[attr-defined]
+        return f"Bearer {pair.access_token}"
+
+    return client.portal.call(log_in)  # type: ignore[union-attr]
 
 
 def _create_account(

@@ -28,15 +28,14 @@ from app.db import build_engine
 from app.main import create_app
 from app.migrations import alembic_config
 from app.models.account import Role, UserAccount
-from app.security import NikCipher, hash_password, issue_access_token
+from app.security import NikCipher, hash_password
 from app.services import demo, regions
-from app.services.accounts import access_claims
+from app.services.accounts import open_login
 from app.services.spreadsheets import XLSX_MEDIA_TYPE
 from app.settings import Settings
 from tests.conftest import (
     POSTGRES_URL,
     TEST_PASSWORD,
-    TEST_SECRET,
     fresh_database,
     reference_region_rows,
     settings_for,
@@ -132,8 +131,9 @@ async def _seed(url: str) -> str:
         )
         session.add(admin)
         await session.commit()
+        pair = await open_login(session, settings_for(url, access_token_minutes=60), admin)
     await engine.dispose()
-    return issue_access_token(access_claims(admin), TEST_SECRET, 60)
+    return pair.access_token
 
 
 TARGETS = {

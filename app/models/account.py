@@ -60,6 +60,9 @@ class UserAccount(SQLModel, table=True):
     )
     is_active: bool = Field(default=True, sa_type=Boolean)
     is_demo: bool = Field(default=False, sa_type=Boolean)
+    # Access and calendar feed tokens carry it; it goes up with every change of password, role,
+    # scope, cooperative or active flag, and never back, so such a change ends them for good.
+    token_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -6,8 +6,10 @@ from app.conditional import (
     PRECONDITIONS,
     IfMatchHeader,
     IfNoneMatchHeader,
+    no_store,
     represent,
     with_etag,
+    with_no_store,
 )
 from app.db import SessionDep
 from app.errors import problems
@@ -33,7 +35,7 @@ async def list_api_keys(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    responses=idempotent(201, etag=True),
+    responses=with_no_store(idempotent(201, etag=True), 201),
 )
 async def create_api_key(
     once: OnceDep, session: SessionDep, caller: CallerDep, data: ApiKeyCreate
@@ -44,11 +46,13 @@ async def create_api_key(
     A retry with the same Idempotency-Key answers with the key's details but **without**
     `key`: the secret is never stored, not even for replays. If you lost the first answer,
     revoke that key (its `id` is in the replay) and create a new one."""
-    return await once(
+    response = await once(
         status.HTTP_201_CREATED,
         lambda record: api_keys.create_api_key(session, caller, data, record_result=record),
         etag=True,
     )
+    no_store(response)
+    return response
 
 
 @router.get(

@@ -1,10 +1,11 @@
 from typing import Annotated
 
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import CallerDep
+from app.conditional import no_store, with_no_store
 from app.db import SessionDep
 from app.errors import problems
 from app.models.account import Me, RefreshRequest, TokenPair
@@ -20,9 +21,10 @@ def _origin(request: Request) -> accounts.Origin:
     )
 
 
-@router.post("/token", responses=problems(401, 429))
+@router.post("/token", responses=with_no_store(problems(401, 429)))
 async def login(
     request: Request,
+    response: Response,
     session: SessionDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> TokenPair:
@@ -30,6 +32,7 @@ async def login(
 
     Attempts are limited per account and per address; past the limit the answer is a 429 with
     `Retry-After`."""
+    no_store(response)
     return await accounts.login(
         session,
         request.app.state.settings,
@@ -40,19 +43,26 @@ async def login(
     )
 
 
-@router.post("/refresh", responses=problems(401))
-async def refresh(request: Request, session: SessionDep, body: RefreshRequest) -> TokenPair:
+@router.post("/refresh", responses=with_no_store(problems(401)))
+async def refresh(
+    request: Request, response: Response, session: SessionDep, body: RefreshRequest
+) -> TokenPair:
     """A new token pair for a refresh token. Each refresh token works once; reusing one ends
     every session that descends from the same login."""
+    no_store(response)
+    state = request.app.state
     return await accounts.refresh(
-        session, request.app.state.settings, _origin(request), body.refresh_token
+        session, state.settings, state.login_checks, _origin(request), body.refresh_token
     )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(request: Request, session: SessionDep, body: RefreshRequest) -> None:
-    """Revoke a refresh token and every token issued from the same login."""
-    await accounts.logout(session, _origin(request), body.refresh_token)
+    """Revoke a refresh token and every token issued from the same login, access tokens
+    included."""
+    await accounts.logout(
+        session, request.app.state.login_checks, _origin(request), body.refresh_token
+    )
 
 
 @router.get("/me", responses=problems(401))

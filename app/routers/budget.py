@@ -179,7 +179,8 @@ async def submit_refocusing(
 async def approve_refocusing(
     once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
 ) -> Response:
-    """Approve a submitted refocusing. The approver must not be its submitter."""
+    """Approve a submitted refocusing. The approver must be neither its drafter nor its
+    submitter."""
     return await once(
         status.HTTP_200_OK,
         lambda record: budget.approve(session, caller, refocusing_id, record_result=record),

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, CallerDep
+from app.conditional import no_store, with_no_store
 from app.db import SessionDep
 from app.errors import problems
 from app.services import calendar
@@ -83,10 +84,13 @@ async def calendar_feed_by_token(
     return await _feed(session, caller)
 
 
-@router.post("/calendar/feed-token", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/calendar/feed-token", status_code=status.HTTP_201_CREATED, responses=with_no_store({}, 201)
+)
 async def issue_feed_token(
-    request: Request, session: SessionDep, caller: CallerDep
+    request: Request, response: Response, session: SessionDep, caller: CallerDep
 ) -> calendar.FeedToken:
     """A long-lived URL to subscribe to your calendar from a phone. Keep it secret: it reads
     your calendar without a password. Changing your password revokes it."""
+    no_store(response)
     return await calendar.issue_feed_token(session, caller, request)

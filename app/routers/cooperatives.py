@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth import CallerDep
 from app.conditional import (
@@ -8,8 +8,10 @@ from app.conditional import (
     PRECONDITIONS,
     IfMatchHeader,
     IfNoneMatchHeader,
+    no_store,
     represent,
     with_etag,
+    with_no_store,
 )
 from app.db import ReaderDep, SessionDep
 from app.errors import problems
@@ -244,16 +246,27 @@ async def get_officer(
     )
 
 
-@router.get("/{cooperative_id:int}/officers/{officer_id}/nik", responses=problems(404))
+@router.get(
+    "/{cooperative_id:int}/officers/{officer_id}/nik", responses=with_no_store(problems(404, 429))
+)
 async def read_officer_nik(
+    request: Request,
+    response: Response,
     session: SessionDep,
     caller: CallerDep,
     cipher: NikCipherDep,
     cooperative_id: CooperativeId,
     officer_id: OfficerId,
 ) -> OfficerNik:
-    """The officer's full NIK, for administrators and officers only. Every read is audited."""
-    return await officers.read_officer_nik(session, caller, cipher, cooperative_id, officer_id)
+    """The officer's full NIK, for administrators and officers only. Every read is audited.
+
+    Each account may read `KOPDES_NIK_READS_PER_HOUR` full NIKs per hour; past that the answer
+    is a 429 with `Retry-After`, and the trail records that the limit was reached."""
+    no_store(response)
+    limit = request.app.state.nik_read_limit
+    return await officers.read_officer_nik(
+        session, caller, cipher, limit, cooperative_id, officer_id
+    )
 
 
 @router.patch(

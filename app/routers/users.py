@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from app.auth import CallerDep
 from app.conditional import (
@@ -68,6 +68,7 @@ async def get_user(
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
 async def update_user(
+    request: Request,
     session: SessionDep,
     caller: CallerDep,
     user_id: UserId,
@@ -76,4 +77,7 @@ async def update_user(
 ) -> Response:
     """Change role, scope, cooperative or password, or disable the account. Disabling it or
     resetting the password ends its sessions."""
-    return represent(await accounts.update_user(session, caller, user_id, patch, if_match=if_match))
+    logins = request.app.state.login_checks
+    return represent(
+        await accounts.update_user(session, caller, logins, user_id, patch, if_match=if_match)
+    )

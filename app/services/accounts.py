@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, Principal, in_scope
+from app.auth import Caller, LoginChecks, Principal, in_scope
 from app.conditional import require_if_match
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.idempotency import RecordResult, no_record
@@ -28,8 +28,8 @@ from app.models.common import utcnow
 from app.models.cooperative import Cooperative
 from app.observability import LOGINS_FAILED
 from app.pagination import CursorCodec, Page, PageParams, page_by_id
+from app.rate_limits import RateLimit
 from app.security import (
-    account_version,
     hash_password,
     issue_access_token,
     new_refresh_token,
@@ -45,21 +45,21 @@ class LoginLimiter:
     """Counts login attempts per account and per client address, across workers via Redis."""
 
     def __init__(self, limiter: MovingWindowRateLimiter, attempts_per_minute: int) -> None:
-        self._limiter = limiter
-        self._per_account = RateLimitItemPerMinute(attempts_per_minute)
+        self._per_account = RateLimit(limiter, RateLimitItemPerMinute(attempts_per_minute), "login")
         # A whole office often shares one address behind its router: allow it ten accounts' worth.
-        self._per_address = RateLimitItemPerMinute(attempts_per_minute * 10)
+        self._per_address = RateLimit(
+            limiter, RateLimitItemPerMinute(attempts_per_minute * 10), "login"
+        )
 
     async def check(self, username: str, client_ip: str | None) -> None:
         for limit, key in (
             (self._per_account, f"user:{username.lower()}"),
             (self._per_address, f"ip:{client_ip}"),
         ):
-            if not await self._limiter.hit(limit, "login", key):
-                stats = await self._limiter.get_window_stats(limit, "login", key)
-                retry_after = max(1, int(stats.reset_time - utcnow().timestamp()) + 1)
+            wait = await limit.hit(key)
+            if wait is not None:
                 raise TooManyRequests(
-                    "too many login attempts; wait before trying again", retry_after=retry_after
+                    "too many login attempts; wait before trying again", retry_after=wait
                 )
 
 
@@ -71,8 +71,14 @@ def access_claims(user: UserAccount) -> dict[str, object]:
         "role": user.role,
         "scope": user.region_scope,
         "coop": user.cooperative_id,
-        "ver": account_version(user),
+        "ver": user.token_version,
     }
+
+
+async def open_login(session: AsyncSession, settings: Settings, user: UserAccount) -> TokenPair:
+    """The first token pair of a new login (a refresh family of its own), once the user has
+    proved who they are."""
+    return await _issue(session, settings, user, new_token_family())
 
 
 async def _issue(
@@ -90,7 +96,8 @@ async def _issue(
     await session.commit()
     return TokenPair(
         access_token=issue_access_token(
-            access_claims(user),
+            # The family binds the access token to its login: ending the login ends it too.
+            {**access_claims(user), "fam": family},
             settings.secret_key.get_secret_value(),
             settings.access_token_minutes,
         ),
@@ -142,16 +149,24 @@ async def login(
         user and user.is_active
     ):
         # Failed attempts are evidence too: recorded on their own, as nothing else is written.
-        _sign_in_event(session, origin, "auth.login", user, username, outcome="failure")
+        typed = username if user else _unknown_username(username)
+        _sign_in_event(session, origin, "auth.login", user, typed, outcome="failure")
         await session.commit()
         LOGINS_FAILED.inc()
         raise Unauthorized("wrong username or password, or the account is disabled")
     _sign_in_event(session, origin, "auth.login", user, username)
-    return await _issue(session, settings, user, new_token_family())
+    return await open_login(session, settings, user)
+
+
+def _unknown_username(typed: str) -> str:
+    """What the trail keeps of a username that is no account's: it may be a NIK or a password
+    typed into the wrong field, so only enough to recognise it (`64***`). No account's name
+    holds a `*`."""
+    return typed[:2] + "***"
 
 
 async def refresh(
-    session: AsyncSession, settings: Settings, origin: Origin, token: str
+    session: AsyncSession, settings: Settings, logins: LoginChecks, origin: Origin, token: str
 ) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once."""
     stored = await session.scalar(
@@ -163,8 +178,7 @@ async def refresh(
         raise refused
     if stored.revoked_at is not None:
         # A used token presented again: someone holds a copy. End the whole family.
-        await _revoke_family(session, stored.family)
-        await session.commit()
+        await _end_login(session, logins, stored.user_id, stored.family)
         raise refused
     user = await session.get(UserAccount, stored.user_id)
     if stored.expires_at <= now or user is None or not user.is_active:
@@ -177,33 +191,34 @@ async def refresh(
         .values(revoked_at=now)
     )
     if claimed.rowcount != 1:
-        family = stored.family  # read before the rollback expires the loaded rows
+        user_id, family = stored.user_id, stored.family  # read before the rollback expires them
         await session.rollback()
-        await _revoke_family(session, family)
-        await session.commit()
+        await _end_login(session, logins, user_id, family)
         raise refused
     _sign_in_event(session, origin, "auth.refresh", user, user.username)
     return await _issue(session, settings, user, stored.family)
 
 
-async def logout(session: AsyncSession, origin: Origin, token: str) -> None:
+async def logout(session: AsyncSession, logins: LoginChecks, origin: Origin, token: str) -> None:
     stored = await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
     )
     if stored is not None:
-        await _revoke_family(session, stored.family)
         user = await session.get(UserAccount, stored.user_id)
         if user is not None:
             _sign_in_event(session, origin, "auth.logout", user, user.username)
-        await session.commit()
+        await _end_login(session, logins, stored.user_id, stored.family)
 
 
-async def _revoke_family(session: AsyncSession, family: str) -> None:
+async def _end_login(session: AsyncSession, logins: LoginChecks, user_id: int, family: str) -> None:
+    """Revoke the login's refresh tokens (and so its access tokens), and commit."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    await session.commit()
+    logins.forget(user_id, family)
 
 
 def me(principal: Principal) -> Me:
@@ -321,16 +336,22 @@ async def create_user(
     return public
 
 
+def _token_material(user: UserAccount) -> tuple[object, ...]:
+    """What access tokens rely on: a change to any of it must end them."""
+    return (user.password_hash, user.role, user.region_scope, user.cooperative_id, user.is_active)
+
+
 async def update_user(
     session: AsyncSession,
     caller: Caller,
+    logins: LoginChecks,
     user_id: int,
     patch: UserUpdate,
     *,
     if_match: str | None,
 ) -> UserPublic:
     user = await _require_user(session, caller, user_id, for_update=True)
-    before = _public(user)
+    before, material = _public(user), _token_material(user)
     changes = patch.model_dump(exclude_unset=True)
     for field in ("role", "region_scope", "is_active", "password"):
         if field in changes and changes[field] is None:
@@ -346,6 +367,11 @@ async def update_user(
         user.password_hash = hash_password(changes.pop("password"))
     user.sqlmodel_update({**changes, "role": role.value, "cooperative_id": cooperative_id})
     user.updated_at = utcnow()
+    ended = _token_material(user) != material
+    if ended:
+        # Only ever up: re-enabling an account, or setting its old role back, does not
+        # revive the tokens of before.
+        user.token_version += 1
     if user.is_active is False or "password" in patch.model_fields_set:
         # A disabled account or a reset password ends every session the account had.
         await _end_sessions(session, user)
@@ -361,6 +387,8 @@ async def update_user(
         after=after,
     )
     await session.commit()
+    if ended:
+        logins.forget(user_id)
     return after
 
 

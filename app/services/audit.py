@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
@@ -38,6 +39,7 @@ def record(
     region_code: str,
     before: BaseModel | dict[str, Any] | None = None,
     after: BaseModel | dict[str, Any] | None = None,
+    outcome: str = "success",
 ) -> None:
     """Add the event to the caller's transaction; it is written only if that commits."""
     session.add(
@@ -52,6 +54,7 @@ def record(
             client_ip=caller.client_ip,
             before=snapshot(before),
             after=snapshot(after),
+            outcome=outcome,
         )
     )
 
@@ -80,6 +83,24 @@ def record_sign_in(
             outcome=outcome,
         )
     )
+
+
+async def created_account(
+    session: AsyncSession, user_id: int, *, by: set[str], since: datetime
+) -> bool:
+    """Whether one of the actors `by` created the account `user_id` at `since` or later."""
+    found = await session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.resource_type == "user",
+            AuditEvent.resource_id == str(user_id),
+            AuditEvent.action == "user.create",
+            AuditEvent.actor.in_(by),
+            AuditEvent.at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def list_events(

@@ -7,6 +7,7 @@ transaction; the database's own trigger refuses any entry that would still break
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -494,14 +495,43 @@ async def approve(
 ) -> RefocusingPublic:
     refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
     _require_status(refocusing, RefocusingStatus.submitted, "approved")
-    if refocusing.submitted_by == caller.principal.actor:
-        raise Forbidden(
-            "you submitted this refocusing; another person must approve it (maker-checker)"
-        )
+    created_by_maker = await check_approver(session, caller, refocusing)
     refocusing.status = RefocusingStatus.approved.value
     refocusing.approved_by = caller.principal.actor
     refocusing.approved_at = utcnow()
-    return await _step(session, caller, refocusing, "refocusing.approve", record_result)
+    return await _step(
+        session,
+        caller,
+        refocusing,
+        "refocusing.approve",
+        record_result,
+        approver_created_by_maker=created_by_maker,
+    )
+
+
+# How recent an approver's account must be, created by a maker, for the approval to be flagged.
+_NEW_ACCOUNT = timedelta(days=1)
+
+
+async def check_approver(session: AsyncSession, caller: Caller, refocusing: Refocusing) -> bool:
+    """Maker-checker, the one rule of every approval: whoever drafted or submitted a
+    refocusing may not approve it (403).
+
+    An administrator can still create a second admin account and approve through it, which no
+    rule can tell from a new colleague; such an approval goes through, flagged in its audit
+    event. Returns whether the approver's account was created by a maker within the last day."""
+    makers = {"drafted": refocusing.created_by, "submitted": refocusing.submitted_by}
+    for did, maker in makers.items():
+        if caller.principal.actor == maker:
+            raise Forbidden(
+                f"you {did} this refocusing; another person must approve it (maker-checker)"
+            )
+    return await audit.created_account(
+        session,
+        caller.principal.id,
+        by={maker for maker in makers.values() if maker},
+        since=utcnow() - _NEW_ACCOUNT,
+    )
 
 
 async def _step(
@@ -510,8 +540,9 @@ async def _step(
     refocusing: Refocusing,
     action: str,
     record_result: RecordResult,
+    **noted: Any,
 ) -> RefocusingPublic:
-    public = await _record_step(session, caller, refocusing, action, record_result)
+    public = await _record_step(session, caller, refocusing, action, record_result, **noted)
     await session.commit()
     return public
 
@@ -523,13 +554,15 @@ async def _record_step(
     action: str,
     record_result: RecordResult,
     parts: _Parts | None = None,
+    **noted: Any,
 ) -> RefocusingPublic:
-    """Write a lifecycle step (new version, audit event, stored response) without committing."""
+    """Write a lifecycle step (new version, audit event with what is `noted`, stored
+    response) without committing."""
     refocusing.version += 1
     refocusing.updated_at = utcnow()
     await session.flush()
     public = await _publish(session, refocusing, parts)
-    _audit(session, caller, action, refocusing, after={"status": refocusing.status})
+    _audit(session, caller, action, refocusing, after={"status": refocusing.status, **noted})
     await record_result(session, public)
     await session.flush()
     return public

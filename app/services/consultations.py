@@ -265,12 +265,15 @@ async def list_consultations(
 
 
 async def _office_account(
-    session: AsyncSession, user_id: int, village_code: str, loc: list[str | int]
+    session: AsyncSession, caller: Caller, user_id: int, village_code: str, loc: list[str | int]
 ) -> int:
-    """`user_id` if it is an active officer or admin whose region covers the village."""
+    """`user_id` if it is an active officer or admin whose region covers the village. An
+    account outside the caller's region gets the same answer as an id that does not exist,
+    as everywhere else: naming one must not tell who works in another office."""
     user = await session.get(UserAccount, user_id)
     if (
         user is None
+        or not in_scope(user.region_scope, caller.region_scope)
         or not user.is_active
         or user.role not in _OFFICE_ROLES
         or not in_scope(village_code, user.region_scope)
@@ -300,7 +303,7 @@ async def _new_follow_up(
     officer_id = None
     if data.officer_id is not None:
         officer_id = await _office_account(
-            session, data.officer_id, consultation.village_code, [*loc, "officer_id"]
+            session, caller, data.officer_id, consultation.village_code, [*loc, "officer_id"]
         )
     elif data.responsible is Responsible.officer:
         officer_id = consultation.officer_id or _caller_user_id(caller)
@@ -379,7 +382,9 @@ async def create_consultation(
     officer_id = None
     if not is_request:
         officer_id = (
-            await _office_account(session, data.officer_id, village_code, ["body", "officer_id"])
+            await _office_account(
+                session, caller, data.officer_id, village_code, ["body", "officer_id"]
+            )
             if data.officer_id is not None
             else _caller_user_id(caller)
         )
@@ -461,7 +466,11 @@ async def update_consultation(
         raise Invalid.field(["body", "occurred_at"], "a held consultation needs its date")
     if "officer_id" in changes and changes["officer_id"] is not None:
         await _office_account(
-            session, changes["officer_id"], consultation.village_code, ["body", "officer_id"]
+            session,
+            caller,
+            changes["officer_id"],
+            consultation.village_code,
+            ["body", "officer_id"],
         )
     if "topics" in changes:
         topics = changes.pop("topics") or []
@@ -516,7 +525,11 @@ async def decide_request(
     if accept:
         consultation.officer_id = (
             await _office_account(
-                session, decision.officer_id, consultation.village_code, ["body", "officer_id"]
+                session,
+                caller,
+                decision.officer_id,
+                consultation.village_code,
+                ["body", "officer_id"],
             )
             if decision.officer_id is not None
             else _caller_user_id(caller)
@@ -672,7 +685,11 @@ async def update_follow_up(
         _check_follow_up_date(changes["due_date"], consultation, ["body", "due_date"])
     if changes.get("officer_id") is not None:
         await _office_account(
-            session, changes["officer_id"], consultation.village_code, ["body", "officer_id"]
+            session,
+            caller,
+            changes["officer_id"],
+            consultation.village_code,
+            ["body", "officer_id"],
         )
     follow_up.sqlmodel_update(changes)
     if status != FollowUpStatus.open:

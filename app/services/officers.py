@@ -1,12 +1,14 @@
 """A cooperative's officers: its board (pengurus) and supervisors (pengawas)."""
 
+from limits import RateLimitItemPerHour
+from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import sync
 from app.auth import Caller
 from app.conditional import require_if_match
-from app.errors import AppError, Invalid, NotFound
+from app.errors import AppError, Invalid, NotFound, TooManyRequests
 from app.idempotency import RecordResult, no_record
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
@@ -22,6 +24,7 @@ from app.models.cooperative import (
 )
 from app.models.sync import DeletedRecord, RecordKind
 from app.pagination import CursorCodec, PageParams, page_by_id
+from app.rate_limits import RateLimit
 from app.security import NikCipher
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
@@ -123,13 +126,55 @@ async def get_officer(
     return _present(caller, officer)
 
 
+class NikReadLimit:
+    """How many full NIKs one account may read per hour. Many reads in a row look like copying
+    NIKs out: past the limit a read is refused (429), and the first refusal of the hour goes
+    into the audit trail."""
+
+    def __init__(self, limiter: MovingWindowRateLimiter, reads_per_hour: int) -> None:
+        self.reads_per_hour = reads_per_hour
+        self._reads = RateLimit(limiter, RateLimitItemPerHour(reads_per_hour), "nik-read")
+        self._reached = RateLimit(limiter, RateLimitItemPerHour(1), "nik-read-limit-reached")
+
+    async def check(
+        self, session: AsyncSession, caller: Caller, cooperative: Cooperative, officer_id: int
+    ) -> None:
+        wait = await self._reads.hit(caller.principal.actor)
+        if wait is None:
+            return
+        if await self._reached.hit(caller.principal.actor) is None:
+            audit.record(
+                session,
+                caller,
+                action="officer.nik_read_limit_reached",
+                resource_type="officer",
+                resource_id=officer_id,
+                region_code=cooperative.village_code,
+                after={"reads_per_hour": self.reads_per_hour},
+                outcome="refused",
+            )
+            await session.commit()
+        raise TooManyRequests(
+            f"you have read {self.reads_per_hour} full NIKs within the last hour, as many as "
+            "one account may; wait before reading another",
+            retry_after=wait,
+        )
+
+
 async def read_officer_nik(
-    session: AsyncSession, caller: Caller, cipher: NikCipher, cooperative_id: int, officer_id: int
+    session: AsyncSession,
+    caller: Caller,
+    cipher: NikCipher,
+    limit: NikReadLimit,
+    cooperative_id: int,
+    officer_id: int,
 ) -> OfficerNik:
-    """The full NIK, for roles allowed to see it; the read itself is audited."""
+    """The full NIK, for roles allowed to see it and within the hourly limit; the read itself
+    is audited."""
     cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
     if officer.nik_ciphertext is None:
         raise NotFound(f"officer {officer_id} has no NIK on record")
+    await limit.check(session, caller, cooperative, officer_id)
     try:
         nik = cipher.decrypt(officer.nik_ciphertext)
     except ValueError:

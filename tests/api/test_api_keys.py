@@ -114,3 +114,15 @@ def test_only_admins_manage_keys_and_only_within_their_region(client, login_as):
         "/api/v1/api-keys", json={"name": "x", "scopes": ["admin"], "region_scope": "64.02"}
     )
     assert_problem(bad_scope, 422, field="scopes")
+
+
+def test_the_answer_that_shows_a_new_key_is_never_stored_by_a_cache(client):
+    response = client.post(
+        "/api/v1/api-keys",
+        json={"name": "Dashboard", "scopes": ["stats:read"], "region_scope": "64.02"},
+    )
+    assert response.status_code == 201 and response.json()["key"]
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/api-keys"]["post"]
+    assert {"Cache-Control", "ETag"} <= operation["responses"]["201"]["headers"].keys()

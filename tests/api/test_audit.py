@@ -171,3 +171,26 @@ def test_each_admin_reads_only_their_regions_trail_with_filters(client, login_as
     assert _events(client, action="cooperative.create", actor="user:test-admin")
     assert _events(client, since="2999-01-01T00:00:00Z") == []
     assert_problem(client.get("/api/v1/audit-events", headers=login_as(Role.officer, "64.02")), 403)
+
+
+def test_a_failed_login_keeps_only_the_start_of_a_name_that_is_no_account(client, account):
+    account("ani", Role.officer, "64.02")
+    typed = {
+        "ani": "user:ani",  # an account's own name stays: the trail must say whose it was
+        VALID_NIK: "user:64***",  # a NIK typed into the username field
+        "Rahasia-Sekali-2025": "user:Ra***",  # a password typed into the wrong field
+    }
+    for username, actor in typed.items():
+        request_id = _request_id()
+        response = client.post(
+            "/api/v1/auth/token",
+            data={"username": username, "password": "wrong-password"},
+            headers={"X-Request-ID": request_id},
+        )
+        assert_problem(response, 401)
+        (event,) = _events(client, request_id=request_id)
+        assert (event["action"], event["outcome"], event["actor"]) == (
+            "auth.login",
+            "failure",
+            actor,
+        )

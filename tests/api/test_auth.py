@@ -8,10 +8,11 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 from limits.aio.storage import RedisStorage
+from sqlalchemy import select
 
 from app.main import create_app
-from app.models.account import Role, UserAccount
-from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER, account_version
+from app.models.account import RefreshToken, Role, UserAccount
+from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, settings_for
 from tests.factories import assert_problem, if_match
 
@@ -91,10 +92,11 @@ def test_logout_revokes_the_refresh_token(client, account):
     assert_problem(again, 401)
 
 
-def _claims(version, **overrides):
+def _claims(version, family, **overrides):
     now = datetime.now(UTC)
     claims = {
         "ver": version,
+        "fam": family,
         "sub": "1",
         "typ": "access",
         "name": "x",
@@ -124,25 +126,31 @@ def _unsigned(claims):
 
 def test_forged_expired_and_misdirected_tokens_are_401(client, in_app_session):
     admin = in_app_session(lambda session: session.get(UserAccount, 1))
-    version = account_version(admin)
+    family = in_app_session(lambda session: session.scalar(select(RefreshToken.family)))
+    version = admin.token_version
     client.headers.pop("Authorization")
-    control = _sign(_claims(version))
+    control = _sign(_claims(version, family))
     assert _me(client, control).status_code == 200  # well formed: accepted
     bad_tokens = {
         "expired": jwt.encode(
-            _claims(version, exp=datetime.now(UTC) - timedelta(seconds=1)),
+            _claims(version, family, exp=datetime.now(UTC) - timedelta(seconds=1)),
             TEST_SECRET,
             algorithm="HS256",
         ),
-        "other key": _sign(_claims(version), "another-secret-" + "y" * 40),
-        "alg none": _unsigned(_claims(version)),
+        "other key": _sign(_claims(version, family), "another-secret-" + "y" * 40),
+        "alg none": _unsigned(_claims(version, family)),
         "wrong audience": jwt.encode(
-            _claims(version, aud="other-api"), TEST_SECRET, algorithm="HS256"
+            _claims(version, family, aud="other-api"), TEST_SECRET, algorithm="HS256"
         ),
-        "wrong issuer": _sign(_claims(version, iss="someone")),
-        "refresh type": _sign(_claims(version, typ="refresh")),
+        "wrong issuer": _sign(_claims(version, family, iss="someone")),
+        "refresh type": _sign(_claims(version, family, typ="refresh")),
         "garbage": "not-a-token",
-        "stale account version": _sign(_claims("0" * 16)),
+        "stale account version": _sign(_claims(version - 1, family)),
+        "a hashed account version, as issued before numbered ones": _sign(
+            _claims("0" * 16, family)
+        ),
+        "no login": _sign(_claims(version, None)),
+        "another login": _sign(_claims(version, "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed")),
     }
     for name, token in bad_tokens.items():
         response = _me(client, token)
@@ -215,3 +223,84 @@ def test_disabling_an_account_or_resetting_its_password_ends_its_access_tokens(c
     url = f"/api/v1/users/{other_id}"
     client.patch(url, json={"password": "a brand new password"}, headers=if_match(client, url))
     assert_problem(client.get("/api/v1/auth/me", headers=other), 401)
+
+
+def _set(client, user_id, change):
+    url = f"/api/v1/users/{user_id}"
+    response = client.patch(url, json=change, headers=if_match(client, url))
+    assert response.status_code == 200, response.text
+
+
+def test_a_new_login_works_at_once_on_a_worker_that_remembers_the_account(
+    database_url, client, account
+):
+    ani = account("ani", Role.officer, "64.02")
+    settings = settings_for(database_url, account_check_seconds=30)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as worker:
+        before = _token(worker, "ani").json()["access_token"]
+        assert _me(worker, before).status_code == 200  # the worker now remembers the account
+        _set(client, ani.id, {"password": "a brand new password"})  # on another worker
+        after = _token(worker, "ani", "a brand new password").json()["access_token"]
+        assert _me(worker, after).status_code == 200
+
+
+def test_the_worker_that_ends_a_login_refuses_its_tokens_at_once(database_url, client, account):
+    ani = account("ani", Role.officer, "64.02")
+    admin = {"Authorization": client.headers["Authorization"]}
+    settings = settings_for(database_url, account_check_seconds=30)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as worker:
+        pair = _token(worker, "ani").json()
+        assert _me(worker, pair["access_token"]).status_code == 200
+        worker.post("/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]})
+        assert_problem(_me(worker, pair["access_token"]), 401)
+
+        access = _token(worker, "ani").json()["access_token"]
+        assert _me(worker, access).status_code == 200
+        url = f"/api/v1/users/{ani.id}"
+        worker.patch(url, json={"role": "viewer"}, headers=if_match(worker, url, admin))
+        assert_problem(_me(worker, access), 401)
+
+
+def test_re_enabling_an_account_does_not_revive_its_old_access_tokens(client, account):
+    ani = account("ani", Role.officer, "64.02")
+    access = _token(client, "ani").json()["access_token"]
+    _set(client, ani.id, {"is_active": False})
+    _set(client, ani.id, {"is_active": True})
+    assert_problem(_me(client, access), 401)
+    assert _me(client, _token(client, "ani").json()["access_token"]).status_code == 200
+
+
+def test_logout_ends_the_access_tokens_of_that_login_only(client, account):
+    account("ani", Role.officer, "64.02")
+    phone, laptop = _token(client, "ani").json(), _token(client, "ani").json()
+    client.post("/api/v1/auth/logout", json={"refresh_token": phone["refresh_token"]})
+    assert_problem(_me(client, phone["access_token"]), 401)
+    assert _me(client, laptop["access_token"]).status_code == 200
+
+
+def test_a_reused_refresh_token_ends_the_access_tokens_of_its_login(client, account):
+    account("ani", Role.officer, "64.02")
+    first = _token(client, "ani").json()
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    second = second.json()
+    assert _me(client, second["access_token"]).status_code == 200
+    client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    for pair in (first, second):
+        assert_problem(_me(client, pair["access_token"]), 401)
+
+
+def test_token_answers_are_never_stored_by_a_cache(client, account):
+    account("ani", Role.officer, "64.02")
+    login = _token(client, "ani")
+    refreshed = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
+    )
+    for response in (login, refreshed):
+        assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["pragma"] == "no-cache"
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/auth/token", "/api/v1/auth/refresh"):
+        assert {"Cache-Control", "Pragma"} <= paths[path]["post"]["responses"]["200"][
+            "headers"
+        ].keys()

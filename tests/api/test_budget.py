@@ -296,3 +296,50 @@ def test_the_database_itself_refuses_to_break_the_ledger(client, in_app_session)
     for statement in ("UPDATE budget_entry SET amount = 1", "DELETE FROM budget_entry"):
         with pytest.raises(DBAPIError, match="append-only"):
             in_app_session(write(statement))
+
+
+def test_whoever_drafted_or_submitted_a_refocusing_may_not_approve_it(client, login_as):
+    btt, training = two_lines(client)
+    movements = [{"from_line_id": btt["id"], "to_line_id": training["id"], "amount": 1}]
+    drafter = login_as(Role.admin, "64.02")
+    refocusing = draft(client, movements, headers=drafter)
+    url = f"/api/v1/refocusings/{refocusing['id']}"
+    assert client.post(url + "/submit", headers=login_as(Role.officer, "64.02")).status_code == 200
+    refused = assert_problem(client.post(url + "/approve", headers=drafter), 403)
+    assert "drafted" in refused["detail"]
+    assert client.post(url + "/approve").json()["approved_by"] == "user:test-admin"
+
+
+def _approval_event(client, refocusing_id):
+    (event,) = client.get(
+        "/api/v1/audit-events",
+        params={"action": "refocusing.approve", "resource_id": str(refocusing_id)},
+    ).json()["items"]
+    return event
+
+
+def test_an_approval_through_an_account_the_maker_just_created_is_flagged(client, login_as):
+    btt, training = two_lines(client)
+    movements = [{"from_line_id": btt["id"], "to_line_id": training["id"], "amount": 1}]
+    refocusing = draft(client, movements)  # the national test-admin drafts and submits
+    url = f"/api/v1/refocusings/{refocusing['id']}"
+    assert client.post(url + "/submit").status_code == 200
+    created = client.post(
+        "/api/v1/users",
+        json={
+            "username": "deputy",
+            "password": "a long enough password",
+            "role": "admin",
+            "region_scope": "64.02",
+        },
+    )
+    assert created.status_code == 201, created.text
+    login = client.post(
+        "/api/v1/auth/token", data={"username": "deputy", "password": "a long enough password"}
+    )
+    deputy = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert client.post(url + "/approve", headers=deputy).status_code == 200  # allowed, but
+    assert _approval_event(client, refocusing["id"])["after"]["approver_created_by_maker"]
+
+    usual = approved(client, login_as, movements)  # an officer's draft, the head approves
+    assert _approval_event(client, usual["id"])["after"]["approver_created_by_maker"] is False

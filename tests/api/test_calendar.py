@@ -12,7 +12,7 @@ from app.models.common import utcnow
 from app.models.mentoring import Consultation, FollowUp
 from tests.api.test_trainings import create_training, moved
 from tests.conftest import TEST_PASSWORD
-from tests.factories import assert_problem, create_cooperative
+from tests.factories import assert_problem, create_cooperative, if_match
 
 KUKAR = "64.02"
 TODAY = date.today()
@@ -182,13 +182,13 @@ def test_the_feed_lists_my_upcoming_trainings_and_open_follow_ups(client, office
     }
 
 
-def test_a_phone_subscribes_with_a_feed_token(client, officer, in_app_session):
+def test_a_phone_subscribes_with_a_feed_token(client, officer):
     issued = client.post("/api/v1/calendar/feed-token", headers=officer["headers"])
     assert issued.status_code == 201, issued.text
     token, url = issued.json()["token"], issued.json()["url"]
     assert "/api/v1/calendar/feed.ics?token=" in url
 
-    client.headers.pop("Authorization")
+    admin = client.headers.pop("Authorization")
     subscribed = client.get(url)  # no header at all, as a phone calendar would
     assert subscribed.status_code == 200, subscribed.text
     assert subscribed.headers["content-type"].startswith("text/calendar")
@@ -201,12 +201,12 @@ def test_a_phone_subscribes_with_a_feed_token(client, officer, in_app_session):
     assert_problem(client.get(feed, params={"token": forged.dumps({"u": officer["user"].id})}), 401)
     assert_problem(client.get("/api/v1/calendar.ics", params={"token": token}), 401)
 
-    async def change_password(session):
-        user = await session.get(UserAccount, officer["user"].id)
-        user.password_hash = "changed"
-        await session.commit()
-
-    in_app_session(change_password)
+    client.headers["Authorization"] = admin
+    user_url = f"/api/v1/users/{officer['user'].id}"
+    client.patch(
+        user_url, json={"password": "a changed password"}, headers=if_match(client, user_url)
+    )
+    client.headers.pop("Authorization")
     revoked = assert_problem(client.get(url), 401)
     assert "feed-token" in revoked["detail"]
 
@@ -249,3 +249,24 @@ def test_who_may_have_a_calendar(client, login_as):
     ).json()["key"]
     client.headers.pop("Authorization")  # an API key comes alone
     assert_problem(client.get("/api/v1/calendar.ics", headers={"X-API-Key": key}), 403)
+
+
+def test_re_enabling_an_account_does_not_revive_its_feed(client, officer):
+    url = client.post("/api/v1/calendar/feed-token", headers=officer["headers"]).json()["url"]
+    user_url = f"/api/v1/users/{officer['user'].id}"
+    for active in (False, True):
+        changed = client.patch(
+            user_url, json={"is_active": active}, headers=if_match(client, user_url)
+        )
+        assert changed.status_code == 200, changed.text
+    client.headers.pop("Authorization")
+    assert_problem(client.get(url), 401)
+
+
+def test_the_answer_with_a_feed_token_is_never_stored_by_a_cache(client, login_as):
+    issued = client.post("/api/v1/calendar/feed-token", headers=login_as(Role.officer, KUKAR))
+    assert issued.status_code == 201, issued.text
+    assert issued.headers["cache-control"] == "no-store"
+    assert issued.headers["pragma"] == "no-cache"
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/calendar/feed-token"]["post"]
+    assert "Cache-Control" in operation["responses"]["201"]["headers"]

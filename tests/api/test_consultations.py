@@ -1,3 +1,6 @@
+import json
+import re
+
 from app.models.account import Role
 from tests.factories import assert_problem, create_cooperative, if_match
 
@@ -272,3 +275,18 @@ def test_an_officer_id_past_32_bits_is_refused_not_a_500(client):
     for path in ("/api/v1/consultations", "/api/v1/follow-ups", "/api/v1/exports/consultations"):
         response = client.get(path, params={"officer": "4143785743"})
         assert_problem(response, 422, field="officer")
+
+
+def test_an_officer_outside_my_region_is_answered_as_one_that_does_not_exist(client, login_as):
+    coop = create_cooperative(client)
+    # A province officer's region covers the village, but the regency office cannot see
+    # the account: naming it must tell the office nothing it would not learn from a bad id.
+    province = client.get("/api/v1/auth/me", headers=login_as(Role.officer, "64")).json()["id"]
+    kukar = login_as(Role.officer, "64.02")
+    answers = []
+    for officer_id in (province, 999_999):
+        response = consult(client, headers=kukar, cooperative_id=coop["id"], officer_id=officer_id)
+        problem = assert_problem(response, 422, field="officer_id")
+        del problem["instance"], problem["request_id"]
+        answers.append(re.sub(rf"\b{officer_id}\b", "<id>", json.dumps(problem)))
+    assert answers[0] == answers[1]

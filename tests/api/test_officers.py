@@ -1,5 +1,10 @@
 import re
 
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.models.account import Role
+from tests.conftest import settings_for
 from tests.factories import VALID_NIK, assert_problem, create_cooperative, if_match
 
 
@@ -77,3 +82,38 @@ def test_officer_list_pages(client):
     names = [o["name"] for o in first["items"] + second["items"]]
     assert names == [f"Anggota {i}" for i in range(5)]
     assert second["next_cursor"] is None
+
+
+def _nik_url(client):
+    coop = create_cooperative(client)
+    officer = _add(client, coop["id"], nik=VALID_NIK).json()
+    return f"/api/v1/cooperatives/{coop['id']}/officers/{officer['id']}/nik"
+
+
+def test_a_full_nik_is_never_stored_by_a_cache(client):
+    response = client.get(_nik_url(client))
+    assert response.json()["nik"] == VALID_NIK
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    paths = client.get("/openapi.json").json()["paths"]
+    operation = paths["/api/v1/cooperatives/{cooperative_id}/officers/{officer_id}/nik"]["get"]
+    assert "Cache-Control" in operation["responses"]["200"]["headers"]
+
+
+def test_full_nik_reads_are_limited_per_account_and_hour(database_url, client, login_as):
+    url = _nik_url(client)
+    mira, budi = login_as(Role.officer, "64.02"), login_as(Role.officer, "64.02")
+    settings = settings_for(database_url, nik_reads_per_hour=3)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as worker:
+        assert [worker.get(url, headers=mira).status_code for _ in range(3)] == [200] * 3
+        for _ in range(2):
+            refused = worker.get(url, headers=mira)
+            assert_problem(refused, 429)
+            assert 1 <= int(refused.headers["retry-after"]) <= 3600
+        assert worker.get(url, headers=budi).status_code == 200  # each account counts its own
+    mira_name = client.get("/api/v1/auth/me", headers=mira).json()["name"]
+    events = client.get(
+        "/api/v1/audit-events", params={"action": "officer.nik_read_limit_reached"}
+    ).json()["items"]
+    # Once per account and hour, however often it is refused meanwhile.
+    assert [(e["actor"], e["outcome"]) for e in events] == [(f"user:{mira_name}", "refused")]

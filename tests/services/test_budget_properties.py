@@ -63,7 +63,7 @@ _DISTRICTS = sorted(
 _SLOTS = itertools.product(range(2026, 2101), _DISTRICTS)
 
 # Two heads of office: one national, one scoped to Kukar. Either may draft, submit, approve
-# or apply; the approver must not be the submitter.
+# or apply; the approver must be neither the drafter nor the submitter.
 ACTORS = {
     "a": Caller(
         user_principal({"sub": 1, "name": "prop-admin-a", "role": "admin", "scope": ""}),
@@ -124,6 +124,7 @@ class BudgetLedger(RuleBasedStateMachine):
         self.refocusings: list[int] = []
         self.status: dict[int, str] = {}
         self.movements: dict[int, list[tuple[int, int, int]]] = {}
+        self.drafted_by: dict[int, str] = {}
         self.submitted_by: dict[int, str] = {}
         self.reversed: set[int] = set()
         self.applied_snapshot: dict[int, Any] = {}
@@ -223,12 +224,13 @@ class BudgetLedger(RuleBasedStateMachine):
         )
         if created is not None:
             assert created.status == "draft" and created.total_moved == sum(a for *_, a in moves)
-            self._track(created.id, moves)
+            self._track(created.id, moves, who)
             return created.id
         return None
 
-    def _track(self, refocusing_id: int, moves: list[tuple[int, int, int]]) -> None:
+    def _track(self, refocusing_id: int, moves: list[tuple[int, int, int]], who: str) -> None:
         self.refocusings.append(refocusing_id)
+        self.drafted_by[refocusing_id] = who
         self.status[refocusing_id] = "draft"
         self.movements[refocusing_id] = moves
 
@@ -253,14 +255,14 @@ class BudgetLedger(RuleBasedStateMachine):
         rid = self.pick(choice, "submitted")
         if self.status[rid] != "submitted":
             refusal: type[AppError] | None = Conflict
-        elif self.submitted_by[rid] == who:
+        elif who in (self.drafted_by[rid], self.submitted_by[rid]):
             refusal = Forbidden  # maker-checker: not one's own
         else:
             refusal = None
         approved = self.expect(refusal, lambda s: budget.approve(s, ACTORS[who], rid))
         if approved is not None:
             assert approved.approved_by == ACTORS[who].principal.actor
-            assert approved.submitted_by != approved.approved_by
+            assert approved.approved_by not in (approved.created_by, approved.submitted_by)
             self.status[rid] = "approved"
 
     @precondition(lambda self: self.refocusings)
@@ -291,7 +293,7 @@ class BudgetLedger(RuleBasedStateMachine):
         if reversal is not None:
             assert reversal.reverses_id == rid and reversal.status == "draft"
             self.reversed.add(rid)
-            self._track(reversal.id, [(t, f, a) for f, t, a in self.movements[rid]])
+            self._track(reversal.id, [(t, f, a) for f, t, a in self.movements[rid]], who)
 
     # --- trainings -----------------------------------------------------------------------
 
