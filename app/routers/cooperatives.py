@@ -151,13 +151,17 @@ async def update_cooperative(
     responses={**problems(404), **PRECONDITIONS},
 )
 async def delete_cooperative(
+    request: Request,
     session: SessionDep,
     caller: CallerDep,
     cooperative_id: CooperativeId,
     if_match: IfMatchHeader = None,
 ) -> None:
-    """Remove a cooperative entered by mistake, with its officers and legal history."""
-    await cooperatives.delete_cooperative(session, caller, cooperative_id, if_match=if_match)
+    """Remove a cooperative entered by mistake, with its officers and legal history. Its
+    accounts are disabled."""
+    await cooperatives.delete_cooperative(
+        session, caller, request.app.state.login_checks, cooperative_id, if_match=if_match
+    )
 
 
 @router.get("/{cooperative_id:int}/legal-events", responses=problems(404))

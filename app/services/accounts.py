@@ -394,21 +394,25 @@ async def update_user(
 
 async def disable_accounts_bound_to(
     session: AsyncSession, caller: Caller, cooperative_id: int
-) -> None:
+) -> list[int]:
     """Disable the accounts of a cooperative that is being removed, in the caller's
-    transaction. Left enabled, they would keep the `cooperative` role and lose their binding
-    (the foreign key clears it): an account that belongs to no cooperative."""
+    transaction, and return their ids (for `LoginChecks.forget` once it commits). Left
+    enabled, they would keep the `cooperative` role and lose their binding (the foreign key
+    clears it): an account that belongs to no cooperative."""
     bound = await session.scalars(
         select(UserAccount)
         .where(UserAccount.cooperative_id == cooperative_id, UserAccount.is_active.is_(True))
         .order_by(UserAccount.id)
         .with_for_update()
     )
+    disabled = []
     for user in bound:
         before = _public(user)
         user.is_active = False
+        user.token_version += 1
         user.updated_at = utcnow()
         await _end_sessions(session, user)
+        disabled.append(user.id)
         audit.record(
             session,
             caller,
@@ -419,6 +423,7 @@ async def disable_accounts_bound_to(
             before=before,
             after=_public(user),
         )
+    return disabled
 
 
 async def _end_sessions(session: AsyncSession, user: UserAccount) -> None:

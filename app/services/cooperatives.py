@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import sync
-from app.auth import Caller, in_scope
+from app.auth import Caller, LoginChecks, in_scope
 from app.conditional import require_if_match
 from app.db import read_rows
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -511,13 +511,18 @@ async def update_cooperative(
 
 
 async def delete_cooperative(
-    session: AsyncSession, caller: Caller, cooperative_id: int, *, if_match: str | None
+    session: AsyncSession,
+    caller: Caller,
+    logins: LoginChecks,
+    cooperative_id: int,
+    *,
+    if_match: str | None,
 ) -> None:
     cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     require_if_match(if_match, present(caller, before), "cooperative")
     await _record_removal(session, caller, cooperative)
-    await accounts.disable_accounts_bound_to(session, caller, cooperative_id)
+    disabled = await accounts.disable_accounts_bound_to(session, caller, cooperative_id)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
     await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
     audit.record(
@@ -530,6 +535,8 @@ async def delete_cooperative(
         before=before,
     )
     await session.commit()
+    for user_id in disabled:
+        logins.forget(user_id)
 
 
 async def _record_removal(session: AsyncSession, caller: Caller, cooperative: Cooperative) -> None:
