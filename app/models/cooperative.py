@@ -14,7 +14,9 @@ from stdnum.id import nik as stdnum_nik
 from stdnum.id import npwp as stdnum_npwp
 
 from app.models.common import (
+    EARLIEST_DATE,
     INPUT_CONFIG,
+    LATEST_DATE,
     Count,
     Flag,
     LongText,
@@ -180,7 +182,7 @@ VillageCode = Annotated[
         examples=["64.02.12.2001"],
     ),
 ]
-RatYear = Annotated[int, PydanticField(ge=1945, le=2100, strict=True)]
+RatYear = Annotated[int, PydanticField(ge=EARLIEST_DATE.year, le=LATEST_DATE.year, strict=True)]
 
 # --- tables ----------------------------------------------------------------------------------
 

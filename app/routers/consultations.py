@@ -15,7 +15,7 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import Invalid, problems
 from app.idempotency import OnceDep, idempotent
-from app.models.common import QueryDate
+from app.models.common import StrictDate
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -74,8 +74,8 @@ async def list_consultations(
     topic: Topic | None = None,
     officer: OfficerQuery = None,
     status: ConsultationStatus | None = None,
-    date_from: Annotated[QueryDate | None, Query(alias="from", description="On or after.")] = None,
-    date_to: Annotated[QueryDate | None, Query(alias="to", description="On or before.")] = None,
+    date_from: Annotated[StrictDate | None, Query(alias="from", description="On or after.")] = None,
+    date_to: Annotated[StrictDate | None, Query(alias="to", description="On or before.")] = None,
     updated_since: UpdatedSince = None,
 ) -> SyncPage[ConsultationPublic]:
     """Consultations and field visits, newest first, each with its follow-ups; with
@@ -267,7 +267,7 @@ async def list_follow_ups(
     today: TodayDep,
     status: FollowUpStatus | None = None,
     due_before: Annotated[
-        QueryDate | None, Query(description="Due strictly before this date.")
+        StrictDate | None, Query(description="Due strictly before this date.")
     ] = None,
     officer: OfficerQuery = None,
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
