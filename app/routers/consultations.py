@@ -45,7 +45,7 @@ RegionQuery = Annotated[
 ]
 OfficerQuery = Annotated[
     str | None,
-    Query(pattern=r"^(me|[1-9]\d{0,9})$", description="`me`, or an officer's account id."),
+    Query(pattern=r"^(me|[1-9][0-9]{0,9})$", description="`me`, or an officer's account id."),
 ]
 IdQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
