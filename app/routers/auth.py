@@ -7,10 +7,11 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.models.account import Me, RefreshRequest, TokenPair
 from app.services import accounts
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=StrictJSONRoute)
 
 
 def _origin(request: Request) -> accounts.Origin:

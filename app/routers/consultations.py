@@ -15,6 +15,7 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import Invalid, problems
 from app.idempotency import OnceDep, idempotent
+from app.json_bodies import StrictJSONRoute
 from app.models.common import StrictDate
 from app.models.mentoring import (
     Channel,
@@ -36,7 +37,7 @@ from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
 from app.sync import SyncPage, UpdatedSince
 
-router = APIRouter(tags=["consultations"])
+router = APIRouter(tags=["consultations"], route_class=StrictJSONRoute)
 
 ConsultationId = RecordId
 FollowUpId = RecordId

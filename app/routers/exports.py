@@ -6,6 +6,7 @@ from fastapi.responses import StreamingResponse
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import Invalid, problems
+from app.json_bodies import StrictJSONRoute
 from app.models.common import StrictDate
 from app.models.cooperative import BusinessUnit, LegalStage
 from app.models.mentoring import Channel, ConsultationStatus, Topic
@@ -16,7 +17,7 @@ from app.services.consultations import ConsultationFilters
 from app.services.cooperatives import CooperativeFilters
 from app.services.exports import ExportFormat, HeaderLanguage
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], route_class=StrictJSONRoute)
 
 MEDIA_TYPES = {
     ExportFormat.csv: "text/csv; charset=utf-8",

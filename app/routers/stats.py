@@ -6,13 +6,14 @@ from app.auth import CallerDep
 from app.clock import TodayDep
 from app.db import StatsSessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.models.common import StrictDate
 from app.models.cooperative import LegalProgress
 from app.models.mentoring import MentoringStats
 from app.models.region import REGION_CODE_PATTERN
 from app.services import stats
 
-router = APIRouter(prefix="/stats", tags=["stats"])
+router = APIRouter(prefix="/stats", tags=["stats"], route_class=StrictJSONRoute)
 
 
 @router.get("/legal-progress", responses=problems(404))
