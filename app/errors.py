@@ -103,6 +103,12 @@ class PreconditionRequired(AppError):
     title = "Precondition required"
 
 
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class Invalid(AppError):
     """A well-formed request whose content breaks a rule; ``errors`` names the fields."""
 
@@ -218,6 +224,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if isinstance(exc.__cause__, AppError):
+        # FastAPI answers anything raised while it reads the body with a 400 whose cause it is;
+        # ours (app.json_bodies) carry their own answer.
+        return await _app_error(request, exc.__cause__)
     if isinstance(exc.__cause__, UnicodeDecodeError):
         # FastAPI's 400 for a JSON body that is not UTF-8: a malformed body like any other.
         msg = "the body is not valid UTF-8; send JSON encoded as UTF-8"

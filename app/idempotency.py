@@ -5,7 +5,9 @@ The first request *claims* its key (committed on its own, so a concurrent duplic
 and gets a 409 instead of running twice); the operation then stores its response with the key
 **in the same transaction as its effect**, so either both are there or neither is. A later
 request with the same key and the same body gets the stored response again; with another body,
-a 422. If the operation fails, the claim is released and the key may be used again.
+a 422. A JSON body is the same when it is the same JSON: its keys in another order, or other
+whitespace, are the same request (a client may serialise it anew when it retries). If the
+operation fails, the claim is released and the key may be used again.
 
 Keys are kept for KEY_WINDOW (30 days), long enough for a phone that was offline for weeks;
 `kopdes idempotency purge` (run daily) removes older ones, whose stored answers can hold phone
@@ -19,6 +21,7 @@ kept in clear text.
 """
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +36,7 @@ from app.auth import Caller, CallerDep
 from app.conditional import ETAG_HEADER, etag_of, etag_of_json
 from app.db import SessionDep
 from app.errors import BadRequest, Conflict, Invalid, problems
+from app.json_bodies import is_json
 from app.models.common import utcnow
 from app.models.idempotency import IdempotencyRecord
 from app.services.query import dialect_insert
@@ -100,10 +104,17 @@ async def run_once(
             "the same one again if you retry"
         )
     name = f"{request.method} {request.url.path}"
-    request_hash = hashlib.sha256(name.encode() + b"\n" + await request.body()).hexdigest()
+    body = await request.body()
+    request_hash = _digest(name, await _comparable(request, body))
+    # Keys claimed before JSON bodies were compared as JSON hold the digest of the bytes as
+    # sent; a retry sending those bytes again still gets its answer. They have all expired 30
+    # days (KEY_WINDOW) after the upgrade, and `sent_hash` can go then.
+    sent_hash = _digest(name, body)
     engine = request.app.state.engine
     async with AsyncSession(engine, expire_on_commit=False) as claiming:
-        replay = await _claim(claiming, caller.principal.actor, key, name, request_hash)
+        replay = await _claim(
+            claiming, caller.principal.actor, key, name, (request_hash, sent_hash)
+        )
     if replay is not None:
         if etag:
             replay.headers["ETag"] = etag_of_json(replay.body)
@@ -146,6 +157,22 @@ async def run_once(
     )
 
 
+def _digest(name: str, body: bytes) -> str:
+    return hashlib.sha256(name.encode() + b"\n" + body).hexdigest()
+
+
+async def _comparable(request: Request, body: bytes) -> bytes:
+    """The body as a retry is compared with: a JSON body as canonical JSON (keys sorted, no
+    whitespace), any other (a multipart upload) as its bytes."""
+    if not body or not is_json(request.headers.get("content-type")):
+        return body
+    try:
+        document = await request.json()  # already read by FastAPI, for a route with a body
+    except ValueError:  # a route that takes no body ignores one that is not JSON
+        return body
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
 @dataclass(frozen=True)
 class Once:
     """A route's handle on `run_once`: the request, its session, caller and Idempotency-Key."""
@@ -180,8 +207,11 @@ OnceDep = Annotated[Once, Depends(_once)]
 
 
 async def _claim(
-    session: AsyncSession, actor: str, key: str, name: str, request_hash: str
+    session: AsyncSession, actor: str, key: str, name: str, hashes: tuple[str, str]
 ) -> Response | None:
+    """Claims the key for this request, whose digest is the first of `hashes`; a key already
+    used answers the request if its stored digest is either of them."""
+    request_hash = hashes[0]
     now = utcnow()
     # The usual case, a new key, is one statement; a conflict means the key was seen before.
     claimed = await session.execute(
@@ -208,7 +238,7 @@ async def _claim(
         record.created_at, record.response_status, record.response_body = now, None, None
         await session.commit()
         return None
-    if record.operation != name or record.request_hash != request_hash:
+    if record.operation != name or record.request_hash not in hashes:
         raise Invalid(
             "this Idempotency-Key was already used for a different request; use a new key "
             "for a new operation",

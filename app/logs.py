@@ -68,6 +68,30 @@ def mask_personal_data(_logger: Any, _method: str, event_dict: EventDict) -> Eve
     return {key: _mask(value) for key, value in event_dict.items()}
 
 
+# C0 and C1 control characters: ESC (and CSI, 0x9b) start the sequences by which a terminal
+# recolours, retitles or clears itself, and a line break starts what looks like another line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# Rendered as several lines on purpose; what a client sent is escaped within them.
+_MULTILINE = {"exception", "stack"}
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return repr(found[0])[1:-1]  # "\x1b", "\n", "\x9b"
+
+
+def escape_control_characters(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """For the console: text taken from a request (a URL's path, an error message quoting it) is
+    written with its control characters escaped, as the JSON format writes them, so that the
+    terminal shows them rather than obeys them."""
+    return {
+        key: (_CONTROL_BUT_NEWLINE if key in _MULTILINE else _CONTROL).sub(_escaped, value)
+        if isinstance(value, str)
+        else value
+        for key, value in event_dict.items()
+    }
+
+
 def _add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     request_id = correlation_id.get()
     if request_id is not None:  # None outside a request
@@ -94,10 +118,10 @@ _PRE_CHAIN: list[Processor] = [
 
 
 def build_formatter(log_format: LogFormat) -> logging.Formatter:
-    renderer = (
-        structlog.processors.JSONRenderer()
+    rendering: list[Processor] = (
+        [structlog.processors.JSONRenderer()]
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer()
+        else [escape_control_characters, structlog.dev.ConsoleRenderer()]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_PRE_CHAIN,
@@ -107,7 +131,7 @@ def build_formatter(log_format: LogFormat) -> logging.Formatter:
             # Rendered into text before masking, so a NIK in an exception message is caught.
             structlog.processors.format_exc_info,
             mask_personal_data,
-            renderer,
+            *rendering,
         ],
     )
 

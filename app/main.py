@@ -192,6 +192,11 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault(
                     "400", {"description": "Malformed form data", "content": problem_content}
                 )
+            if "application/json" in body_types:
+                responses.setdefault(
+                    "415",
+                    {"description": "The JSON body is not UTF-8", "content": problem_content},
+                )
             if "requestBody" in operation:
                 limit = operation.setdefault(LIMIT_KEY, app.state.settings.max_body_bytes)
                 responses.setdefault(

@@ -91,3 +91,32 @@ def test_no_nik_or_phone_slips_past_the_quick_check(text):
     hold no NIK and no phone number."""
     if _NIK.search(text) or _PHONE.search(text):
         assert mask_text(text) != text
+
+
+def test_the_console_writes_control_characters_escaped():
+    """A terminal interprets ESC sequences (colours, the window title, moving the cursor), and a
+    line break would start a forged line: what a client sent, such as the path of its URL, is
+    shown escaped, as the JSON format shows it."""
+    try:
+        raise ValueError("bad\x1b]0;title\x07 input")
+    except ValueError as error:
+        record = logging.LogRecord(
+            "kopdes.access",
+            logging.ERROR,
+            __file__,
+            1,
+            "request to %s",
+            ("/api/v1/\x1b[2J\r\nFORGED line",),
+            (type(error), error, error.__traceback__),
+        )
+    record.path = "/api/v1/regions/\x1b[31mred\x9b\x00"
+    line = build_formatter("console").format(record)
+
+    assert r"/api/v1/regions/\x1b[31mred\x9b\x00" in line
+    assert r"request to /api/v1/\x1b[2J\r\nFORGED line" in line
+    assert r"bad\x1b]0;title\x07 input" in line
+    for raw in ("\x1b[31mred", "\x1b[2J", "\x1b]0;", "\x07", "\x9b", "\r", "\x00"):
+        assert raw not in line
+    # The traceback keeps its own line breaks; nothing a client sent adds one.
+    assert "Traceback (most recent call last)" in line
+    assert not any(part.startswith("FORGED") for part in line.splitlines())

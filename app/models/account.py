@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import INPUT_CONFIG, Flag, Name, UTCDateTime, UtcDatetime, utcnow
 
-SCOPE_PATTERN = r"^(|\d{2}(\.\d{2}(\.\d{2}(\.[123]\d{3})?)?)?)$"
+SCOPE_PATTERN = r"^(|[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[123][0-9]{3})?)?)?)$"
 RegionScope = Annotated[
     str,
     PydanticField(

@@ -19,9 +19,8 @@ from sqlmodel import Field, SQLModel
 from app.models.common import INPUT_CONFIG, LongText, Name, PastDate, ShortText, UTCDateTime, utcnow
 from app.models.region import RegionCode
 
-SUB_KEGIATAN_RE = re.compile(r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}\.\d{4}$")
-KODE_REKENING_RE = re.compile(r"^\d\.\d\.\d{2}\.\d{2}\.\d{2}\.\d{4}$")
-SKPD_RE = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{4}$|^[\w .,&()/-]{2,200}$")
+SUB_KEGIATAN_RE = re.compile(r"^[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{4}$")
+KODE_REKENING_RE = re.compile(r"^[0-9]\.[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
 
 
 def _pattern(regex: re.Pattern[str], example: str):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """Column types and input types shared by the domain models."""
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
@@ -99,29 +100,82 @@ ShortText = Annotated[Text, Field(min_length=1, max_length=200)]
 LongText = Annotated[Text, Field(min_length=1, max_length=4000)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 Flag = StrictBool
-PastDate = Annotated[date, AfterValidator(_not_in_future)]
 Number = Annotated[float, BeforeValidator(_json_number)]
 
 
-def _as_utc(moment: datetime) -> datetime:
-    try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of range") from None
+# --- dates -----------------------------------------------------------------------------------
+
+# Every date a client sends, in a body or a query, lies in this range: this is the one place that
+# says so. From 1945 (a cooperative revitalised into a Kopdes brings its akta, SK and RAT years
+# from long before the programme; RAT years start there too) to the end of 2100 (plans, due dates
+# and budget years go no further). Rows stored before the range was enforced are read as they are.
+EARLIEST_DATE = date(1945, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+_IN_RANGE = f"between {EARLIEST_DATE} and {LATEST_DATE}"
+
+# ISO 8601 text in ASCII digits, with the range's years: the OpenAPI document states these
+# patterns, and text is checked against them before pydantic parses it, since pydantic also takes
+# a number, or a string of digits, as a Unix timestamp (`{"planned_end": 0}` is 1970-01-01).
+_DAY = "(194[5-9]|19[5-9][0-9]|20[0-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME = "T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?"
+_ZONE = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+DATE_PATTERN = f"^{_DAY}$"
+DATETIME_PATTERN = f"^{_DAY}{_TIME}{_ZONE}$"
+QUERY_DATETIME_PATTERN = f"^{_DAY}({_TIME}{_ZONE}?)?$"
 
 
-# A moment sent in a body must say its zone (officers work in WIB, WITA and WIT); kept as UTC.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+def _iso_text(pattern: str, form: str) -> Callable[[object], object]:
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        # Python's own dates pass too (the imports read them from spreadsheet cells); a JSON
+        # number or boolean does not.
+        if (isinstance(value, str) and compiled.fullmatch(value)) or isinstance(value, date):
+            return value
+        raise ValueError(f"use ISO 8601 text {_IN_RANGE}: {form}")
+
+    return check
 
 
-def _iso_text(value: object) -> object:
-    # Pydantic would read "0" or "1700000000" in a query string as a Unix timestamp.
-    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("use an ISO 8601 date, YYYY-MM-DD")
+def _in_range(value: date) -> date:
+    # A moment by its date as written, before it is moved to UTC (which then cannot overflow).
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"must be {_IN_RANGE}")
     return value
 
 
-# In a query string a date is YYYY-MM-DD, and a moment without a zone is taken as UTC.
-QueryDate = Annotated[date, BeforeValidator(_iso_text)]
-UtcQueryDatetime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_as_utc)]
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# A day, in a body or a query string.
+StrictDate = Annotated[
+    date,
+    BeforeValidator(_iso_text(DATE_PATTERN, "a day, YYYY-MM-DD")),
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"pattern": DATE_PATTERN}),
+]
+PastDate = Annotated[StrictDate, AfterValidator(_not_in_future)]
+# A moment sent in a body must say its zone (officers work in WIB, WITA and WIT); kept as UTC.
+UtcDatetime = Annotated[
+    AwareDatetime,
+    BeforeValidator(
+        _iso_text(DATETIME_PATTERN, "a moment with its zone, e.g. 2025-08-04T09:30:00+08:00")
+    ),
+    AfterValidator(_in_range),
+    AfterValidator(_as_utc),
+    Field(json_schema_extra={"pattern": DATETIME_PATTERN}),
+]
+# In a query string a moment without a zone, or a day alone, is taken as UTC.
+UtcQueryDatetime = Annotated[
+    datetime,
+    BeforeValidator(
+        _iso_text(QUERY_DATETIME_PATTERN, "a day, or a moment, e.g. 2025-08-04T01:30:00Z")
+    ),
+    AfterValidator(_in_range),
+    AfterValidator(_as_utc),
+    Field(json_schema_extra={"pattern": QUERY_DATETIME_PATTERN}),
+]
+
 Phone = Annotated[StrictStr, Field(max_length=40), AfterValidator(_e164_phone)]

@@ -14,7 +14,9 @@ from stdnum.id import nik as stdnum_nik
 from stdnum.id import npwp as stdnum_npwp
 
 from app.models.common import (
+    EARLIEST_DATE,
     INPUT_CONFIG,
+    LATEST_DATE,
     Count,
     Flag,
     LongText,
@@ -111,7 +113,7 @@ PENGAWAS_ROLES = {OfficerRole.ketua, OfficerRole.anggota}
 
 # --- identifier validation -------------------------------------------------------------------
 
-SK_AHU_MODERN_RE = re.compile(r"^AHU-\d{7}\.AH\.01\.\d{2}\.TAHUN \d{4}$")
+SK_AHU_MODERN_RE = re.compile(r"^AHU-[0-9]{7}\.AH\.01\.[0-9]{2}\.TAHUN [0-9]{4}$")
 
 
 def sk_ahu_format(number: str) -> SkAhuFormat:
@@ -140,14 +142,14 @@ def _npwp(value: str) -> str:
 
 def _nib(value: str) -> str:
     digits = _digits(value)
-    if not re.fullmatch(r"\d{13}", digits):
+    if not re.fullmatch(r"[0-9]{13}", digits):
         raise ValueError("NIB is 13 digits, as issued by OSS")
     return digits
 
 
 def _nik_koperasi(value: str) -> str:
     digits = _digits(value)
-    if not re.fullmatch(r"\d{10,20}", digits):
+    if not re.fullmatch(r"[0-9]{10,20}", digits):
         raise ValueError("NIK koperasi is the number on the ODS certificate: 10 to 20 digits")
     return digits
 
@@ -180,7 +182,7 @@ VillageCode = Annotated[
         examples=["64.02.12.2001"],
     ),
 ]
-RatYear = Annotated[int, PydanticField(ge=1945, le=2100, strict=True)]
+RatYear = Annotated[int, PydanticField(ge=EARLIEST_DATE.year, le=LATEST_DATE.year, strict=True)]
 
 # --- tables ----------------------------------------------------------------------------------
 

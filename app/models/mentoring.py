@@ -19,6 +19,7 @@ from app.models.common import (
     PastDate,
     Phone,
     ShortText,
+    StrictDate,
     UTCDateTime,
     UtcDatetime,
     utcnow,
@@ -254,7 +255,7 @@ class FollowUpCreate(BaseModel):
     officer_id: Id | None = PydanticField(
         default=None, description="The officer responsible; defaults to you when `officer`."
     )
-    due_date: date
+    due_date: StrictDate
 
 
 class ConsultationCreate(BaseModel):
@@ -319,7 +320,7 @@ class FollowUpUpdate(BaseModel):
     model_config = INPUT_CONFIG
 
     description: LongText | None = None
-    due_date: date | None = None
+    due_date: StrictDate | None = None
     officer_id: Id | None = None
     status: FollowUpStatus | None = None
     outcome: LongText | None = PydanticField(
@@ -383,8 +384,8 @@ class TrainingCreate(BaseModel):
     modules: list[ShortText] = PydanticField(default_factory=list, max_length=50)
     venue: ShortText | None = None
     region_code: RegionCode
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: StrictDate | None = None
+    planned_end: StrictDate | None = None
     capacity: Annotated[StrictInt, PydanticField(ge=1, le=100_000)]
     estimated_cost: Rupiah
     budget_line_id: Id | None = None
@@ -397,8 +398,8 @@ class TrainingUpdate(BaseModel):
     topics: list[Topic] | None = PydanticField(default=None, max_length=len(Topic))
     modules: list[ShortText] | None = PydanticField(default=None, max_length=50)
     venue: ShortText | None = None
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: StrictDate | None = None
+    planned_end: StrictDate | None = None
     capacity: Annotated[StrictInt, PydanticField(ge=1, le=100_000)] | None = None
     estimated_cost: Rupiah | None = None
     budget_line_id: Id | None = None

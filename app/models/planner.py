@@ -1,13 +1,12 @@
 """API schemas for the launch planner. Kept apart from planner's dataclasses on purpose:
 app/services/planning.py maps between them explicitly."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from app.models.common import INPUT_CONFIG
+from app.models.common import INPUT_CONFIG, StrictDate
 from planner import Format, HubLevel, NoSignalPolicy, Payer, Role
 
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
@@ -27,7 +26,7 @@ class AttendeeGroupIn(BaseModel):
 class EventIn(BaseModel):
     model_config = INPUT_CONFIG
 
-    date: date
+    date: StrictDate
     hours: Annotated[Decimal, Field(gt=0, le=24)] = Decimal(3)
     arrive_day_before: StrictBool = False
 

@@ -14,8 +14,10 @@ from app.models.common import UTCDateTime
 
 # A village's own four digits start with 1 for a kelurahan, 2 for a desa and 3 for a desa adat
 # (14 of them, in Papua: 91.03.01.3007 Desa Adat Yoboi).
-REGION_CODE_PATTERN = r"^\d{2}(\.\d{2}(\.\d{2}(\.[123]\d{3})?)?)?$"
-VILLAGE_CODE_PATTERN = r"^\d{2}\.\d{2}\.\d{2}\.[123]\d{3}$"
+# Every code, identifier and number a client sends is matched with [0-9]: a pattern's \d takes
+# the digits of any script (Arabic-Indic ٦٤ too), which no code holds.
+REGION_CODE_PATTERN = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[123][0-9]{3})?)?)?$"
+VILLAGE_CODE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[123][0-9]{3}$"
 _REGION_CODE_RE = re.compile(REGION_CODE_PATTERN)
 
 RegionCode = Annotated[

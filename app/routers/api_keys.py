@@ -14,12 +14,13 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
+from app.json_bodies import StrictJSONRoute
 from app.models.account import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import api_keys
 
-router = APIRouter(prefix="/api-keys", tags=["api keys"])
+router = APIRouter(prefix="/api-keys", tags=["api keys"], route_class=StrictJSONRoute)
 KeyId = RecordId
 
 

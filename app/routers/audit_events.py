@@ -5,12 +5,13 @@ from fastapi import APIRouter, Query
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.models.audit import AuditEventPublic
 from app.models.common import UtcQueryDatetime
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import audit
 
-router = APIRouter(prefix="/audit-events", tags=["audit"])
+router = APIRouter(prefix="/audit-events", tags=["audit"], route_class=StrictJSONRoute)
 Text = Annotated[str | None, Query(min_length=1, max_length=100)]
 
 

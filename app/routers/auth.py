@@ -8,10 +8,11 @@ from app.auth import CallerDep
 from app.conditional import no_store, with_no_store
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.models.account import Me, RefreshRequest, TokenPair
 from app.services import accounts
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=StrictJSONRoute)
 
 
 def _origin(request: Request) -> accounts.Origin:

@@ -14,6 +14,7 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
+from app.json_bodies import StrictJSONRoute
 from app.models.budget import (
     BudgetLineCreate,
     BudgetLinePublic,
@@ -28,7 +29,7 @@ from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import budget
 
-router = APIRouter(tags=["budget"])
+router = APIRouter(tags=["budget"], route_class=StrictJSONRoute)
 
 LineId = RecordId
 RefocusingId = RecordId

@@ -5,6 +5,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.limits import max_body_bytes
 from app.models.region import REGION_CODE_PATTERN
 from app.services import budget_import
@@ -15,7 +16,7 @@ from app.services.budget_import import (
 )
 from app.services.spreadsheets import XLSX_MEDIA_TYPE
 
-router = APIRouter(tags=["budget"])
+router = APIRouter(tags=["budget"], route_class=StrictJSONRoute)
 
 
 @router.post(

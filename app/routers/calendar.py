@@ -21,9 +21,10 @@ from app.auth import Caller, CallerDep
 from app.conditional import no_store, with_no_store
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.services import calendar
 
-router = APIRouter(tags=["calendar"])
+router = APIRouter(tags=["calendar"], route_class=StrictJSONRoute)
 
 # "Upcoming" is judged in WIB, the earliest "today" in Indonesia, so that nothing is dropped
 # from the feed while it is still today somewhere in the country.

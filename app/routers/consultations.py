@@ -15,7 +15,8 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import Invalid, problems
 from app.idempotency import OnceDep, idempotent
-from app.models.common import QueryDate
+from app.json_bodies import StrictJSONRoute
+from app.models.common import StrictDate
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -36,7 +37,7 @@ from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
 from app.sync import SyncPage, UpdatedSince
 
-router = APIRouter(tags=["consultations"])
+router = APIRouter(tags=["consultations"], route_class=StrictJSONRoute)
 
 ConsultationId = RecordId
 FollowUpId = RecordId
@@ -45,7 +46,7 @@ RegionQuery = Annotated[
 ]
 OfficerQuery = Annotated[
     str | None,
-    Query(pattern=r"^(me|[1-9]\d{0,9})$", description="`me`, or an officer's account id."),
+    Query(pattern=r"^(me|[1-9][0-9]{0,9})$", description="`me`, or an officer's account id."),
 ]
 IdQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
@@ -74,8 +75,8 @@ async def list_consultations(
     topic: Topic | None = None,
     officer: OfficerQuery = None,
     status: ConsultationStatus | None = None,
-    date_from: Annotated[QueryDate | None, Query(alias="from", description="On or after.")] = None,
-    date_to: Annotated[QueryDate | None, Query(alias="to", description="On or before.")] = None,
+    date_from: Annotated[StrictDate | None, Query(alias="from", description="On or after.")] = None,
+    date_to: Annotated[StrictDate | None, Query(alias="to", description="On or before.")] = None,
     updated_since: UpdatedSince = None,
 ) -> SyncPage[ConsultationPublic]:
     """Consultations and field visits, newest first, each with its follow-ups; with
@@ -267,7 +268,7 @@ async def list_follow_ups(
     today: TodayDep,
     status: FollowUpStatus | None = None,
     due_before: Annotated[
-        QueryDate | None, Query(description="Due strictly before this date.")
+        StrictDate | None, Query(description="Due strictly before this date.")
     ] = None,
     officer: OfficerQuery = None,
     overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,

@@ -5,6 +5,7 @@ from fastapi import APIRouter, File, UploadFile, status
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.limits import max_body_bytes
 from app.services import cooperative_import
 from app.services.cooperative_import import (
@@ -14,7 +15,7 @@ from app.services.cooperative_import import (
 )
 from app.services.spreadsheets import XLSX_MEDIA_TYPE
 
-router = APIRouter(tags=["cooperatives"])
+router = APIRouter(tags=["cooperatives"], route_class=StrictJSONRoute)
 
 
 @router.post(

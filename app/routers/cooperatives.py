@@ -16,6 +16,7 @@ from app.conditional import (
 from app.db import ReaderDep, SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
+from app.json_bodies import StrictJSONRoute
 from app.models.cooperative import (
     BusinessUnit,
     CooperativeCreate,
@@ -39,7 +40,7 @@ from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
 from app.sync import SyncPage, UpdatedSince
 
-router = APIRouter(prefix="/cooperatives", tags=["cooperatives"])
+router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], route_class=StrictJSONRoute)
 
 CooperativeId = RecordId
 OfficerId = RecordId

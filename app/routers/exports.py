@@ -6,7 +6,8 @@ from fastapi.responses import StreamingResponse
 from app.auth import CallerDep
 from app.db import SessionDep
 from app.errors import Invalid, problems
-from app.models.common import QueryDate
+from app.json_bodies import StrictJSONRoute
+from app.models.common import StrictDate
 from app.models.cooperative import BusinessUnit, LegalStage
 from app.models.mentoring import Channel, ConsultationStatus, Topic
 from app.models.region import REGION_CODE_PATTERN, VillageKind
@@ -16,7 +17,7 @@ from app.services.consultations import ConsultationFilters
 from app.services.cooperatives import CooperativeFilters
 from app.services.exports import ExportFormat, HeaderLanguage
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], route_class=StrictJSONRoute)
 
 MEDIA_TYPES = {
     ExportFormat.csv: "text/csv; charset=utf-8",
@@ -117,8 +118,8 @@ async def export_consultations(
     topic: Topic | None = None,
     officer: OfficerQuery = None,
     status: ConsultationStatus | None = None,
-    date_from: Annotated[QueryDate | None, Query(alias="from")] = None,
-    date_to: Annotated[QueryDate | None, Query(alias="to")] = None,
+    date_from: Annotated[StrictDate | None, Query(alias="from")] = None,
+    date_to: Annotated[StrictDate | None, Query(alias="to")] = None,
 ) -> StreamingResponse:
     """The consultations that the list would show, as CSV or XLSX, streamed. Phones are
     masked."""

@@ -4,9 +4,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ServiceUnavailable
+from app.json_bodies import StrictJSONRoute
 from app.migrations import head_revisions
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StrictJSONRoute)
 
 
 @router.get("/healthz")

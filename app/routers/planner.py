@@ -1,9 +1,10 @@
 from fastapi import APIRouter, Response
 
+from app.json_bodies import StrictJSONRoute
 from app.models.planner import CatalogOut, LaunchComparisonIn, LaunchComparisonOut
 from app.services import planning
 
-router = APIRouter(prefix="/planner", tags=["planner"])
+router = APIRouter(prefix="/planner", tags=["planner"], route_class=StrictJSONRoute)
 
 
 @router.post("/launch-comparison")

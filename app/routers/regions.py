@@ -5,11 +5,12 @@ from fastapi import APIRouter, Path, Query, Response
 from app.conditional import NOT_MODIFIED, IfNoneMatchHeader, represent, with_etag
 from app.db import SessionDep
 from app.errors import problems
+from app.json_bodies import StrictJSONRoute
 from app.models.region import REGION_CODE_PATTERN, RegionDetail, RegionLevel, RegionPublic
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import regions
 
-router = APIRouter(prefix="/regions", tags=["regions"])
+router = APIRouter(prefix="/regions", tags=["regions"], route_class=StrictJSONRoute)
 
 RegionCodeQuery = Annotated[
     str | None,

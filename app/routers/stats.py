@@ -6,13 +6,14 @@ from app.auth import CallerDep
 from app.clock import TodayDep
 from app.db import StatsSessionDep
 from app.errors import problems
-from app.models.common import QueryDate
+from app.json_bodies import StrictJSONRoute
+from app.models.common import StrictDate
 from app.models.cooperative import LegalProgress
 from app.models.mentoring import MentoringStats
 from app.models.region import REGION_CODE_PATTERN
 from app.services import stats
 
-router = APIRouter(prefix="/stats", tags=["stats"])
+router = APIRouter(prefix="/stats", tags=["stats"], route_class=StrictJSONRoute)
 
 
 @router.get("/legal-progress", responses=problems(404))
@@ -45,10 +46,11 @@ async def mentoring(
         ),
     ] = None,
     date_from: Annotated[
-        QueryDate | None, Query(alias="from", description="First day; default 30 days before `to`.")
+        StrictDate | None,
+        Query(alias="from", description="First day; default 30 days before `to`."),
     ] = None,
     date_to: Annotated[
-        QueryDate | None, Query(alias="to", description="Last day; default today.")
+        StrictDate | None, Query(alias="to", description="Last day; default today.")
     ] = None,
     no_contact_days: Annotated[
         int, Query(ge=1, le=3650, description="'Not seen' means no consultation in this many days.")

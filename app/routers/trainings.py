@@ -14,6 +14,7 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
+from app.json_bodies import StrictJSONRoute
 from app.models.mentoring import (
     AttendanceCreate,
     AttendeePublic,
@@ -32,7 +33,7 @@ from app.routers.params import RecordId
 from app.services import trainings
 from app.sync import SyncPage, UpdatedSince
 
-router = APIRouter(prefix="/trainings", tags=["trainings"])
+router = APIRouter(prefix="/trainings", tags=["trainings"], route_class=StrictJSONRoute)
 
 TrainingId = RecordId
 

@@ -12,12 +12,13 @@ from app.conditional import (
 from app.db import SessionDep
 from app.errors import problems
 from app.idempotency import OnceDep, idempotent
+from app.json_bodies import StrictJSONRoute
 from app.models.account import UserCreate, UserPublic, UserUpdate
 from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import accounts
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], route_class=StrictJSONRoute)
 UserId = RecordId
 
 

@@ -123,11 +123,11 @@ def rupiah(cell: Any) -> int:
         text = re.sub(r"^rp\.?", "", text, flags=re.IGNORECASE)
         if text.startswith("-") or (text.startswith("(") and text.endswith(")")):
             raise ValueError("must not be negative")
-        if re.fullmatch(r"\d+", text):
+        if re.fullmatch(r"[0-9]+", text):
             number = int(text)
-        elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        elif re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):
             number = int(text.replace(".", ""))
-        elif re.fullmatch(r"[\d.,]+", text):
+        elif re.fullmatch(r"[0-9.,]+", text):
             raise ValueError(whole)
         else:
             raise ValueError("must be an amount in rupiah, e.g. 45.000.000")
@@ -140,7 +140,7 @@ def _year(cell: Any) -> int:
     if isinstance(cell, int) and not isinstance(cell, bool):
         return cell
     text = cell_text(cell) or ""
-    if not re.fullmatch(r"\d{4}", text):
+    if not re.fullmatch(r"[0-9]{4}", text):
         raise ValueError("must be a year such as 2025")
     return int(text)
 

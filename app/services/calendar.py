@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Caller, user_principal
 from app.errors import Forbidden, Unauthorized
 from app.models.account import UserAccount
+from app.models.common import EARLIEST_DATE, LATEST_DATE
 from app.models.cooperative import Cooperative
 from app.models.mentoring import (
     Consultation,
@@ -126,8 +127,9 @@ async def _training_events(session: AsyncSession, caller: Caller, today: date) -
         .where(
             *visible_to(caller),
             Training.status.in_(_UPCOMING),
-            Training.planned_start.is_not(None),
+            Training.planned_start >= EARLIEST_DATE,  # which leaves out those with no dates
             Training.planned_end >= today,
+            Training.planned_end <= LATEST_DATE,
         )
         .order_by(Training.planned_start, Training.id)
         .limit(MAX_EVENTS)
@@ -165,6 +167,7 @@ async def _follow_up_events(session: AsyncSession, caller: Caller) -> list[Event
         .where(
             FollowUp.officer_id == caller.principal.id,
             FollowUp.status == FollowUpStatus.open.value,
+            FollowUp.due_date.between(EARLIEST_DATE, LATEST_DATE),
             # A soft-deleted consultation takes its follow-ups out of everyone's work.
             Consultation.deleted_at.is_(None),
         )
@@ -194,7 +197,11 @@ async def _follow_up_events(session: AsyncSession, caller: Caller) -> list[Event
 
 async def feed(session: AsyncSession, caller: Caller, today: date) -> bytes:
     """The feed for `officer=me`: the caller's upcoming trainings (funded or scheduled, with
-    dates, not yet over, in their region) and the due dates of their open follow-ups."""
+    dates, not yet over, in their region) and the due dates of their open follow-ups.
+
+    Only dates within the API's range (EARLIEST_DATE to LATEST_DATE) are shown: a row stored
+    before the range was enforced (a training ending on 9999-12-31) would otherwise break the
+    whole feed, and no calendar can show it sensibly; the lists still show it, to correct it."""
     calendar = Calendar()
     calendar.add("prodid", "-//kopdes//calendar feed//EN")
     calendar.add("version", "2.0")

@@ -98,7 +98,7 @@ HEADER_FIELDS: dict[str, str] = {
 _INTEGERS = {"members_male", "members_female", "last_rat_year"}
 _FLAGS = {"is_joint", "is_active"}
 _DATES = {"akta_date", "sk_ahu_date"}
-_DAY_FIRST = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})[/-]([0-9]{4})")
 _TRUE = {"true", "ya", "y", "yes", "1"}
 _FALSE = {"false", "tidak", "t", "no", "n", "0"}
 

@@ -311,7 +311,12 @@ def trainings_export(caller: Caller) -> tuple[Any, ToRow]:
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+    if moment is None:
+        return ""
+    try:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:  # stored before dates were bounded, too near the end of year 9999
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 async def _partitions(engine: AsyncEngine, query: Any, to_row: ToRow) -> AsyncIterator[list[Any]]:

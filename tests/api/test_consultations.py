@@ -42,7 +42,7 @@ def test_a_walk_in_with_follow_ups(client):
             {
                 "description": "Bring 2024 ledger",
                 "responsible": "cooperative",
-                "due_date": "2999-01-01",
+                "due_date": "2099-01-01",
             },
         ],
     )

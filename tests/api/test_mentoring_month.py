@@ -90,7 +90,7 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
             {
                 "description": "Review the gerai plan",
                 "responsible": "officer",
-                "due_date": "2999-01-01",
+                "due_date": "2099-01-01",
             },
         ],
     )
@@ -177,8 +177,8 @@ def test_a_month_of_mentoring(client, login_as, load_demo):
             "region_code": "64.02.06",
             "capacity": 30,
             "estimated_cost": 20_000_000,
-            "planned_start": "2999-03-01",
-            "planned_end": "2999-03-02",
+            "planned_start": "2099-03-01",
+            "planned_end": "2099-03-02",
         },
         officer,
     )
