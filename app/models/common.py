@@ -15,6 +15,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
 )
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -175,7 +176,8 @@ UtcQueryDatetime = Annotated[
     ),
     AfterValidator(_in_range),
     AfterValidator(_as_utc),
-    Field(json_schema_extra={"pattern": QUERY_DATETIME_PATTERN}),
+    # Not `format: date-time`, which a day alone or a moment without its zone would break.
+    WithJsonSchema({"type": "string", "pattern": QUERY_DATETIME_PATTERN}),
 ]
 
 Phone = Annotated[StrictStr, Field(max_length=40), AfterValidator(_e164_phone)]
