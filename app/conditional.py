@@ -17,17 +17,21 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Header, Response
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import to_json
 
 from app.errors import PreconditionFailed, PreconditionRequired, problems
 
+# Required (app.main marks it so in the OpenAPI document), but declared optional to FastAPI:
+# `require_if_match` answers its absence with a 428 (RFC 6585).
 IfMatchHeader = Annotated[
-    str | None,
+    str | SkipJsonSchema[None],
     Header(
         alias="If-Match",
+        min_length=1,
         max_length=2000,
-        description="Required. The `ETag` from your last GET of this record (or from the "
-        "answer of your last change to it); `*` for whatever it holds now.",
+        description="Required: a 428 without it. The `ETag` from your last GET of this record "
+        "(or from the answer of your last change to it); `*` for whatever it holds now.",
     ),
 ]
 IfNoneMatchHeader = Annotated[

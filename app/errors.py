@@ -2,7 +2,7 @@
 
 import logging
 import socket
-from typing import Any
+from typing import Any, Self
 
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
@@ -56,6 +56,12 @@ class AppError(Exception):
         self.errors = errors
         self.headers = headers
         self.extensions = extensions
+
+    @classmethod
+    def field(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> Self:
+        """The error of one field, named in `detail` and in `errors`."""
+        where = ".".join(str(part) for part in loc)
+        return cls(f"{where}: {msg}", errors=[{"loc": loc, "msg": msg, "type": type_}])
 
 
 class BadRequest(AppError):
@@ -115,11 +121,6 @@ class Invalid(AppError):
     status_code = 422
     slug = "validation-error"
     title = "Invalid request"
-
-    @classmethod
-    def field(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> "Invalid":
-        where = ".".join(str(part) for part in loc)
-        return cls(f"{where}: {msg}", errors=[{"loc": loc, "msg": msg, "type": type_}])
 
 
 class TooManyRequests(AppError):

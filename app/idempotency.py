@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import to_json
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,13 +47,16 @@ KEY_WINDOW = timedelta(days=30)
 ABANDONED_AFTER = timedelta(minutes=2)
 IN_FLIGHT, COMPLETED = "in_flight", "completed"
 
+# Required (app.main marks it so in the OpenAPI document), but declared optional to FastAPI:
+# its absence is answered here with a 400, as the Idempotency-Key draft asks.
 IdempotencyKeyHeader = Annotated[
-    str | None,
+    str | SkipJsonSchema[None],
     Header(
         alias="Idempotency-Key",
+        min_length=1,
         max_length=255,
-        description="Required. A unique value (e.g. a UUID) per intended operation; send the "
-        "same one again when retrying. Kept for 30 days.",
+        description="Required: a 400 without it. A unique value (e.g. a UUID) per intended "
+        "operation; send the same one again when retrying. Kept for 30 days.",
     ),
 ]
 RecordResult = Callable[[AsyncSession, Any], Awaitable[None]]

@@ -1,4 +1,5 @@
-"""JSON request bodies, read strictly: UTF-8 only, and each key of an object once.
+"""JSON request bodies, read strictly: UTF-8 only, each key of an object once, numbers as JSON
+has them (no NaN; `310.0` is an integer).
 
 Python's json module reads UTF-16 and UTF-32 too (it guesses from the first bytes, whatever the
 Content-Type says), and of two equal keys it keeps the last one silently, so that
@@ -15,6 +16,7 @@ such as any GET, pays for one small object and nothing else.
 import codecs
 import json
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from email.message import Message
 from typing import Any
 
@@ -65,12 +67,32 @@ def _each_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+# Digits an integral number written with a fraction or exponent may have to be read as an
+# integer: more than any field takes, few enough that `1e999999999` costs nothing.
+_INTEGER_DIGITS = 30
+
+
+def _number(text: str) -> int | float:
+    """A JSON number written with a fraction or an exponent. JSON has one kind of number, and
+    JSON Schema's `integer` is any number without a fractional part: `310.0` is the integer
+    310 (read exactly, not through a float)."""
+    number = Decimal(text)
+    if number == number.to_integral_value() and number.adjusted() < _INTEGER_DIGITS:
+        return int(number)
+    return float(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise Invalid.field(["body"], f"{name} is not a JSON number (RFC 8259)", "json_invalid")
+
+
 class StrictJSONRequest(Request):
     async def json(self) -> Any:
         """The body as JSON. Raises UnsupportedMediaType (415) for a charset other than UTF-8,
         UnicodeDecodeError for bytes that are not UTF-8, JSONDecodeError for text that is not
-        JSON, and Invalid (422) for a key sent twice in an object. FastAPI turns the first and
-        last into a 400 whose cause they are, which `app.errors` answers with them."""
+        JSON, and Invalid (422) for a key sent twice in an object or for NaN or Infinity.
+        FastAPI turns the first and last into a 400 whose cause they are, which `app.errors`
+        answers with them."""
         if not hasattr(self, "_strict_json"):
             charset = _charset(self.headers.get("content-type"))
             if charset is not None and not _is_utf8(charset):
@@ -80,7 +102,12 @@ class StrictJSONRequest(Request):
                 )
             # utf-8-sig: a byte order mark in front is ignored, as RFC 8259 allows.
             text = (await self.body()).decode("utf-8-sig")
-            self._strict_json = json.loads(text, object_pairs_hook=_each_key_once)
+            self._strict_json = json.loads(
+                text,
+                object_pairs_hook=_each_key_once,
+                parse_float=_number,
+                parse_constant=_no_constant,
+            )
         return self._strict_json
 
 

@@ -166,6 +166,12 @@ SECURITY_SCHEMES = {
 }
 
 
+# Headers that a route declares optional to FastAPI, so that it can answer their absence itself
+# with the status their RFCs ask for (a 400 for Idempotency-Key, a 428 for If-Match) instead of
+# FastAPI's 422; to a client they are required all the same.
+_HEADERS_REQUIRED_BY_THE_ROUTE = {"Idempotency-Key", "If-Match"}
+
+
 def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
     """Errors are documented as problem+json, and each operation's security comes from the
     permission table (FastAPI would otherwise show `HTTPValidationError` and no security)."""
@@ -179,6 +185,11 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
     for path, path_item in schema["paths"].items():
         for method, operation in path_item.items():
             responses = operation["responses"]
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"] in (
+                    _HEADERS_REQUIRED_BY_THE_ROUTE
+                ):
+                    parameter["required"] = True
             if ROUTE_PERMISSIONS.get((method.upper(), path)) is not Permission.public:
                 operation["security"] = [{"OAuth2Password": []}, {"Bearer": []}, {"ApiKey": []}]
                 responses.setdefault("401", {"description": "Not logged in"})

@@ -66,13 +66,17 @@ class CursorCodec:
         try:
             data = self._serializer.loads(token)
         except BadSignature:
-            raise BadRequest(
-                "cursor: not a cursor issued by this service; start again without it"
+            raise BadRequest.field(
+                ["query", "cursor"],
+                "not a cursor issued by this service; start again without it",
+                "cursor_invalid",
             ) from None
         if data.get("s") != _fingerprint(scope):
-            raise BadRequest(
-                "cursor: it was issued for other filters or another sort; "
-                "start again without it when you change them"
+            raise BadRequest.field(
+                ["query", "cursor"],
+                "it was issued for other filters or another sort; start again without it "
+                "when you change them",
+                "cursor_invalid",
             )
         return list(data["p"])
 

@@ -180,7 +180,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("PATCH", "/api/v1/users/{user_id}"): P.users_manage,
     ("GET", "/api/v1/api-keys"): P.api_keys_manage,
     ("POST", "/api/v1/api-keys"): P.api_keys_manage,
-    ("GET", "/api/v1/api-keys/{key_id}"): P.api_keys_manage,
-    ("DELETE", "/api/v1/api-keys/{key_id}"): P.api_keys_manage,
+    ("GET", "/api/v1/api-keys/{api_key_id}"): P.api_keys_manage,
+    ("DELETE", "/api/v1/api-keys/{api_key_id}"): P.api_keys_manage,
     ("GET", "/api/v1/audit-events"): P.audit_read,
 }

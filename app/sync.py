@@ -125,9 +125,11 @@ async def changes_page(
     settled = await session.scalar(select(SyncClock.value))
     after = codec.decode(page.cursor, scope)[0] if page.cursor else since
     if after > settled:
-        raise BadRequest(
-            f"updated_since: {after} is beyond the latest change here ({settled}); the data was "
-            "restored from an older backup, so sync again from 0"
+        raise BadRequest.field(
+            ["query", "updated_since"],
+            f"{after} is beyond the latest change here ({settled}); the data was restored from "
+            "an older backup, so sync again from 0",
+            "change_unknown",
         )
     limit = page.page_size + 1
     result = await session.execute(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, StrictStr
 from pydantic import Field as PydanticField
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
@@ -116,6 +117,16 @@ class TokenPair(BaseModel):
     token_type: str = "bearer"
     expires_in: int = PydanticField(description="Seconds until the access token expires.")
     refresh_token: str
+
+
+class LoginForm(BaseModel):
+    """OAuth2's password grant (RFC 6749, section 4.3), as a form. Other fields an OAuth2
+    client sends (`scope`, `client_id`) are ignored."""
+
+    grant_type: Annotated[str, PydanticField(pattern="^password$")] | SkipJsonSchema[None] = None
+    # As typed: a login names no account's format, and any name that is no account's fails.
+    username: Annotated[str, PydanticField(min_length=1, max_length=200)]
+    password: Annotated[str, PydanticField(min_length=1, max_length=200)]
 
 
 class RefreshRequest(BaseModel):

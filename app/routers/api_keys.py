@@ -21,7 +21,8 @@ from app.routers.params import RecordId
 from app.services import api_keys
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"], route_class=StrictJSONRoute)
-KeyId = RecordId
+# Not `key_id`: that is the name of the key's public hex id in its representation.
+ApiKeyId = RecordId
 
 
 @router.get("", responses=problems(400))
@@ -57,28 +58,28 @@ async def create_api_key(
 
 
 @router.get(
-    "/{key_id}",
+    "/{api_key_id}",
     response_model=ApiKeyPublic,
     responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )
 async def get_api_key(
     session: SessionDep,
     caller: CallerDep,
-    key_id: KeyId,
+    api_key_id: ApiKeyId,
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     """One key's details, including when it was last used (which changes its `ETag`, at most
     once a minute). The `ETag` goes in `If-Match` to revoke it."""
-    return represent(await api_keys.get_api_key(session, caller, key_id), if_none_match)
+    return represent(await api_keys.get_api_key(session, caller, api_key_id), if_none_match)
 
 
 @router.delete(
-    "/{key_id}",
+    "/{api_key_id}",
     response_model=ApiKeyPublic,
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
 async def revoke_api_key(
-    session: SessionDep, caller: CallerDep, key_id: KeyId, if_match: IfMatchHeader = None
+    session: SessionDep, caller: CallerDep, api_key_id: ApiKeyId, if_match: IfMatchHeader = None
 ) -> Response:
     """Revoke a key. It is refused from the next request on; the record stays for the trail."""
-    return represent(await api_keys.revoke_api_key(session, caller, key_id, if_match=if_match))
+    return represent(await api_keys.revoke_api_key(session, caller, api_key_id, if_match=if_match))

@@ -1,15 +1,14 @@
 from typing import Annotated
 
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response, status
 
 from app.auth import CallerDep
 from app.conditional import no_store, with_no_store
 from app.db import SessionDep
 from app.errors import problems
 from app.json_bodies import StrictJSONRoute
-from app.models.account import Me, RefreshRequest, TokenPair
+from app.models.account import LoginForm, Me, RefreshRequest, TokenPair
 from app.services import accounts
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=StrictJSONRoute)
@@ -27,7 +26,7 @@ async def login(
     request: Request,
     response: Response,
     session: SessionDep,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
 ) -> TokenPair:
     """OAuth2 password login: a short-lived access token and a refresh token.
 

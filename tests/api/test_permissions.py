@@ -61,7 +61,7 @@ def test_role_by_route_matrix(client, login_as):
         "cooperative_id": coop["id"],
         "officer_id": officer["id"],
         "user_id": user_id,
-        "key_id": key_id,
+        "api_key_id": key_id,
     }
     client.headers.pop("Authorization")
     checked = 0

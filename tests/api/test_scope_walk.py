@@ -356,7 +356,9 @@ def _check_reads_by_id(client, world: World, identity: Identity, headers) -> Non
             ({"refocusing_id": i}, identity.sees_region(r)) for i, r in world.refocusings.items()
         ],
         ("user_id",): [({"user_id": i}, identity.sees_region(r)) for i, r in world.users.items()],
-        ("key_id",): [({"key_id": i}, identity.sees_region(r)) for i, r in world.api_keys.items()],
+        ("api_key_id",): [
+            ({"api_key_id": i}, identity.sees_region(r)) for i, r in world.api_keys.items()
+        ],
         # Reference data, the same for everyone.
         ("code",): [],
     }

@@ -5,7 +5,7 @@ import json
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.json_bodies import StrictJSONRoute
+from app.json_bodies import StrictJSONRoute, _number
 from tests.api.test_budget_import import ID_HEADERS, SKPD, TRAINING, csv_bytes
 from tests.api.test_budget_import import upload as upload_dpa
 from tests.api.test_cooperative_import import HEADER, good_rows
@@ -136,3 +136,30 @@ def test_json_is_utf8_only(client):
 def test_the_openapi_document_names_the_415(client):
     operation = client.get("/openapi.json").json()["paths"][PLANNER]["post"]
     assert "415" in operation["responses"]
+
+
+def _post_json(client, text: str):
+    return client.post(
+        "/api/v1/cooperatives", content=text, headers={"Content-Type": "application/json"}
+    )
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_integer(client):
+    # JSON has one kind of number, and the document's `integer` admits 40.0 (JSON Schema).
+    body = json.dumps(cooperative_body(members_male=40, members_female=35))
+    created = _post_json(client, body.replace('"members_male": 40', '"members_male": 40.0'))
+    assert created.status_code == 201, created.text
+    assert created.json()["members_male"] == 40
+    fraction = body.replace('"members_male": 40', '"members_male": 40.5')
+    assert_problem(_post_json(client, fraction), 422, field="members_male")
+    # Read exactly, not through a float (which would make 2**53 + 1 even), and cheaply.
+    assert _number(f"{2**53 + 1}.0") == 2**53 + 1
+    assert _number("1e999999999") == float("inf")
+
+
+def test_nan_and_infinity_are_not_json(client):
+    body = json.dumps(cooperative_body())
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        sent = body.replace('"members_male": 40', f'"members_male": {constant}')
+        problem = assert_problem(_post_json(client, sent), 422)
+        assert constant.lstrip("-") in problem["detail"]
