@@ -9,7 +9,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.common import INPUT_CONFIG, Flag, Name, UTCDateTime, UtcDatetime, utcnow
+from app.models.common import INPUT_CONFIG, Flag, Name, Text, UTCDateTime, UtcDatetime, utcnow
 
 SCOPE_PATTERN = r"^(|\d{2}(\.\d{2}(\.\d{2}(\.[123]\d{3})?)?)?)$"
 RegionScope = Annotated[
@@ -24,7 +24,7 @@ RegionScope = Annotated[
 Username = Annotated[
     StrictStr, PydanticField(min_length=3, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
 ]
-Password = Annotated[StrictStr, PydanticField(min_length=12, max_length=200)]
+Password = Annotated[Text, PydanticField(min_length=12, max_length=200)]
 
 
 class Role(StrEnum):
@@ -118,7 +118,7 @@ class TokenPair(BaseModel):
 class RefreshRequest(BaseModel):
     model_config = INPUT_CONFIG
 
-    refresh_token: Annotated[StrictStr, PydanticField(min_length=20, max_length=200)]
+    refresh_token: Annotated[Text, PydanticField(min_length=20, max_length=200)]
 
 
 class Me(BaseModel):
