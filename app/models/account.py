@@ -10,7 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.common import INPUT_CONFIG, Flag, Name, UTCDateTime, UtcDatetime, utcnow
+from app.models.common import INPUT_CONFIG, Flag, Name, Text, UTCDateTime, UtcDatetime, utcnow
 
 SCOPE_PATTERN = r"^(|[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[123][0-9]{3})?)?)?)$"
 RegionScope = Annotated[
@@ -25,7 +25,7 @@ RegionScope = Annotated[
 Username = Annotated[
     StrictStr, PydanticField(min_length=3, max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
 ]
-Password = Annotated[StrictStr, PydanticField(min_length=12, max_length=200)]
+Password = Annotated[Text, PydanticField(min_length=12, max_length=200)]
 
 
 class Role(StrEnum):
@@ -132,7 +132,7 @@ class LoginForm(BaseModel):
 class RefreshRequest(BaseModel):
     model_config = INPUT_CONFIG
 
-    refresh_token: Annotated[StrictStr, PydanticField(min_length=20, max_length=200)]
+    refresh_token: Annotated[Text, PydanticField(min_length=20, max_length=200)]
 
 
 class Me(BaseModel):

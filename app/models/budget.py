@@ -16,7 +16,16 @@ from pydantic import Field as PydanticField
 from sqlalchemy import BigInteger, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.common import INPUT_CONFIG, LongText, Name, PastDate, ShortText, UTCDateTime, utcnow
+from app.models.common import (
+    INPUT_CONFIG,
+    LongText,
+    Name,
+    PastDate,
+    ShortText,
+    Text,
+    UTCDateTime,
+    utcnow,
+)
 from app.models.region import RegionCode
 
 SUB_KEGIATAN_RE = re.compile(r"^[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{4}$")
@@ -33,12 +42,12 @@ def _pattern(regex: re.Pattern[str], example: str):  # type: ignore[no-untyped-d
 
 
 SubKegiatanCode = Annotated[
-    str,
+    Text,
     PydanticField(max_length=20, examples=["2.17.05.2.01.0001"]),
     AfterValidator(_pattern(SUB_KEGIATAN_RE, "2.17.05.2.01.0001")),
 ]
 KodeRekening = Annotated[
-    str,
+    Text,
     PydanticField(max_length=20, examples=["5.1.02.02.01.0026"]),
     AfterValidator(_pattern(KODE_REKENING_RE, "5.1.02.02.01.0026")),
 ]

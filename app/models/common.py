@@ -88,14 +88,24 @@ def _json_number(value: object) -> object:
     return value
 
 
-def _no_nul(text: str) -> str:
-    # PostgreSQL cannot store NUL in text; refuse it up front, on every backend alike.
-    if "\x00" in text:
-        raise ValueError("must not contain NUL (\\u0000) characters")
+# Characters no text may hold: the C0 controls but tab, line feed and carriage return (CRLF line
+# breaks); DEL and the C1 controls; lone surrogates; U+FFFE and U+FFFF. Nobody types them on
+# purpose, PostgreSQL cannot store NUL or a surrogate, and XML (so an XLSX export) cannot hold
+# the C0 ones. Exports replace any that older records hold (app/services/exports.py).
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(text: str) -> str:
+    # Refused up front, on every backend alike.
+    if found := UNPRINTABLE.search(text):
+        raise ValueError(
+            f"must not contain the control character U+{ord(found.group()):04X}; use printable "
+            "text (tabs and line breaks are allowed)"
+        )
     return text
 
 
-Text = Annotated[StrictStr, AfterValidator(_no_nul)]
+Text = Annotated[StrictStr, AfterValidator(_printable)]
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 ShortText = Annotated[Text, Field(min_length=1, max_length=200)]
 LongText = Annotated[Text, Field(min_length=1, max_length=4000)]
@@ -180,4 +190,4 @@ UtcQueryDatetime = Annotated[
     WithJsonSchema({"type": "string", "pattern": QUERY_DATETIME_PATTERN}),
 ]
 
-Phone = Annotated[StrictStr, Field(max_length=40), AfterValidator(_e164_phone)]
+Phone = Annotated[Text, Field(max_length=40), AfterValidator(_e164_phone)]

@@ -24,6 +24,7 @@ from app.models.common import (
     PastDate,
     Phone,
     ShortText,
+    Text,
     UTCDateTime,
     utcnow,
 )
@@ -165,15 +166,15 @@ def mask_nik(nik: str) -> str:
     return nik[:4] + "*" * 8 + nik[-4:]
 
 
-Npwp = Annotated[str, PydanticField(max_length=30), AfterValidator(_npwp)]
-Nib = Annotated[str, PydanticField(max_length=30), AfterValidator(_nib)]
-NikKoperasi = Annotated[str, PydanticField(max_length=30), AfterValidator(_nik_koperasi)]
+Npwp = Annotated[Text, PydanticField(max_length=30), AfterValidator(_npwp)]
+Nib = Annotated[Text, PydanticField(max_length=30), AfterValidator(_nib)]
+NikKoperasi = Annotated[Text, PydanticField(max_length=30), AfterValidator(_nik_koperasi)]
 SkAhuNumber = Annotated[
-    str,
+    Text,
     PydanticField(min_length=3, max_length=120, examples=["AHU-0025573.AH.01.29.TAHUN 2025"]),
     AfterValidator(_normalise_sk_ahu),
 ]
-PersonNik = Annotated[str, PydanticField(max_length=20), AfterValidator(_person_nik)]
+PersonNik = Annotated[Text, PydanticField(max_length=20), AfterValidator(_person_nik)]
 VillageCode = Annotated[
     str,
     PydanticField(

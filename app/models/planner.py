@@ -4,14 +4,14 @@ app/services/planning.py maps between them explicitly."""
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 
-from app.models.common import INPUT_CONFIG, StrictDate
+from app.models.common import INPUT_CONFIG, StrictDate, Text
 from planner import Format, HubLevel, NoSignalPolicy, Payer, Role
 
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0)]
-RegionCode = Annotated[StrictStr, Field(min_length=2, max_length=13, examples=["64.02.12"])]
+RegionCode = Annotated[Text, Field(min_length=2, max_length=13, examples=["64.02.12"])]
 
 
 class AttendeeGroupIn(BaseModel):
@@ -20,7 +20,7 @@ class AttendeeGroupIn(BaseModel):
     count: NonNegativeInt
     origin: RegionCode
     role: Role
-    label: Annotated[StrictStr, Field(max_length=200)] = ""
+    label: Annotated[Text, Field(max_length=200)] = ""
 
 
 class EventIn(BaseModel):
@@ -64,7 +64,7 @@ class LaunchComparisonIn(BaseModel):
     interactive_seats: NonNegativeInt = 100
     office_pays_data: StrictBool = False
     hub_level: HubLevel | None = None
-    platforms: Annotated[list[StrictStr], Field(max_length=50)] | None = None
+    platforms: Annotated[list[Text], Field(max_length=50)] | None = None
     budget_ceiling: NonNegativeInt | None = None
     seed: NonNegativeInt = 0
     draws: Annotated[StrictInt, Field(ge=1, le=200_000)] = 1000

@@ -16,7 +16,7 @@ from app.db import SessionDep
 from app.errors import Invalid, problems
 from app.idempotency import OnceDep, idempotent
 from app.json_bodies import StrictJSONRoute
-from app.models.common import StrictDate
+from app.models.common import StrictDate, Text
 from app.models.mentoring import (
     Channel,
     ConsultationCreate,
@@ -167,7 +167,7 @@ async def delete_consultation(
     caller: CallerDep,
     today: TodayDep,
     consultation_id: ConsultationId,
-    reason: Annotated[str, Query(min_length=3, max_length=1000, description="Why it goes.")],
+    reason: Annotated[Text, Query(min_length=3, max_length=1000, description="Why it goes.")],
     if_match: IfMatchHeader = None,
 ) -> None:
     """Withdraw a consultation recorded by mistake. It is kept, marked with who, when and why,

@@ -1,6 +1,7 @@
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.auth import CallerDep
@@ -36,35 +37,27 @@ HeadersQuery = Annotated[
 ]
 
 
-def _attachment(content: bytes, export_format: ExportFormat, name: str) -> Response:
-    return Response(
+def _file(
+    content: AsyncIterator[bytes], export_format: ExportFormat, name: str
+) -> StreamingResponse:
+    return StreamingResponse(
         content,
         media_type=MEDIA_TYPES[export_format],
-        headers=_disposition(export_format, name),
+        headers={"Content-Disposition": f'attachment; filename="{name}.{export_format.value}"'},
     )
-
-
-def _disposition(export_format: ExportFormat, name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}.{export_format.value}"'}
 
 
 def _streamed(
     request: Request,
     export: tuple[Any, exports.ToRow],
-    columns: list[tuple[str, str]],
+    layout: exports.Layout,
     export_format: ExportFormat,
     headers: HeaderLanguage,
     name: str,
-    sheet: str,
 ) -> StreamingResponse:
     query, to_row = export
-    return StreamingResponse(
-        exports.stream(
-            request.app.state.engine, columns, query, to_row, export_format, headers, sheet
-        ),
-        media_type=MEDIA_TYPES[export_format],
-        headers=_disposition(export_format, name),
-    )
+    rows = exports.partitions(request.app.state.engine, query, to_row)
+    return _file(exports.write(layout, rows, export_format, headers), export_format, name)
 
 
 @router.get("/cooperatives", response_class=StreamingResponse, responses=FILE_RESPONSES)
@@ -98,11 +91,10 @@ async def export_cooperatives(
     return _streamed(
         request,
         exports.cooperatives_export(caller, filters),
-        exports.COOPERATIVE_COLUMNS,
+        exports.COOPERATIVE_LAYOUT,
         export_format,
         headers,
         "koperasi",
-        "Koperasi",
     )
 
 
@@ -136,11 +128,10 @@ async def export_consultations(
     return _streamed(
         request,
         exports.consultations_export(caller, filters, request.app.state.settings.timezone),
-        exports.CONSULTATION_COLUMNS,
+        exports.CONSULTATION_LAYOUT,
         export_format,
         headers,
         "konsultasi",
-        "Konsultasi",
     )
 
 
@@ -155,21 +146,20 @@ async def export_trainings(
     return _streamed(
         request,
         exports.trainings_export(caller),
-        exports.TRAINING_COLUMNS,
+        exports.TRAINING_LAYOUT,
         export_format,
         headers,
         "pelatihan",
-        "Pelatihan",
     )
 
 
-@router.get("/budget-summary", response_class=Response, responses=FILE_RESPONSES)
+@router.get("/budget-summary", response_class=StreamingResponse, responses=FILE_RESPONSES)
 async def export_budget_summary(
     session: SessionDep,
     caller: CallerDep,
     fiscal_year: Annotated[int, Query(ge=2000, le=2100)],
     export_format: FormatQuery = ExportFormat.xlsx,
-) -> Response:
+) -> StreamingResponse:
     """The budget summary in the layout offices already use: No, Kode Sub Kegiatan, Kode
     Rekening, Uraian, ANGGARAN AWAL, PERGESERAN (+/-) (the net shift, signed), ANGGARAN AKHIR,
     Terikat (committed), Tersedia (available), and a final JUMLAH row with the totals. Amounts
@@ -178,5 +168,10 @@ async def export_budget_summary(
         rows = await exports.budget_summary_rows(session, caller, fiscal_year)
     except exports.TooManyRows as exc:
         raise Invalid(str(exc)) from None
-    content = exports.render_budget_summary(rows, export_format, f"Anggaran {fiscal_year}")
-    return _attachment(content, export_format, f"anggaran-{fiscal_year}")
+    content = exports.write(
+        exports.budget_summary_layout(fiscal_year),
+        exports.at_once(rows),
+        export_format,
+        HeaderLanguage.id,
+    )
+    return _file(content, export_format, f"anggaran-{fiscal_year}")

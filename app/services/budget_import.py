@@ -63,7 +63,6 @@ EXPECTED = Expected(
     records="budget lines",
     max_bytes=MAX_FILE_BYTES,
     max_rows=MAX_ROWS,
-    max_unpacked_bytes=100 * 1024 * 1024,
 )
 
 

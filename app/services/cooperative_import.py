@@ -62,7 +62,6 @@ EXPECTED = Expected(
     records="cooperatives",
     max_bytes=MAX_FILE_BYTES,
     max_rows=MAX_ROWS,
-    max_unpacked_bytes=512 * 1024 * 1024,
 )
 # Codes looked up per query: under both drivers' limits on bound parameters.
 _LOOKUP_BATCH = 10_000

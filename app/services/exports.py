@@ -8,26 +8,36 @@ a cooperative's contact phone is masked as the API masks it for the caller's rol
 The registry, consultations and trainings stream: rows come from a server-side cursor a
 partition at a time and leave as CSV text, or through openpyxl's write-only workbook, so memory
 stays flat for the whole country.
+
+Every export, the budget summary too, is written by `write`, and every text cell goes through
+`safe_text`: a spreadsheet program must never run what a user typed as a formula (an officer of
+one cooperative could otherwise plant `=HYPERLINK(...)` in the office's registry export), and
+one stored character that a workbook cannot hold must not break the office's whole export.
 """
 
 import asyncio
 import csv
 import io
+import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth import Caller
 from app.models.account import UserAccount
-from app.models.common import mask_phone
+from app.models.common import UNPRINTABLE, mask_phone
 from app.models.cooperative import Cooperative
 from app.models.mentoring import (
     Consultation,
@@ -46,8 +56,8 @@ from app.services import trainings as training_service
 from app.services.consultations import ConsultationFilters
 from app.services.cooperatives import CooperativeFilters
 
-# The budget summary is built in memory (its layout merges cells): past this many lines,
-# narrow it down. The other exports stream and have no limit.
+# The budget summary is computed in memory: past this many lines, narrow it down. The other
+# exports stream and have no limit.
 MAX_ROWS = 50_000
 
 
@@ -59,6 +69,22 @@ class ExportFormat(StrEnum):
 class HeaderLanguage(StrEnum):
     id = "id"
     en = "en"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """An export's sheet, besides its rows."""
+
+    columns: Sequence[tuple[str, str]]  # (English, Indonesian) headers
+    sheet: str
+    # XLSX only: column widths in characters, and the first column (from 0) of integer rupiah,
+    # shown with thousands separators.
+    widths: Sequence[int] = ()
+    money_from: int | None = None
+
+
+class BoldRow(list[Any]):
+    """A row set in bold in a workbook: the headers, and the budget summary's totals."""
 
 
 CONSULTATION_COLUMNS = [
@@ -130,6 +156,9 @@ COOPERATIVE_COLUMNS = [
     ("npwp", "NPWP"),
     ("is_demo", "Demo"),
 ]
+COOPERATIVE_LAYOUT = Layout(COOPERATIVE_COLUMNS, "Koperasi")
+CONSULTATION_LAYOUT = Layout(CONSULTATION_COLUMNS, "Konsultasi")
+TRAINING_LAYOUT = Layout(TRAINING_COLUMNS, "Pelatihan")
 
 # Rows fetched from the server-side cursor, and written, per round.
 PARTITION_ROWS = 1_000
@@ -319,7 +348,9 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-async def _partitions(engine: AsyncEngine, query: Any, to_row: ToRow) -> AsyncIterator[list[Any]]:
+async def partitions(
+    engine: AsyncEngine, query: Any, to_row: ToRow
+) -> AsyncIterator[list[list[Any]]]:
     """The query's rows from a server-side cursor, PARTITION_ROWS at a time, on a connection
     of the stream's own (the request's session may be gone while the response streams)."""
     async with AsyncSession(engine) as session:
@@ -328,32 +359,52 @@ async def _partitions(engine: AsyncEngine, query: Any, to_row: ToRow) -> AsyncIt
             yield [to_row(row) for row in partition]
 
 
-async def stream(
-    engine: AsyncEngine,
-    columns: Sequence[tuple[str, str]],
-    query: Any,
-    to_row: ToRow,
+# A text cell starting with one of these is run as a formula by spreadsheet programs: OWASP's
+# list against CSV injection, with the full-width forms that some programs read alike.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# ... unless the whole text is a number (-5000, or a phone number such as +6281234567890), which
+# a spreadsheet reads as that number.
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*")
+
+
+def safe_text(text: str) -> tuple[str, bool]:
+    """The text as an export writes it, and whether a spreadsheet program would run it as a
+    formula (CSV then puts an apostrophe before it, XLSX sets Excel's own quote prefix). The
+    characters that inputs refuse, which records stored before may hold, become U+FFFD: XML
+    cannot hold most of them, and a CSV is often opened as a workbook."""
+    if not text.isprintable():  # a quick test first: most text is
+        text = UNPRINTABLE.sub("\ufffd", text)
+    return text, text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)
+
+
+async def write(
+    layout: Layout,
+    batches: AsyncIterator[list[list[Any]]],
     export_format: ExportFormat,
     language: HeaderLanguage,
-    sheet: str,
 ) -> AsyncIterator[bytes]:
-    """The file, as it is written: memory stays flat whatever the number of rows. An XLSX is
-    written by openpyxl's write-only mode to a temporary file, then streamed from it."""
+    """The file, written as the `batches` of rows come: memory stays flat whatever the number
+    of rows. An XLSX is written by openpyxl's write-only mode to a temporary file, then
+    streamed from it."""
     headers = [
-        english if language is HeaderLanguage.en else indonesian for english, indonesian in columns
+        english if language is HeaderLanguage.en else indonesian
+        for english, indonesian in layout.columns
     ]
     if export_format is ExportFormat.csv:
         # The byte-order mark makes Excel open the file as UTF-8.
         yield ("\ufeff" + _csv_text([headers])).encode("utf-8")
-        async for rows in _partitions(engine, query, to_row):
+        async for rows in batches:
             yield _csv_text(rows).encode("utf-8")
         return
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    worksheet.append(headers)
-    async for rows in _partitions(engine, query, to_row):
+    worksheet = workbook.create_sheet(layout.sheet)
+    worksheet.freeze_panes = "A2"
+    for column, width in enumerate(layout.widths, start=1):
+        worksheet.column_dimensions[get_column_letter(column)].width = width
+    _append(worksheet, layout, [BoldRow(headers)])
+    async for rows in batches:
         # Writing cells is CPU work: keep it off the event loop.
-        await asyncio.to_thread(_append, worksheet, rows)
+        await asyncio.to_thread(_append, worksheet, layout, rows)
     with tempfile.TemporaryFile() as file:
         await asyncio.to_thread(workbook.save, file)
         file.seek(0)
@@ -361,37 +412,57 @@ async def stream(
             yield chunk
 
 
+async def at_once(rows: list[list[Any]]) -> AsyncIterator[list[list[Any]]]:
+    """Rows already in memory, as `write` takes them."""
+    yield rows
+
+
+def _csv_cell(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text, formula = safe_text(value)
+    return "'" + text if formula else text
+
+
 def _csv_text(rows: list[list[Any]]) -> str:
     text = io.StringIO()
-    csv.writer(text).writerows(rows)
+    csv.writer(text).writerows([_csv_cell(value) for value in row] for row in rows)
     return text.getvalue()
 
 
-def _append(worksheet: Any, rows: list[list[Any]]) -> None:
+_BOLD = Font(bold=True)
+_MONEY_FORMAT = "#,##0;-#,##0"
+
+
+def _append(worksheet: Any, layout: Layout, rows: list[list[Any]]) -> None:
     for row in rows:
-        worksheet.append(row)
+        bold = isinstance(row, BoldRow)
+        worksheet.append(
+            [_xlsx_cell(worksheet, layout, column, value, bold) for column, value in enumerate(row)]
+        )
 
 
-def render(
-    columns: Sequence[tuple[str, str]],
-    rows: list[list[Any]],
-    export_format: ExportFormat,
-    language: HeaderLanguage,
-    sheet: str,
-) -> bytes:
-    """A small export built in memory (the budget summary's CSV)."""
-    headers = [
-        english if language is HeaderLanguage.en else indonesian for english, indonesian in columns
-    ]
-    if export_format is ExportFormat.csv:
-        return ("\ufeff" + _csv_text([headers, *rows])).encode("utf-8")
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    worksheet.append(headers)
-    _append(worksheet, rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def _xlsx_cell(worksheet: Any, layout: Layout, column: int, value: Any, bold: bool) -> Any:
+    """The value as openpyxl should write it: text always as text (openpyxl would store text
+    starting with `=` as a formula, and `#N/A` as an error), amounts formatted, totals bold.
+    Most cells need no styling and go as plain values, which openpyxl writes fastest."""
+    money = layout.money_from is not None and column >= layout.money_from
+    formula = False
+    if isinstance(value, str):
+        value, formula = safe_text(value)
+        if not (formula or value in ERROR_CODES or bold):
+            return value
+    elif not (bold or (money and isinstance(value, int))):
+        return value
+    cell = WriteOnlyCell(worksheet, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = formula
+    elif money:
+        cell.number_format = _MONEY_FORMAT
+    if bold:
+        cell.font = _BOLD
+    return cell
 
 
 # --- budget summary (ANGGARAN AWAL / PERGESERAN (+/-) / ANGGARAN AKHIR) ------------------------
@@ -407,9 +478,6 @@ BUDGET_SUMMARY_HEADERS = [
     "Terikat",
     "Tersedia",
 ]
-_MONEY_FROM_COLUMN = 5  # 1-based: ANGGARAN AWAL onwards are integer rupiah
-# A cell starting with one of these is taken as a formula by spreadsheet programs.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def budget_summary_rows(
@@ -434,50 +502,15 @@ async def budget_summary_rows(
         [number, line.sub_kegiatan_code, line.kode_rekening, line.name, *amounts(line)]
         for number, line in enumerate(summary.lines, start=1)
     ]
-    rows.append(["JUMLAH", "", "", "", *amounts(summary.totals)])
+    rows.append(BoldRow(["JUMLAH", None, None, None, *amounts(summary.totals)]))
     return rows
 
 
-def render_budget_summary(rows: list[list[Any]], export_format: ExportFormat, sheet: str) -> bytes:
-    """CSV through `render` (amounts as plain digits; a name that a spreadsheet would run as a
-    formula gets a leading apostrophe), or an XLSX with numeric, thousands-formatted amounts,
-    every text cell stored as text, and the JUMLAH row in bold."""
-    columns = [(header, header) for header in BUDGET_SUMMARY_HEADERS]
-    if export_format is ExportFormat.csv:
-        safe = [
-            [
-                "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
-                for cell in row
-            ]
-            for row in rows
-        ]
-        return render(columns, safe, export_format, HeaderLanguage.id, sheet)
-    workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet
-    bold = Font(bold=True)
-    for column, header in enumerate(BUDGET_SUMMARY_HEADERS, start=1):
-        worksheet.cell(row=1, column=column, value=header).font = bold
-    for row_number, row in enumerate(rows, start=2):
-        is_total = row_number == len(rows) + 1
-        for column, value in enumerate(row, start=1):
-            cell = worksheet.cell(row=row_number, column=column)
-            if isinstance(value, str):
-                cell.value = value
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            else:
-                cell.value = value
-            if column >= _MONEY_FROM_COLUMN:
-                cell.number_format = "#,##0;-#,##0"
-            if is_total:
-                cell.font = bold
-        if is_total:
-            worksheet.merge_cells(
-                start_row=row_number, start_column=1, end_row=row_number, end_column=4
-            )
-    worksheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHI", (6, 20, 20, 50, 18, 18, 18, 18, 18), strict=True):
-        worksheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def budget_summary_layout(fiscal_year: int) -> Layout:
+    """Amounts with thousands separators in XLSX; plain digits in CSV."""
+    return Layout(
+        columns=[(header, header) for header in BUDGET_SUMMARY_HEADERS],
+        sheet=f"Anggaran {fiscal_year}",
+        widths=(6, 20, 20, 50, 18, 18, 18, 18, 18),
+        money_from=BUDGET_SUMMARY_HEADERS.index("ANGGARAN AWAL"),
+    )

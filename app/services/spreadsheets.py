@@ -10,11 +10,12 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import IO, Any
+from typing import Any
 from xml.parsers import expat
 
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
@@ -23,6 +24,36 @@ from app.errors import AppError, Invalid
 
 # Columns past this one are not read at all.
 MAX_COLUMNS = 100
+
+# A workbook is checked as it unpacks, before python-calamine reads any of it: calamine holds what
+# it reads in memory, often at many times its size, and a few kilobytes of zip can unpack to
+# gigabytes. Python's zipfile and calamine's zip reader both stop at a part's declared size, and
+# zipfile checks the part's CRC as it reads it.
+#
+# What a workbook may unpack to, for every import. The whole country's registry export (83,762
+# cooperatives, every column) unpacks to 119 MB; bench/bench_national.py's import file to 67 MB.
+MAX_UNPACKED_BYTES = 256 * 2**20
+# calamine reads the list of sheets, the styles and their relationships whole as it opens a
+# workbook, at up to 8 times their size in memory; real ones take kilobytes, at most a megabyte
+# or two.
+MAX_WORKBOOK_PARTS_BYTES = 8 * 2**20
+WORKBOOK_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+# The parts by which calamine, failing to open a workbook as XLSX, would read it as OpenDocument
+# or XLSB instead, none of it checked.
+FOREIGN_PARTS = {"content.xml", "xl/workbook.bin"}
+# calamine holds a sheet as a grid of 32-byte cells from its first to its last cell with a value
+# (calamine issue 693): room for 100,000 rows by 30 columns.
+MAX_CELLS = 3_000_000
+# The text calamine holds for the shared strings, and then (with Python) for the first sheet's
+# cells, where a shared string is copied into every cell that uses it. Counted as the XML holds
+# it, markup included, with 32 bytes more for each shared string: the whole country's registry
+# export as Excel saves it counts 35 MB of shared strings and 46 MB in its cells.
+MAX_TEXT_BYTES = 64 * 2**20
+_STRING_OVERHEAD_BYTES = 32
+# The most XML between two `<`: a cell at Excel's limit of 32,767 characters, each written as a
+# character reference (up to 10 bytes, `&#x10FFFF;`). An XML parser holds such a run whole.
+MAX_XML_RUN_BYTES = 32_767 * 10
+_UNPACK_CHUNK_BYTES = 64 * 1024
 EXCEL_MAX_ROW = 1_048_576
 # Errors quoted in the problem's `detail`; `errors` always holds all of them.
 DETAIL_ERRORS = 5
@@ -56,8 +87,6 @@ class Expected:
     records: str  # "budget lines"
     max_bytes: int
     max_rows: int
-    # An XLSX is a zip: refuse one that unpacks to far more than the real thing would.
-    max_unpacked_bytes: int
 
 
 @dataclass
@@ -179,14 +208,12 @@ def _read_csv(content: bytes, expected: Expected) -> Sheet:
 def _read_xlsx(content: bytes, expected: Expected) -> Sheet:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
+            _check_parts(archive, expected)
+            shared_strings = _shared_string_sizes(archive, expected)
+    except (ContentTooLarge, Invalid):
+        raise
+    except Exception:  # not a zip, a bad CRC, XML that is not well-formed...
         raise Invalid.field(["file"], "the workbook is damaged; save it again as .xlsx") from None
-    if unpacked > expected.max_unpacked_bytes:
-        raise ContentTooLarge(
-            f"the workbook unpacks to {unpacked // 2**20} MB; {expected.document} needs far "
-            f"less. Copy the {expected.records} into a new workbook."
-        )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception:
@@ -199,14 +226,8 @@ def _read_xlsx(content: bytes, expected: Expected) -> Sheet:
             raise Invalid.field(["file"], "the workbook has no sheet")
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                height, width, errors = _scan_sheet(archive.open(_sheet_member(archive, names[0])))
-            # Room for every row the import takes, MAX_COLUMNS wide.
-            if height * width > (expected.max_rows + 1) * MAX_COLUMNS:
-                raise ContentTooLarge(
-                    f"the first sheet spans {height:,} rows by {width:,} columns, far "
-                    f"more than {expected.document} needs. Delete the cells below or to the "
-                    f"right of the {expected.records} (Ctrl+End in Excel goes to the last one), "
-                    f"or copy the {expected.records} into a new workbook."
+                errors = _scan_sheet(
+                    archive, _sheet_member(archive, names[0]), shared_strings, expected
                 )
             rows = _xlsx_rows(workbook.get_sheet_by_name(names[0]), errors)
             header = next(rows, None)
@@ -231,9 +252,106 @@ def _read_xlsx(content: bytes, expected: Expected) -> Sheet:
             ) from None
 
 
+def _check_parts(archive: zipfile.ZipFile, expected: Expected) -> None:
+    if any(_part_name(info) in FOREIGN_PARTS for info in archive.infolist()):
+        raise Invalid.field(
+            ["file"], "this is not an Excel .xlsx workbook (an .ods or .xlsb?); save it as .xlsx"
+        )
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ContentTooLarge(
+            f"the workbook unpacks to {unpacked // 2**20:,} MB; a workbook may unpack to at most "
+            f"{MAX_UNPACKED_BYTES // 2**20} MB, and {expected.records} take far less. Copy the "
+            f"{expected.records} into a new workbook."
+        )
+    parts = sum(info.file_size for info in archive.infolist() if _part_name(info) in WORKBOOK_PARTS)
+    if parts > MAX_WORKBOOK_PARTS_BYTES:
+        raise ContentTooLarge(
+            f"the workbook's list of sheets and styles unpack to {parts / 2**20:.1f} MB; real "
+            f"ones take far less. Copy the {expected.records} into a new workbook."
+        )
+
+
+def _shared_string_sizes(archive: zipfile.ZipFile, expected: Expected) -> Sequence[int]:
+    """The size in bytes of each shared string as written (at least its length), in order.
+    calamine reads them all as it opens a workbook, after reserving room for as many as the
+    table declares (a few bytes declaring four billion would have it abort the process)."""
+    sizes = array("I")
+    member = _member(archive, "xl/sharedStrings.xml")
+    if member is None:
+        return sizes
+    parser = expat.ParserCreate()
+    started = 0
+    total = 0
+
+    def too_large(what: str) -> ContentTooLarge:
+        return ContentTooLarge(
+            f"the workbook's table of shared strings {what}, far more than {expected.records} "
+            f"take. Copy the {expected.records} into a new workbook."
+        )
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal started
+        tag = tag.rpartition(":")[2]
+        if tag == "si":
+            started = parser.CurrentByteIndex
+        elif tag == "sst":
+            declared = max(int(attrs.get("count", 0)), int(attrs.get("uniqueCount", 0)))
+            if declared * _STRING_OVERHEAD_BYTES > MAX_TEXT_BYTES:
+                raise too_large(f"declares {declared:,} strings")
+
+    def end(tag: str) -> None:
+        nonlocal total
+        if tag.rpartition(":")[2] == "si":
+            sizes.append(parser.CurrentByteIndex - started)
+            total += sizes[-1] + _STRING_OVERHEAD_BYTES
+            if total > MAX_TEXT_BYTES:
+                raise too_large(f"holds more than {MAX_TEXT_BYTES // 2**20} MB of text")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    _parse(parser, archive, member, expected)
+    return sizes
+
+
+def _parse(
+    parser: Any, archive: zipfile.ZipFile, member: zipfile.ZipInfo, expected: Expected
+) -> None:
+    """Feed the part to `parser` as it unpacks, refusing XML that would have a parser (this one,
+    then calamine's) hold much of it at once: a run of more than MAX_XML_RUN_BYTES between two
+    `<`, and the markup that can hide one (comments, CDATA sections, document types, processing
+    instructions but the XML declaration), which spreadsheet programs do not write."""
+    run = 0  # bytes since the last `<`
+    last = b""  # the chunk before's last byte, for markup cut in two
+    with archive.open(member) as part:
+        while chunk := part.read(_UNPACK_CHUNK_BYTES):
+            window = last + chunk
+            # NUL: a part in UTF-16, where these checks would not find the markup.
+            if b"<!" in window or window.find(b"<?", 0 if last else 4) >= 0 or b"\0" in chunk:
+                raise Invalid.field(
+                    ["file"],
+                    f"the workbook's {member.filename} holds XML that spreadsheet programs do "
+                    "not write (a comment, CDATA section, document type, processing "
+                    "instruction, or UTF-16 text); save it again as .xlsx",
+                )
+            # A chunk is shorter than the limit: only a run through chunks can pass it.
+            first = chunk.find(b"<")
+            longest = run + (len(chunk) if first < 0 else first)
+            run = longest if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
+            if longest > MAX_XML_RUN_BYTES:
+                raise ContentTooLarge(
+                    f"the workbook's {member.filename} holds a cell (or other text) longer "
+                    f"than Excel's limit of 32,767 characters. Copy the {expected.records} "
+                    "into a new workbook."
+                )
+            parser.Parse(chunk, False)
+            last = chunk[-1:]
+    parser.Parse(b"", True)
+
+
 def _sheet_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
     """The part holding sheet `name`, found as calamine finds it: through xl/workbook.xml and
-    its relationships, the part's name matched ignoring case and with `\\` for `/`."""
+    its relationships (both small: see MAX_WORKBOOK_PARTS_BYTES)."""
 
     def elements(path: str, local_name: str) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
@@ -241,7 +359,7 @@ def _sheet_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
         parser.StartElementHandler = lambda tag, attrs: (
             found.append(attrs) if tag.rpartition(":")[2] == local_name else None
         )
-        parser.Parse(archive.read(_member(archive, path)), True)
+        parser.Parse(archive.read(_required(archive, path)), True)
         return found
 
     sheet = next(a for a in elements("xl/workbook.xml", "sheet") if a.get("name") == name)
@@ -255,39 +373,60 @@ def _sheet_member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
         target = target[1:]
     elif not target.startswith("xl/"):
         target = f"xl/{target}"
-    return _member(archive, target)
+    return _required(archive, target)
 
 
-def _member(archive: zipfile.ZipFile, path: str) -> zipfile.ZipInfo:
-    # Exactly one: of two, the part checked might not be the one calamine reads.
-    (member,) = [
-        info
-        for info in archive.infolist()
-        if info.filename.replace("\\", "/").lower() == path.lower()
-    ]
+def _part_name(info: zipfile.ZipInfo) -> str:
+    """A part's name as calamine matches it: ignoring case, with `\\` for `/`."""
+    return info.filename.replace("\\", "/").lower()
+
+
+def _member(archive: zipfile.ZipFile, path: str) -> zipfile.ZipInfo | None:
+    """The part at `path`, if there is one. Two are an error: the one checked might not be the
+    one calamine reads."""
+    found = [info for info in archive.infolist() if _part_name(info) == path.lower()]
+    if len(found) > 1:
+        raise ValueError(f"two parts are named {path}")
+    return found[0] if found else None
+
+
+def _required(archive: zipfile.ZipFile, path: str) -> zipfile.ZipInfo:
+    member = _member(archive, path)
+    if member is None:
+        raise ValueError(f"no part is named {path}")
     return member
 
 
-def _scan_sheet(xml: IO[bytes]) -> tuple[int, int, dict[int, dict[int, str]]]:
-    """Walk a sheet's XML as calamine does, for what python-calamine does not tell:
-    - how many rows and columns its cells reach (from A1 to the last cell with a value):
-      calamine holds a sheet as one dense grid of 32-byte cells (calamine issue 693), so a few
-      bytes naming cell XFD1048576 would have it allocate 550 GB and abort the process;
-    - the text of each cell holding an Excel error (#N/A, #REF!...), by row and column:
-      python-calamine reads those as empty cells, openpyxl read their text.
+def _scan_sheet(
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    shared_strings: Sequence[int],
+    expected: Expected,
+) -> dict[int, dict[int, str]]:
+    """Walk a sheet's XML as calamine does, before calamine reads it, refusing a sheet that
+    would have calamine hold far more than the import needs:
+    - more than MAX_CELLS from A1 to its last cell with a value: calamine holds a sheet as one
+      dense grid, so a few bytes naming cell XFD1048576 would have it allocate 550 GB;
+    - more than MAX_TEXT_BYTES of text in its cells, each shared string counted in every cell
+      that uses it (calamine copies it into each: a million cells could name one string of
+      32,767 characters).
+    Returns the text of each cell holding an Excel error (#N/A, #REF!...), by row and column:
+    python-calamine reads those as empty cells, openpyxl read their text.
     Its handlers run once per element, millions of times for the whole country: kept lean."""
     parser = expat.ParserCreate()
     height = width = 0
+    text_bytes = 0
     errors: dict[int, dict[int, str]] = {}
     row = -1  # of the current <row>; one without `r` follows the one before
     next_column = 0  # for a <c> without `r`
     cell_row = cell_column = 0
-    is_error = False
+    cell_type: str | None = None
     depth = 0  # in a <c>: calamine reads its <v> or <is> and skips whatever they hold
+    value_at = -1  # where the cell's <v> or <is> starts; -1 out of one
     text: list[str] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal row, next_column, cell_row, cell_column, is_error, depth
+        nonlocal row, next_column, cell_row, cell_column, cell_type, depth
         if ":" in tag:
             tag = tag.rpartition(":")[2]
         if tag == "c":
@@ -298,7 +437,7 @@ def _scan_sheet(xml: IO[bytes]) -> tuple[int, int, dict[int, dict[int, str]]]:
                 letters = reference.rstrip("0123456789")
                 cell_row, cell_column = int(reference[len(letters) :]) - 1, _column(letters)
             next_column = cell_column + 1
-            is_error = attrs.get("t") == "e"
+            cell_type = attrs.get("t")
             depth = 0
             parser.StartElementHandler = start_in_cell
             parser.EndElementHandler = end_in_cell
@@ -307,33 +446,56 @@ def _scan_sheet(xml: IO[bytes]) -> tuple[int, int, dict[int, dict[int, str]]]:
             next_column = 0
 
     def start_in_cell(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal depth, height, width
+        nonlocal depth, height, width, value_at
         depth += 1
         if depth == 1 and (tag := tag.rpartition(":")[2]) in ("v", "is"):
-            if cell_row >= height:
-                height = cell_row + 1
-            if cell_column >= width:
-                width = cell_column + 1
-            if is_error and tag == "v":
+            if cell_row >= height or cell_column >= width:
+                height, width = max(height, cell_row + 1), max(width, cell_column + 1)
+                if height * width > MAX_CELLS:
+                    raise ContentTooLarge(
+                        f"the first sheet spans {height:,} rows by {width:,} columns or more, far "
+                        f"more than {expected.records} take. Delete the cells below or to the "
+                        f"right of the {expected.records} (Ctrl+End in Excel goes to the last "
+                        f"one), or copy the {expected.records} into a new workbook."
+                    )
+            value_at = parser.CurrentByteIndex
+            if tag == "v" and cell_type in ("e", "s"):
                 text.clear()
                 parser.CharacterDataHandler = text.append
 
     def end_in_cell(tag: str) -> None:
-        nonlocal depth
+        nonlocal depth, text_bytes, value_at
         if depth == 0:  # the cell's own end
             parser.StartElementHandler = start
             parser.EndElementHandler = None
             return
         depth -= 1
-        if depth == 0 and parser.CharacterDataHandler is not None:
+        if depth or value_at < 0:
+            return
+        if parser.CharacterDataHandler is None:
+            text_bytes += parser.CurrentByteIndex - value_at
+        else:
             parser.CharacterDataHandler = None
-            if text:  # calamine reads an empty one as an empty cell
-                errors.setdefault(cell_row, {})[cell_column] = "".join(text)
+            value = "".join(text)
+            if cell_type == "s":
+                try:
+                    size = shared_strings[int(value)]
+                except (ValueError, IndexError):  # no such string: calamine will say so
+                    size = 0
+                text_bytes += size
+            elif value:  # calamine reads an empty error as an empty cell
+                errors.setdefault(cell_row, {})[cell_column] = value
+        value_at = -1
+        if text_bytes > MAX_TEXT_BYTES:
+            raise ContentTooLarge(
+                f"the first sheet's cells hold more than {MAX_TEXT_BYTES // 2**20} MB of text, "
+                f"far more than {expected.records} take. Copy the {expected.records} into a "
+                "new workbook."
+            )
 
     parser.StartElementHandler = start
-    with xml:
-        parser.ParseFile(xml)
-    return height, width, errors
+    _parse(parser, archive, member, expected)
+    return errors
 
 
 @functools.cache

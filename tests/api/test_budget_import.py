@@ -183,6 +183,20 @@ def test_every_bad_row_and_column_is_named_and_nothing_is_written(client):
     assert lines(client) == []
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_control_characters_in_a_cell_are_row_errors(client, file_format):
+    rows = good_rows()
+    if file_format == "xlsx":
+        rows[1][4] = "Belanja_x001B_Makanan"  # how Excel writes an escape character
+    else:
+        rows[1][4] = "Belanja\x1bMakanan"
+    content = (csv_bytes if file_format == "csv" else xlsx_bytes)(ID_HEADERS, rows)
+    body = assert_problem(upload(client, content, name=f"dpa.{file_format}"), 422, field="name")
+    assert locs(body) == {("file", "row", 3, "name")}
+    assert "control character U+001B" in body["errors"][0]["msg"]
+    assert lines(client) == []
+
+
 def test_duplicates_within_the_file_and_against_existing_lines(client):
     existing = create_budget_line(client, kode_rekening="5.1.02.01.01.0052")
     rows = [

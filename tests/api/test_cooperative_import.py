@@ -110,6 +110,24 @@ def test_every_bad_row_and_column_is_reported_and_nothing_is_written(client):
     assert registry(client) == []
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_control_characters_in_a_cell_are_row_errors(client, file_format):
+    rows = good_rows()
+    if file_format == "xlsx":
+        rows[0][1] = "KDMP_x001B_Gunung Sari"  # how Excel writes an escape character
+        rows[1][7] = "0812_x0007_3456 7890"
+    else:
+        rows[0][1] = "KDMP\x1bGunung Sari"
+        rows[1][7] = "0812\x073456 7890"
+    content = (csv_bytes if file_format == "csv" else xlsx_bytes)(HEADER, rows)
+    body = assert_problem(upload(client, content, name=f"koperasi.{file_format}"), 422)
+    messages = {tuple(e["loc"][2:]): e["msg"] for e in body["errors"]}
+    assert messages.keys() == {(2, "name"), (3, "contact_phone")}
+    assert "control character U+001B" in messages[(2, "name")]
+    assert "control character U+0007" in messages[(3, "contact_phone")]
+    assert registry(client) == []
+
+
 def test_villages_must_exist_and_lie_in_your_region(client, login_as):
     rows = [
         ["1", "KDMP Tak Ada", "64.02.12.2999", "", "1", "1", "", "", "", ""],
