@@ -62,7 +62,10 @@ def _string_paths(schema: Any, defs: dict[str, Any], path: tuple[str | int, ...]
     for option in schema.get("anyOf", []):
         yield from _string_paths(option, defs, path)
     if schema.get("type") == "string":
-        if not {"enum", "const", "pattern", "format"} & schema.keys():
+        # `\S` only says that the text is not blank: still free text.
+        if not {"enum", "const", "format"} & schema.keys() and schema.get("pattern", r"\S") == (
+            r"\S"
+        ):
             yield path
     elif schema.get("type") == "array":
         yield from _string_paths(schema.get("items", {}), defs, (*path, 0))

@@ -10,7 +10,16 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.models.common import INPUT_CONFIG, Flag, Name, Text, UTCDateTime, UtcDatetime, utcnow
+from app.models.common import (
+    INPUT_CONFIG,
+    Flag,
+    Name,
+    Omittable,
+    Text,
+    UTCDateTime,
+    UtcDatetime,
+    utcnow,
+)
 
 SCOPE_PATTERN = r"^(|[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[123][0-9]{3})?)?)?)$"
 RegionScope = Annotated[
@@ -158,11 +167,11 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = INPUT_CONFIG
 
-    password: Password | None = None
-    role: Role | None = None
-    region_scope: RegionScope | None = None
+    password: Omittable[Password] = None
+    role: Omittable[Role] = None
+    region_scope: Omittable[RegionScope] = None
     cooperative_id: Annotated[int, PydanticField(ge=1, le=2**31 - 1, strict=True)] | None = None
-    is_active: Flag | None = None
+    is_active: Omittable[Flag] = None
 
 
 class UserPublic(BaseModel):

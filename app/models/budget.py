@@ -17,9 +17,11 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Date, ForeignKey, In
 from sqlmodel import Field, SQLModel
 
 from app.models.common import (
+    AROUND,
     INPUT_CONFIG,
     LongText,
     Name,
+    Omittable,
     PastDate,
     ShortText,
     Text,
@@ -28,11 +30,19 @@ from app.models.common import (
 )
 from app.models.region import RegionCode
 
-SUB_KEGIATAN_RE = re.compile(r"^[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]\.[0-9]{2}\.[0-9]{4}$")
-KODE_REKENING_RE = re.compile(r"^[0-9]\.[0-9]\.[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
+# The DPA's codes, as the document states them (with the white space around that input text
+# loses) and as they are checked.
+SUB_KEGIATAN_PATTERN = (
+    f"^{AROUND}[0-9]\\.[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]\\.[0-9]{{2}}\\.[0-9]{{4}}{AROUND}$"
+)
+KODE_REKENING_PATTERN = (
+    f"^{AROUND}[0-9]\\.[0-9]\\.[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]{{4}}{AROUND}$"
+)
 
 
-def _pattern(regex: re.Pattern[str], example: str):  # type: ignore[no-untyped-def]
+def _pattern(pattern: str, example: str):  # type: ignore[no-untyped-def]
+    regex = re.compile(pattern)
+
     def check(value: str) -> str:
         if not regex.match(value):
             raise ValueError(f"must look like {example}")
@@ -43,13 +53,21 @@ def _pattern(regex: re.Pattern[str], example: str):  # type: ignore[no-untyped-d
 
 SubKegiatanCode = Annotated[
     Text,
-    PydanticField(max_length=20, examples=["2.17.05.2.01.0001"]),
-    AfterValidator(_pattern(SUB_KEGIATAN_RE, "2.17.05.2.01.0001")),
+    PydanticField(
+        max_length=20,
+        examples=["2.17.05.2.01.0001"],
+        json_schema_extra={"pattern": SUB_KEGIATAN_PATTERN},
+    ),
+    AfterValidator(_pattern(SUB_KEGIATAN_PATTERN, "2.17.05.2.01.0001")),
 ]
 KodeRekening = Annotated[
     Text,
-    PydanticField(max_length=20, examples=["5.1.02.02.01.0026"]),
-    AfterValidator(_pattern(KODE_REKENING_RE, "5.1.02.02.01.0026")),
+    PydanticField(
+        max_length=20,
+        examples=["5.1.02.02.01.0026"],
+        json_schema_extra={"pattern": KODE_REKENING_PATTERN},
+    ),
+    AfterValidator(_pattern(KODE_REKENING_PATTERN, "5.1.02.02.01.0026")),
 ]
 FiscalYear = Annotated[StrictInt, PydanticField(ge=2000, le=2100)]
 Rupiah = Annotated[StrictInt, PydanticField(ge=0, le=10**15, description="Integer rupiah.")]
@@ -256,12 +274,14 @@ class RefocusingUpdate(BaseModel):
 
     model_config = INPUT_CONFIG
 
-    reason: LongText | None = None
-    legal_basis: ShortText | None = None
-    document_type: DocumentType | None = None
-    document_number: ShortText | None = None
-    document_date: PastDate | None = None
-    movements: list[MovementIn] | None = PydanticField(default=None, min_length=1, max_length=100)
+    reason: Omittable[LongText] = None
+    legal_basis: Omittable[ShortText] = None
+    document_type: Omittable[DocumentType] = None
+    document_number: Omittable[ShortText] = None
+    document_date: Omittable[PastDate] = None
+    movements: Omittable[
+        Annotated[list[MovementIn], PydanticField(min_length=1, max_length=100)]
+    ] = None
     unblocks_training_ids: list[Annotated[StrictInt, PydanticField(ge=1, le=2**31 - 1)]] | None = (
         PydanticField(default=None, max_length=100)
     )

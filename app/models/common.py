@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import phonenumbers
 from pydantic import (
@@ -13,10 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -67,7 +69,25 @@ def _not_in_future(value: date) -> date:
     return value
 
 
+# White space as input text loses it around itself (str.isspace), for the patterns the document
+# states. Spelled out, since `\s` differs between Python's regular expressions and JSON Schema's
+# (ECMA-262).
+WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+AROUND = f"[{WHITE_SPACE}]*"
+
+# How a phone number may be written (`0812-3456-7890`, `+62 812 3456 7890`, `(0541) 123456`):
+# the document states it, and it is checked before phonenumbers, which would also read letters
+# as keypad digits.
+PHONE_PATTERN = f"^{AROUND}\\+?[{WHITE_SPACE}().-]*([0-9][{WHITE_SPACE}().-]*){{7,15}}$"
+_PHONE_TEXT = re.compile(PHONE_PATTERN)
+
+
 def _e164_phone(value: str) -> str:
+    if not _PHONE_TEXT.match(value):
+        raise ValueError(
+            "write the number in digits, with spaces, dashes, dots or brackets between them "
+            "if you like, e.g. 0812-3456-7890 or +62 812 3456 7890"
+        )
     try:
         number = phonenumbers.parse(value, "ID")
     except phonenumbers.NumberParseException:
@@ -79,13 +99,6 @@ def _e164_phone(value: str) -> str:
     if number.country_code != 62:
         raise ValueError("not an Indonesian number (+62)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _json_number(value: object) -> object:
-    # A float field would otherwise take `false` or "1.5"; JSON numbers only.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a number")
-    return value
 
 
 # Characters no text may hold: the C0 controls but tab, line feed and carriage return (CRLF line
@@ -106,12 +119,45 @@ def _printable(text: str) -> str:
 
 
 Text = Annotated[StrictStr, AfterValidator(_printable)]
-Name = Annotated[Text, Field(min_length=1, max_length=200)]
-ShortText = Annotated[Text, Field(min_length=1, max_length=200)]
-LongText = Annotated[Text, Field(min_length=1, max_length=4000)]
+# Text that must not be empty holds something besides white space.
+NOT_BLANK = f"[^{WHITE_SPACE}]"
+_SOMETHING = {"pattern": NOT_BLANK}
+Name = Annotated[Text, Field(min_length=1, max_length=200, json_schema_extra=_SOMETHING)]
+ShortText = Annotated[Text, Field(min_length=1, max_length=200, json_schema_extra=_SOMETHING)]
+LongText = Annotated[Text, Field(min_length=1, max_length=4000, json_schema_extra=_SOMETHING)]
 Count = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 Flag = StrictBool
-Number = Annotated[float, BeforeValidator(_json_number)]
+# A JSON number (an integer too), never `false` or "1.5", and finite.
+Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+
+T = TypeVar("T")
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise PydanticCustomError(
+            "null_forbidden", "cannot be null; leave it out to keep the current value"
+        )
+    return value
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    """The field's schema without its null branch and its default (null)."""
+    options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        schema.update({**options[0], **schema})
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+# A field of a change (PATCH) that may be left out, to keep what is there, but not cleared: the
+# document shows it as not nullable, and a null is refused naming it.
+Omittable = Annotated[
+    T | None,
+    BeforeValidator(_not_null),
+    Field(json_schema_extra=_not_nullable),
+]
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -190,4 +236,8 @@ UtcQueryDatetime = Annotated[
     WithJsonSchema({"type": "string", "pattern": QUERY_DATETIME_PATTERN}),
 ]
 
-Phone = Annotated[Text, Field(max_length=40), AfterValidator(_e164_phone)]
+Phone = Annotated[
+    Text,
+    Field(max_length=40, json_schema_extra={"pattern": PHONE_PATTERN}),
+    AfterValidator(_e164_phone),
+]

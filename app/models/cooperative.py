@@ -3,7 +3,7 @@
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as PydanticField
@@ -14,13 +14,16 @@ from stdnum.id import nik as stdnum_nik
 from stdnum.id import npwp as stdnum_npwp
 
 from app.models.common import (
+    AROUND,
     EARLIEST_DATE,
     INPUT_CONFIG,
     LATEST_DATE,
+    WHITE_SPACE,
     Count,
     Flag,
     LongText,
     Name,
+    Omittable,
     PastDate,
     Phone,
     ShortText,
@@ -166,15 +169,32 @@ def mask_nik(nik: str) -> str:
     return nik[:4] + "*" * 8 + nik[-4:]
 
 
-Npwp = Annotated[Text, PydanticField(max_length=30), AfterValidator(_npwp)]
-Nib = Annotated[Text, PydanticField(max_length=30), AfterValidator(_nib)]
-NikKoperasi = Annotated[Text, PydanticField(max_length=30), AfterValidator(_nik_koperasi)]
+# The identifiers' forms as the document states them: the digits, with the separators (and the
+# white space around) that their checks drop. The checks add what a pattern cannot say: the NIK's
+# birth date and region, the NPWP's check digit.
+NPWP_PATTERN = f"^{AROUND}[ .-]*([0-9][ .-]*){{15,16}}{AROUND}$"
+NIB_PATTERN = f"^[{WHITE_SPACE}./-]*([0-9][{WHITE_SPACE}./-]*){{13}}$"
+NIK_KOPERASI_PATTERN = f"^[{WHITE_SPACE}./-]*([0-9][{WHITE_SPACE}./-]*){{10,20}}$"
+PERSON_NIK_PATTERN = f"^{AROUND}[ .-]*([0-9][ .-]*){{16}}{AROUND}$"
+
+
+def _identifier(pattern: str) -> Any:
+    return PydanticField(max_length=30, json_schema_extra={"pattern": pattern})
+
+
+Npwp = Annotated[Text, _identifier(NPWP_PATTERN), AfterValidator(_npwp)]
+Nib = Annotated[Text, _identifier(NIB_PATTERN), AfterValidator(_nib)]
+NikKoperasi = Annotated[Text, _identifier(NIK_KOPERASI_PATTERN), AfterValidator(_nik_koperasi)]
 SkAhuNumber = Annotated[
     Text,
     PydanticField(min_length=3, max_length=120, examples=["AHU-0025573.AH.01.29.TAHUN 2025"]),
     AfterValidator(_normalise_sk_ahu),
 ]
-PersonNik = Annotated[Text, PydanticField(max_length=20), AfterValidator(_person_nik)]
+PersonNik = Annotated[
+    Text,
+    PydanticField(max_length=20, json_schema_extra={"pattern": PERSON_NIK_PATTERN}),
+    AfterValidator(_person_nik),
+]
 VillageCode = Annotated[
     str,
     PydanticField(
@@ -331,12 +351,12 @@ class CooperativeUpdate(BaseModel):
 
     model_config = INPUT_CONFIG
 
-    name: Name | None = None
-    business_units: list[BusinessUnit] | None = PydanticField(default=None, max_length=8)
+    name: Omittable[Name] = None
+    business_units: Omittable[Annotated[list[BusinessUnit], PydanticField(max_length=8)]] = None
     business_units_other: ShortText | None = None
-    members_male: Count | None = None
-    members_female: Count | None = None
-    is_active: Flag | None = None
+    members_male: Omittable[Count] = None
+    members_female: Omittable[Count] = None
+    is_active: Omittable[Flag] = None
     last_rat_year: RatYear | None = None
     contact_phone: Phone | None = None
     akta_number: ShortText | None = None
@@ -444,8 +464,8 @@ class OfficerCreate(BaseModel):
 class OfficerUpdate(BaseModel):
     model_config = INPUT_CONFIG
 
-    role: OfficerRole | None = None
-    name: Name | None = None
+    role: Omittable[OfficerRole] = None
+    name: Omittable[Name] = None
     phone: Phone | None = None
     nik: PersonNik | None = None
 

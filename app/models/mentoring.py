@@ -16,6 +16,7 @@ from app.models.common import (
     LongText,
     Name,
     Number,
+    Omittable,
     PastDate,
     Phone,
     ShortText,
@@ -294,7 +295,7 @@ class ConsultationUpdate(BaseModel):
     contact_phone: Phone | None = None
     occurred_at: UtcDatetime | None = None
     duration_minutes: Minutes | None = None
-    channel: Channel | None = None
+    channel: Omittable[Channel] = None
     officer_id: Id | None = None
     topics: list[Topic] | None = PydanticField(default=None, max_length=len(Topic))
     business_units: list[BusinessUnit] | None = PydanticField(default=None, max_length=8)
@@ -302,7 +303,7 @@ class ConsultationUpdate(BaseModel):
     advice: LongText | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    status: ConsultationStatus | None = PydanticField(
+    status: Omittable[ConsultationStatus] = PydanticField(
         default=None, description="`held` once an accepted request has taken place."
     )
 
@@ -319,10 +320,10 @@ class RequestDecision(BaseModel):
 class FollowUpUpdate(BaseModel):
     model_config = INPUT_CONFIG
 
-    description: LongText | None = None
-    due_date: StrictDate | None = None
+    description: Omittable[LongText] = None
+    due_date: Omittable[StrictDate] = None
     officer_id: Id | None = None
-    status: FollowUpStatus | None = None
+    status: Omittable[FollowUpStatus] = None
     outcome: LongText | None = PydanticField(
         default=None, description="What came of it, when done."
     )
@@ -394,14 +395,14 @@ class TrainingCreate(BaseModel):
 class TrainingUpdate(BaseModel):
     model_config = INPUT_CONFIG
 
-    title: Name | None = None
-    topics: list[Topic] | None = PydanticField(default=None, max_length=len(Topic))
-    modules: list[ShortText] | None = PydanticField(default=None, max_length=50)
+    title: Omittable[Name] = None
+    topics: Omittable[Annotated[list[Topic], PydanticField(max_length=len(Topic))]] = None
+    modules: Omittable[Annotated[list[ShortText], PydanticField(max_length=50)]] = None
     venue: ShortText | None = None
     planned_start: StrictDate | None = None
     planned_end: StrictDate | None = None
-    capacity: Annotated[StrictInt, PydanticField(ge=1, le=100_000)] | None = None
-    estimated_cost: Rupiah | None = None
+    capacity: Omittable[Annotated[StrictInt, PydanticField(ge=1, le=100_000)]] = None
+    estimated_cost: Omittable[Rupiah] = None
     budget_line_id: Id | None = None
 
 

@@ -353,9 +353,6 @@ async def update_user(
     user = await _require_user(session, caller, user_id, for_update=True)
     before, material = _public(user), _token_material(user)
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("role", "region_scope", "is_active", "password"):
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     require_if_match(if_match, before, "account")
     role = Role(changes.get("role", user.role))
     scope = changes.get("region_scope", user.region_scope)

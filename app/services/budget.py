@@ -422,16 +422,6 @@ async def update_draft(
     require_if_match(if_match, before, "refocusing")
     _require_status(refocusing, RefocusingStatus.draft, "edited")
     changes = patch.model_dump(exclude_unset=True)
-    for field in (
-        "reason",
-        "legal_basis",
-        "document_type",
-        "document_number",
-        "document_date",
-        "movements",
-    ):
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     if patch.movements is not None:
         await _check_movements(
             session, caller, refocusing.fiscal_year, refocusing.region_code, patch.movements

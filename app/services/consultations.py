@@ -448,9 +448,6 @@ async def update_consultation(
     consultation = await require_consultation(session, caller, consultation_id, for_update=True)
     before = (await _publish(session, caller, [consultation], today))[0]
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("channel", "status"):
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     require_if_match(if_match, before, "consultation")
     if "status" in changes and changes["status"] != consultation.status:
         allowed = {ConsultationStatus.accepted.value: ConsultationStatus.held.value}
@@ -667,9 +664,6 @@ async def update_follow_up(
     )
     before = _follow_up_public(follow_up, today)
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("description", "due_date", "status"):
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     require_if_match(if_match, before, "follow-up")
     if follow_up.status != FollowUpStatus.open:
         raise Conflict(

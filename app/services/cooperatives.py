@@ -50,8 +50,6 @@ from app.services.query import LIKE_ESCAPE, contains_pattern, level_column
 from app.sync import SyncPage
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
-# Fields a PATCH may not clear with null.
-_REQUIRED_ON_UPDATE = {"name", "business_units", "members_male", "members_female", "is_active"}
 # What a cooperative's own account may change about itself; the rest is the office's to record.
 COOPERATIVE_EDITABLE = frozenset(
     {
@@ -470,9 +468,6 @@ async def update_cooperative(
             f"a cooperative account may change only {', '.join(sorted(COOPERATIVE_EDITABLE))}; "
             f"ask the office to change {refused}"
         )
-    for field in _REQUIRED_ON_UPDATE & changes.keys():
-        if changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     require_if_match(if_match, present(caller, before), "cooperative")
     units = {str(unit) for unit in changes.pop("business_units", current_units)}
     _check_record_rules(

@@ -231,9 +231,6 @@ async def update_officer(
     )
     before = OfficerPublic.model_validate(officer)
     changes = patch.model_dump(exclude_unset=True)
-    for field in ("role", "name"):
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     require_if_match(if_match, _present(caller, officer), "officer")
     _check_role(officer.body, changes.get("role", officer.role))
     if "nik" in changes:

@@ -53,8 +53,6 @@ from app.sync import SyncPage
 _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
 # Attendance is taken on the day, or recorded afterwards from the sign-in sheet.
 _ATTENDANCE_OPEN = frozenset({TrainingStatus.scheduled, TrainingStatus.held})
-# Fields a PATCH may not clear with null.
-_REQUIRED_ON_UPDATE = {"title", "topics", "modules", "capacity", "estimated_cost"}
 
 
 def visible_to(caller: Caller) -> list[Any]:
@@ -340,9 +338,6 @@ async def update_training(
 ) -> TrainingPublic:
     training = await require_training(session, caller, training_id, for_update=True)
     changes = patch.model_dump(exclude_unset=True)
-    for field in _REQUIRED_ON_UPDATE & changes.keys():
-        if changes[field] is None:
-            raise Invalid.field(["body", field], "cannot be null; leave it out to keep it")
     before = await _public(session, training)
     require_if_match(if_match, before, "training")
     _refuse_if_closed(training, "be changed")
