@@ -5,7 +5,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app.db import build_engine, metadata
+from app.core.db import build_engine, metadata
 from app.models.common import UTCDateTime
 from app.settings import Settings, get_settings
 

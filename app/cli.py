@@ -20,14 +20,15 @@ from rich.progress import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import idempotency
-from app.auth import Caller, Principal
-from app.db import build_engine
+from app.access.auth import Caller, Principal
+from app.access.permissions import ROLE_PERMISSIONS
+from app.access.security import NikCipher
+from app.core.db import build_engine
 from app.errors import AppError
+from app.http import idempotency
 from app.models.account import Role, UserAccount, UserCreate
-from app.permissions import ROLE_PERMISSIONS
-from app.security import NikCipher
-from app.services import accounts, cooperative_import, demo, regions
+from app.seed import demo
+from app.services import accounts, cooperative_import, regions
 from app.settings import get_settings
 from planner.cli import plan
 

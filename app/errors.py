@@ -227,7 +227,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     if isinstance(exc.__cause__, AppError):
         # FastAPI answers anything raised while it reads the body with a 400 whose cause it is;
-        # ours (app.json_bodies) carry their own answer.
+        # ours (app.http.json_bodies) carry their own answer.
         return await _app_error(request, exc.__cause__)
     if isinstance(exc.__cause__, UnicodeDecodeError):
         # FastAPI's 400 for a JSON body that is not UTF-8: a malformed body like any other.

@@ -13,13 +13,14 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from app import errors
-from app.auth import API_KEY_HEADER, LoginChecks, authorize, verified_tokens
-from app.db import autocommit, build_engine
-from app.limits import LIMIT_KEY, BodySizeLimit
-from app.logs import configure_logging
-from app.observability import ObservabilityMiddleware
-from app.pagination import CursorCodec
-from app.permissions import ROUTE_PERMISSIONS, Permission
+from app.access.auth import API_KEY_HEADER, LoginChecks, authorize, verified_tokens
+from app.access.permissions import ROUTE_PERMISSIONS, Permission
+from app.access.security import NikCipher
+from app.core.db import autocommit, build_engine
+from app.core.logs import configure_logging
+from app.http.body_limit import LIMIT_KEY, BodySizeLimit
+from app.http.observability import ObservabilityMiddleware
+from app.http.pagination import CursorCodec
 from app.routers import (
     api_keys,
     audit_events,
@@ -40,7 +41,6 @@ from app.routers import (
     users,
 )
 from app.routers.params import only_known_query_parameters
-from app.security import NikCipher
 from app.services.accounts import LoginLimiter
 from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
@@ -118,8 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         dependencies=[Depends(authorize), Depends(only_known_query_parameters)],
-        # Metrics are Prometheus' and logs structlog's (app/observability.py, app/logs.py); with
-        # no OpenTelemetry, FastAPI's own would only look for a provider on every request.
+        # Metrics are Prometheus' and logs structlog's (app/http/observability.py,
+        # app/core/logs.py); with no OpenTelemetry, FastAPI's own would only look for a
+        # provider on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings

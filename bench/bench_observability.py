@@ -14,9 +14,9 @@ import time
 
 import httpx
 
-from app.logs import HANDLER_NAME
+from app.core.logs import HANDLER_NAME
+from app.http.observability import ObservabilityMiddleware
 from app.main import create_app
-from app.observability import ObservabilityMiddleware
 from app.settings import Settings
 
 REQUESTS = 2000

@@ -36,8 +36,8 @@ from common import DEMO_PASSWORD, prepare_database, serve
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from app.auth import Caller, user_principal
-from app.db import compiled_sql
+from app.access.auth import Caller, user_principal
+from app.core.db import compiled_sql
 from app.models.cooperative import CooperativeSort
 from app.services.cooperatives import CooperativeFilters, page_query, single_query
 

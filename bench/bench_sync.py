@@ -27,7 +27,7 @@ import httpx
 from common import DEMO_PASSWORD, prepare_database, serve
 from sqlalchemy import bindparam, func, insert, select, update
 
-from app.db import build_engine
+from app.core.db import build_engine
 from app.models.cooperative import Cooperative
 from app.models.region import Region, RegionLevel, ancestor_codes
 from app.models.sync import reserve_changes

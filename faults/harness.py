@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_refocusing import create_lines, login, prepare_approved, violations  # noqa: E402
 from common import prepare_database, serve  # noqa: E402
 
-from app.migrations import head_revisions  # noqa: E402
+from app.core.migrations import head_revisions  # noqa: E402
 
 __all__ = ["create_lines", "login", "prepare_approved", "serve", "violations"]
 

@@ -22,7 +22,7 @@ import httpx
 from harness import connect, database_url, fail, fresh_database, login, passed, serve, until_ready
 from sqlalchemy.engine import make_url
 
-from app.migrations import head_revisions
+from app.core.migrations import head_revisions
 
 PORT = 8775
 

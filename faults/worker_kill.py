@@ -10,7 +10,7 @@ serving are cut off. Passes when:
 - uvicorn replaces the worker, and the app serves without being restarted;
 - retrying each cut-off request with its own Idempotency-Key ends in a 200 and the refocusing
   applied exactly once. A claim left by the killed worker is refused (409) until it counts as
-  abandoned (app.idempotency.ABANDONED_AFTER, 2 minutes); instead of waiting, the script ages
+  abandoned (app.http.idempotency.ABANDONED_AFTER, 2 minutes); instead of waiting, the script ages
   those claims in the database by that much, as if the time had passed.
 
     .venv/bin/python faults/worker_kill.py
@@ -39,7 +39,7 @@ from harness import (
     violations,
 )
 
-from app.idempotency import ABANDONED_AFTER
+from app.http.idempotency import ABANDONED_AFTER
 
 PORT = 8774
 CLIENTS = 30

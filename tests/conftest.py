@@ -26,13 +26,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import build_engine, metadata
-from app.logs import build_formatter
+from app.access.security import NikCipher, hash_password
+from app.core.db import build_engine, metadata
+from app.core.logs import build_formatter
+from app.core.migrations import alembic_config
 from app.main import create_app
-from app.migrations import alembic_config
 from app.models.account import Role, UserAccount
-from app.security import NikCipher, hash_password
-from app.services import demo, regions
+from app.seed import demo
+from app.services import regions
 from app.services.accounts import open_login
 from app.settings import Settings
 from tests.factories import NO_IDEMPOTENCY_KEY
@@ -153,7 +154,7 @@ def _scan_response(response: httpx.Response) -> None:
 
 
 def _add_idempotency_key(request: httpx.Request) -> None:
-    """Every POST that writes needs an Idempotency-Key (app/idempotency.py). The test client
+    """Every POST that writes needs an Idempotency-Key (app/http/idempotency.py). The test client
     gives each POST without one a fresh key, so that tests of other behaviour stay short;
     tests of the key itself send their own, or `NO_IDEMPOTENCY_KEY` to send none at all."""
     if request.method != "POST":

@@ -48,7 +48,7 @@ def test_demo_load_at_national_scale_fills_every_loaded_village(tmp_path):
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from app.db import build_engine
+    from app.core.db import build_engine
     from app.services import regions
     from app.settings import Settings
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.logs import _NIK, _PHONE, build_formatter, mask_text
+from app.core.logs import _NIK, _PHONE, build_formatter, mask_text
 from tests.factories import VALID_NIK
 from tests.pii import leaked_niks, leaked_phones
 

@@ -29,15 +29,16 @@ from schemathesis.python.asgi import shutdown_lifespans
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import build_engine
+from app.access.security import NikCipher, hash_password
+from app.core.db import build_engine
+from app.core.migrations import alembic_config
+from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.main import create_app
-from app.migrations import alembic_config
 from app.models.account import Role, UserAccount
 from app.models.common import NOT_BLANK
-from app.security import NikCipher, hash_password
-from app.services import demo, regions
+from app.seed import demo
+from app.services import regions
 from app.services.accounts import open_login
-from app.services.spreadsheets import XLSX_MEDIA_TYPE
 from app.settings import Settings
 from tests.conftest import (
     POSTGRES_URL,

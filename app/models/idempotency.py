@@ -1,4 +1,4 @@
-"""Requests made with an Idempotency-Key (app/idempotency.py) and the responses they got."""
+"""Requests made with an Idempotency-Key (app/http/idempotency.py) and the responses they got."""
 
 from datetime import datetime
 

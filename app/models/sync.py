@@ -1,4 +1,4 @@
-"""Change numbers and tombstones, so that offline clients can catch up (see `app/sync.py`).
+"""Change numbers and tombstones, so that offline clients can catch up (`app/http/sync_feed.py`).
 
 Every write of a synced record stamps it with the next number of one global counter, the
 `sync_clock` row. Why a locked row and not a sequence: a sequence hands out numbers in the order

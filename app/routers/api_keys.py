@@ -1,7 +1,9 @@
 from fastapi import APIRouter, Response, status
 
-from app.auth import CallerDep
-from app.conditional import (
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
+from app.errors import problems
+from app.http.conditional import (
     NOT_MODIFIED,
     PRECONDITIONS,
     IfMatchHeader,
@@ -11,12 +13,10 @@ from app.conditional import (
     with_etag,
     with_no_store,
 )
-from app.db import SessionDep
-from app.errors import problems
-from app.idempotency import OnceDep, idempotent
-from app.json_bodies import StrictJSONRoute
+from app.http.idempotency import OnceDep, idempotent
+from app.http.json_bodies import StrictJSONRoute
+from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.account import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
-from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import api_keys
 

@@ -2,13 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth import CallerDep
-from app.db import SessionDep
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
+from app.http.json_bodies import StrictJSONRoute
+from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.audit import AuditEventPublic
 from app.models.common import UtcQueryDatetime
-from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import audit
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], route_class=StrictJSONRoute)

@@ -3,11 +3,11 @@ from typing import Annotated
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Form, Request, Response, status
 
-from app.auth import CallerDep
-from app.conditional import no_store, with_no_store
-from app.db import SessionDep
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
+from app.http.conditional import no_store, with_no_store
+from app.http.json_bodies import StrictJSONRoute
 from app.models.account import LoginForm, Me, RefreshRequest, TokenPair
 from app.services import accounts
 

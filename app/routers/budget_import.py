@@ -2,11 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
-from app.auth import CallerDep
-from app.db import SessionDep
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
+from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
-from app.limits import max_body_bytes
+from app.http.body_limit import max_body_bytes
+from app.http.json_bodies import StrictJSONRoute
 from app.models.region import REGION_CODE_PATTERN
 from app.services import budget_import
 from app.services.budget_import import (
@@ -14,7 +15,6 @@ from app.services.budget_import import (
     MAX_REQUEST_BYTES,
     BudgetImportReport,
 )
-from app.services.spreadsheets import XLSX_MEDIA_TYPE
 
 router = APIRouter(tags=["budget"], route_class=StrictJSONRoute)
 

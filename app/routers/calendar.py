@@ -17,11 +17,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, CallerDep
-from app.conditional import no_store, with_no_store
-from app.db import SessionDep
+from app.access.auth import Caller, CallerDep
+from app.core.db import SessionDep
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
+from app.http.conditional import no_store, with_no_store
+from app.http.json_bodies import StrictJSONRoute
 from app.services import calendar
 
 router = APIRouter(tags=["calendar"], route_class=StrictJSONRoute)

@@ -2,9 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.auth import Caller, CallerDep
-from app.clock import TodayDep
-from app.conditional import (
+from app.access.auth import Caller, CallerDep
+from app.core.clock import TodayDep
+from app.core.db import SessionDep
+from app.errors import Invalid, problems
+from app.http.conditional import (
     NOT_MODIFIED,
     PRECONDITIONS,
     IfMatchHeader,
@@ -12,10 +14,10 @@ from app.conditional import (
     represent,
     with_etag,
 )
-from app.db import SessionDep
-from app.errors import Invalid, problems
-from app.idempotency import OnceDep, idempotent
-from app.json_bodies import StrictJSONRoute
+from app.http.idempotency import OnceDep, idempotent
+from app.http.json_bodies import StrictJSONRoute
+from app.http.pagination import CursorCodecDep, PageDep
+from app.http.sync_feed import SyncPage, UpdatedSince
 from app.models.common import StrictDate, Text
 from app.models.mentoring import (
     Channel,
@@ -31,11 +33,9 @@ from app.models.mentoring import (
     Topic,
 )
 from app.models.region import REGION_CODE_PATTERN
-from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
 from app.services import consultations
 from app.services.consultations import ConsultationFilters, FollowUpFilters
-from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(tags=["consultations"], route_class=StrictJSONRoute)
 

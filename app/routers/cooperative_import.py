@@ -2,18 +2,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile, status
 
-from app.auth import CallerDep
-from app.db import SessionDep
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
+from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
-from app.limits import max_body_bytes
+from app.http.body_limit import max_body_bytes
+from app.http.json_bodies import StrictJSONRoute
 from app.services import cooperative_import
 from app.services.cooperative_import import (
     MAX_FILE_BYTES,
     MAX_REQUEST_BYTES,
     CooperativeImportReport,
 )
-from app.services.spreadsheets import XLSX_MEDIA_TYPE
 
 router = APIRouter(tags=["cooperatives"], route_class=StrictJSONRoute)
 

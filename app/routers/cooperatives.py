@@ -2,8 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.auth import CallerDep
-from app.conditional import (
+from app.access.auth import CallerDep
+from app.access.security import NikCipherDep
+from app.core.db import ReaderDep, SessionDep
+from app.errors import problems
+from app.http.conditional import (
     NOT_MODIFIED,
     PRECONDITIONS,
     IfMatchHeader,
@@ -13,10 +16,10 @@ from app.conditional import (
     with_etag,
     with_no_store,
 )
-from app.db import ReaderDep, SessionDep
-from app.errors import problems
-from app.idempotency import OnceDep, idempotent
-from app.json_bodies import StrictJSONRoute
+from app.http.idempotency import OnceDep, idempotent
+from app.http.json_bodies import StrictJSONRoute
+from app.http.pagination import CursorCodecDep, PageDep
+from app.http.sync_feed import SyncPage, UpdatedSince
 from app.models.cooperative import (
     BusinessUnit,
     CooperativeCreate,
@@ -33,12 +36,9 @@ from app.models.cooperative import (
     OfficerUpdate,
 )
 from app.models.region import REGION_CODE_PATTERN, VillageKind
-from app.pagination import CursorCodecDep, PageDep
 from app.routers.params import RecordId
-from app.security import NikCipherDep
 from app.services import cooperatives, legal, officers
 from app.services.cooperatives import CooperativeFilters
-from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], route_class=StrictJSONRoute)
 

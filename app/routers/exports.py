@@ -4,10 +4,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.auth import CallerDep
-from app.db import SessionDep
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
 from app.errors import Invalid, problems
-from app.json_bodies import StrictJSONRoute
+from app.http.json_bodies import StrictJSONRoute
 from app.models.common import StrictDate
 from app.models.cooperative import BusinessUnit, LegalStage
 from app.models.mentoring import Channel, ConsultationStatus, Topic

@@ -3,9 +3,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
+from app.core.migrations import head_revisions
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ServiceUnavailable
-from app.json_bodies import StrictJSONRoute
-from app.migrations import head_revisions
+from app.http.json_bodies import StrictJSONRoute
 
 router = APIRouter(tags=["health"], route_class=StrictJSONRoute)
 

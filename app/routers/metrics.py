@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from app.json_bodies import StrictJSONRoute
-from app.observability import scrape
+from app.http.json_bodies import StrictJSONRoute
+from app.http.observability import scrape
 
 # Not part of the JSON API: left out of the OpenAPI document.
 router = APIRouter(include_in_schema=False, route_class=StrictJSONRoute)

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Response
 
-from app.json_bodies import StrictJSONRoute
+from app.http.json_bodies import StrictJSONRoute
 from app.models.planner import CatalogOut, LaunchComparisonIn, LaunchComparisonOut
 from app.services import planning
 

@@ -2,12 +2,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.conditional import NOT_MODIFIED, IfNoneMatchHeader, represent, with_etag
-from app.db import SessionDep
+from app.core.db import SessionDep
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
+from app.http.conditional import NOT_MODIFIED, IfNoneMatchHeader, represent, with_etag
+from app.http.json_bodies import StrictJSONRoute
+from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.region import REGION_CODE_PATTERN, RegionDetail, RegionLevel, RegionPublic
-from app.pagination import CursorCodecDep, Page, PageDep
 from app.services import regions
 
 router = APIRouter(prefix="/regions", tags=["regions"], route_class=StrictJSONRoute)

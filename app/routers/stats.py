@@ -2,11 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth import CallerDep
-from app.clock import TodayDep
-from app.db import StatsSessionDep
+from app.access.auth import CallerDep
+from app.core.clock import TodayDep
+from app.core.db import StatsSessionDep
 from app.errors import problems
-from app.json_bodies import StrictJSONRoute
+from app.http.json_bodies import StrictJSONRoute
 from app.models.common import StrictDate
 from app.models.cooperative import LegalProgress
 from app.models.mentoring import MentoringStats

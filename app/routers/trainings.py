@@ -2,8 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.auth import CallerDep
-from app.conditional import (
+from app.access.auth import CallerDep
+from app.core.db import SessionDep
+from app.errors import problems
+from app.http.conditional import (
     NOT_MODIFIED,
     PRECONDITIONS,
     IfMatchHeader,
@@ -11,10 +13,10 @@ from app.conditional import (
     represent,
     with_etag,
 )
-from app.db import SessionDep
-from app.errors import problems
-from app.idempotency import OnceDep, idempotent
-from app.json_bodies import StrictJSONRoute
+from app.http.idempotency import OnceDep, idempotent
+from app.http.json_bodies import StrictJSONRoute
+from app.http.pagination import CursorCodecDep, Page, PageDep
+from app.http.sync_feed import SyncPage, UpdatedSince
 from app.models.mentoring import (
     AttendanceCreate,
     AttendeePublic,
@@ -28,10 +30,8 @@ from app.models.mentoring import (
     TransitionCreate,
 )
 from app.models.region import REGION_CODE_PATTERN
-from app.pagination import CursorCodecDep, Page, PageDep
 from app.routers.params import RecordId
 from app.services import trainings
-from app.sync import SyncPage, UpdatedSince
 
 router = APIRouter(prefix="/trainings", tags=["trainings"], route_class=StrictJSONRoute)
 

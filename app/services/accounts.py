@@ -9,10 +9,21 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, LoginChecks, Principal, in_scope
-from app.conditional import require_if_match
+from app.access.auth import Caller, LoginChecks, Principal, in_scope
+from app.access.rate_limits import RateLimit
+from app.access.security import (
+    hash_password,
+    issue_access_token,
+    new_refresh_token,
+    new_token_family,
+    sha256_hex,
+    verify_password,
+)
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
-from app.idempotency import RecordResult, no_record
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.observability import LOGINS_FAILED
+from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.account import (
     ApiScope,
     Me,
@@ -26,17 +37,6 @@ from app.models.account import (
 )
 from app.models.common import utcnow
 from app.models.cooperative import Cooperative
-from app.observability import LOGINS_FAILED
-from app.pagination import CursorCodec, Page, PageParams, page_by_id
-from app.rate_limits import RateLimit
-from app.security import (
-    hash_password,
-    issue_access_token,
-    new_refresh_token,
-    new_token_family,
-    sha256_hex,
-    verify_password,
-)
 from app.services import audit
 from app.settings import Settings
 

@@ -3,14 +3,14 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, in_scope
-from app.conditional import require_if_match
+from app.access.auth import Caller, in_scope
+from app.access.security import new_api_key, sha256_hex
 from app.errors import Invalid, NotFound
-from app.idempotency import RecordResult, no_record
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.account import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiScope
 from app.models.common import utcnow
-from app.pagination import CursorCodec, Page, PageParams, page_by_id
-from app.security import new_api_key, sha256_hex
 from app.services import audit
 
 

@@ -7,10 +7,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
+from app.access.auth import Caller
+from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.audit import AuditEvent, AuditEventPublic
 from app.models.common import mask_phone
-from app.pagination import CursorCodec, Page, PageParams, page_by_id
 
 # Fields holding personal data; the trail keeps them masked (UU 27/2022, data minimisation).
 _PHONE_FIELDS = {"contact_phone", "phone"}

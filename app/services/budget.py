@@ -14,10 +14,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, in_scope
-from app.conditional import require_if_match
+from app.access.auth import Caller, in_scope
+from app.core.sql import in_region
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.idempotency import RecordResult, no_record
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.observability import REFOCUSINGS_APPLIED
+from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.budget import (
     BudgetEntry,
     BudgetLine,
@@ -40,10 +43,7 @@ from app.models.budget import (
 from app.models.common import utcnow
 from app.models.mentoring import Training
 from app.models.region import Region
-from app.observability import REFOCUSINGS_APPLIED
-from app.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.services import audit
-from app.services.query import in_region
 
 
 @dataclass(frozen=True)

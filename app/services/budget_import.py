@@ -35,12 +35,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, in_scope
-from app.errors import Conflict
-from app.models.budget import BudgetLine, BudgetLineCreate, BudgetLinePublic
-from app.models.region import Region
-from app.services import audit
-from app.services.spreadsheets import (
+from app.access.auth import Caller, in_scope
+from app.core.spreadsheets import (
     Expected,
     ImportErrors,
     ImportFormat,
@@ -53,6 +49,10 @@ from app.services.spreadsheets import (
     read_sheet,
     shown,
 )
+from app.errors import Conflict
+from app.models.budget import BudgetLine, BudgetLineCreate, BudgetLinePublic
+from app.models.region import Region
+from app.services import audit
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # The multipart envelope around the file (boundaries, part headers, the query-less form).

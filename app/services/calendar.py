@@ -19,7 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, user_principal
+from app.access.auth import Caller, user_principal
+from app.access.permissions import Permission
+from app.core.sql import in_region
 from app.errors import Forbidden, Unauthorized
 from app.models.account import UserAccount
 from app.models.common import EARLIEST_DATE, LATEST_DATE
@@ -31,10 +33,8 @@ from app.models.mentoring import (
     Training,
     TrainingStatus,
 )
-from app.permissions import Permission
 from app.services import audit
 from app.services.accounts import access_claims
-from app.services.query import in_region
 from app.services.trainings import visible_to
 
 _SALT = "kopdes.calendar-feed"

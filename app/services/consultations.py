@@ -11,11 +11,14 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import sync
-from app.auth import Caller, in_scope
-from app.conditional import require_if_match
+from app.access.auth import Caller, in_scope
+from app.core.sql import region_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.idempotency import RecordResult, no_record
+from app.http import sync_feed
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.pagination import CursorCodec, PageParams, cut_page
+from app.http.sync_feed import SyncPage
 from app.models.account import Role, UserAccount
 from app.models.common import mask_phone, utcnow
 from app.models.mentoring import (
@@ -37,11 +40,8 @@ from app.models.mentoring import (
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind
-from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
-from app.services.query import region_match
-from app.sync import SyncPage
 
 _COLUMNS = Consultation.__table__.c
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -234,7 +234,7 @@ async def list_consultations(
 ) -> SyncPage[ConsultationPublic]:
     scope = {"filters": filters.__dict__}
     if updated_since is not None:
-        changes = await sync.changes_page(
+        changes = await sync_feed.changes_page(
             session,
             list_query(caller, filters),
             _COLUMNS.change,
@@ -242,7 +242,7 @@ async def list_consultations(
             codec=codec,
             page=page,
             scope=scope,
-            removed=sync.tombstones(
+            removed=sync_feed.tombstones(
                 RecordKind.consultation,
                 caller,
                 region=filters.region,
@@ -731,7 +731,7 @@ async def list_follow_ups(
     scope = {"filters": filters.__dict__, "today": today}
     query = select(FollowUp).where(*conditions)
     if updated_since is not None:
-        changes = await sync.changes_page(
+        changes = await sync_feed.changes_page(
             session,
             query,
             FollowUp.change,
@@ -739,7 +739,7 @@ async def list_follow_ups(
             codec=codec,
             page=page,
             scope=scope,
-            removed=sync.tombstones(
+            removed=sync_feed.tombstones(
                 RecordKind.follow_up,
                 caller,
                 region=filters.region,

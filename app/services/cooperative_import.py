@@ -24,20 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, in_scope
-from app.errors import Conflict
-from app.models.common import utcnow
-from app.models.cooperative import (
-    Cooperative,
-    CooperativeCreate,
-    CooperativePublic,
-    LegalStage,
-    sk_ahu_format,
-)
-from app.models.region import Region, RegionLevel, ancestor_codes
-from app.services import audit, bulk
-from app.services.cooperatives import record_problems
-from app.services.spreadsheets import (
+from app.access.auth import Caller, in_scope
+from app.core import bulk
+from app.core.spreadsheets import (
     Expected,
     ImportErrors,
     ImportFormat,
@@ -51,6 +40,18 @@ from app.services.spreadsheets import (
     read_sheet,
     shown,
 )
+from app.errors import Conflict
+from app.models.common import utcnow
+from app.models.cooperative import (
+    Cooperative,
+    CooperativeCreate,
+    CooperativePublic,
+    LegalStage,
+    sk_ahu_format,
+)
+from app.models.region import Region, RegionLevel, ancestor_codes
+from app.services import audit
+from app.services.cooperatives import record_problems
 
 # The whole country is 83,762 villages; a CSV of them with every column filled is about 25 MB.
 MAX_FILE_BYTES = 48 * 1024 * 1024

@@ -20,12 +20,15 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app import sync
-from app.auth import Caller, LoginChecks, in_scope
-from app.conditional import require_if_match
-from app.db import read_rows
+from app.access.auth import Caller, LoginChecks, in_scope
+from app.core.db import read_rows
+from app.core.sql import LIKE_ESCAPE, contains_pattern, level_column
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.idempotency import RecordResult, no_record
+from app.http import sync_feed
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.pagination import CursorCodec, PageParams, cut_page
+from app.http.sync_feed import SyncPage
 from app.models.account import Role
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
@@ -44,10 +47,7 @@ from app.models.cooperative import (
 from app.models.mentoring import Consultation, Training, TrainingInvitation
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind, hold_clock
-from app.pagination import CursorCodec, PageParams, cut_page
 from app.services import accounts, audit
-from app.services.query import LIKE_ESCAPE, contains_pattern, level_column
-from app.sync import SyncPage
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 # What a cooperative's own account may change about itself; the rest is the office's to record.
@@ -293,9 +293,9 @@ async def list_cooperatives(
     updated_since: int | None,
 ) -> SyncPage[CooperativePublic]:
     if updated_since is not None:
-        sync.refuse_sort(sort)
+        sync_feed.refuse_sort(sort)
         async with AsyncSession(reader) as session:
-            found = await sync.changes_page(
+            found = await sync_feed.changes_page(
                 session,
                 _public_select().where(*filter_conditions(filters), *visible_to(caller)),
                 _COLUMNS.change,
@@ -303,7 +303,7 @@ async def list_cooperatives(
                 codec=codec,
                 page=page,
                 scope={"filters": filters.__dict__},
-                removed=sync.tombstones(RecordKind.cooperative, caller, region=filters.region),
+                removed=sync_feed.tombstones(RecordKind.cooperative, caller, region=filters.region),
                 scalars=False,
             )
         rows = _PUBLIC_LIST.validate_python([dict(row._mapping) for row in found.rows])

@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.auth import Caller
+from app.access.auth import Caller
 from app.models.account import UserAccount
 from app.models.common import UNPRINTABLE, mask_phone
 from app.models.cooperative import Cooperative

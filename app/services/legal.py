@@ -4,9 +4,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
+from app.access.auth import Caller
 from app.errors import Conflict
-from app.idempotency import RecordResult, no_record
+from app.http.idempotency import RecordResult, no_record
 from app.models.common import utcnow
 from app.models.cooperative import (
     STAGE_OF_MILESTONE,

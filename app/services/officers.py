@@ -5,11 +5,15 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import sync
-from app.auth import Caller
-from app.conditional import require_if_match
+from app.access.auth import Caller
+from app.access.rate_limits import RateLimit
+from app.access.security import NikCipher
 from app.errors import AppError, Invalid, NotFound, TooManyRequests
-from app.idempotency import RecordResult, no_record
+from app.http import sync_feed
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.pagination import CursorCodec, PageParams, page_by_id
+from app.http.sync_feed import SyncPage
 from app.models.common import mask_phone, utcnow
 from app.models.cooperative import (
     PENGAWAS_ROLES,
@@ -23,12 +27,8 @@ from app.models.cooperative import (
     mask_nik,
 )
 from app.models.sync import DeletedRecord, RecordKind
-from app.pagination import CursorCodec, PageParams, page_by_id
-from app.rate_limits import RateLimit
-from app.security import NikCipher
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
-from app.sync import SyncPage
 
 
 def _present(caller: Caller, officer: Officer) -> OfficerPublic:
@@ -93,7 +93,7 @@ async def list_officers(
 ) -> SyncPage[OfficerPublic]:
     await require_cooperative(session, caller, cooperative_id)
     if updated_since is not None:
-        changes = await sync.changes_page(
+        changes = await sync_feed.changes_page(
             session,
             select(Officer).where(Officer.cooperative_id == cooperative_id),
             Officer.change,
@@ -101,7 +101,7 @@ async def list_officers(
             codec=codec,
             page=page,
             scope={"cooperative": cooperative_id},
-            removed=sync.tombstones(RecordKind.officer, caller, cooperative_id=cooperative_id),
+            removed=sync_feed.tombstones(RecordKind.officer, caller, cooperative_id=cooperative_id),
         )
         return changes.page([_present(caller, o) for o in changes.rows])
     found = await page_by_id(

@@ -8,7 +8,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.sql import LIKE_ESCAPE, contains_pattern, dialect_insert
 from app.errors import NotFound
+from app.http.pagination import CursorCodec, Page, PageParams, cut_page
 from app.models.common import utcnow
 from app.models.region import (
     ReferenceDataset,
@@ -18,8 +20,6 @@ from app.models.region import (
     RegionPublic,
     ancestor_codes,
 )
-from app.pagination import CursorCodec, Page, PageParams, cut_page
-from app.services.query import LIKE_ESCAPE, contains_pattern, dialect_insert
 
 REGION_FILE = Path(str(files("planner") / "data" / "wilayah_indonesia.csv"))
 REGION_DATASET = "wilayah"

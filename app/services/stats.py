@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, in_scope
+from app.access.auth import Caller, in_scope
+from app.core.sql import level_column, region_match
 from app.errors import Invalid, NotFound
 from app.models.cooperative import Cooperative, LegalProgress, LegalStage, StageCounts
 from app.models.mentoring import (
@@ -28,7 +29,6 @@ from app.models.mentoring import (
 from app.models.region import Region, RegionLevel
 from app.services.consultations import visible_to as consultation_visible_to
 from app.services.cooperatives import visible_to as cooperative_visible_to
-from app.services.query import level_column, region_match
 
 # The cooperative column that groups by the children of a region of each code length.
 _CHILD_LENGTH = {None: 2, 2: 5, 5: 8, 8: 13}

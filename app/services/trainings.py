@@ -16,11 +16,14 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import sync
-from app.auth import Caller, in_scope
-from app.conditional import require_if_match
+from app.access.auth import Caller, in_scope
+from app.core.sql import in_region
 from app.errors import Conflict, Invalid, NotFound
-from app.idempotency import RecordResult, no_record
+from app.http import sync_feed
+from app.http.conditional import require_if_match
+from app.http.idempotency import RecordResult, no_record
+from app.http.pagination import CursorCodec, Page, PageParams, cut_page
+from app.http.sync_feed import SyncPage
 from app.models.account import Role
 from app.models.common import utcnow
 from app.models.cooperative import Cooperative
@@ -44,10 +47,7 @@ from app.models.mentoring import (
 )
 from app.models.region import Region
 from app.models.sync import hold_clock
-from app.pagination import CursorCodec, Page, PageParams, cut_page
 from app.services import audit, budget
-from app.services.query import in_region
-from app.sync import SyncPage
 
 # Once held or cancelled a training is history: it is kept as it was.
 _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
@@ -252,7 +252,7 @@ async def list_trainings(
     query = select(Training).where(*conditions)
     if updated_since is not None:
         # Trainings are never removed (a cancelled one is kept), so there are no tombstones.
-        changes = await sync.changes_page(
+        changes = await sync_feed.changes_page(
             session,
             query,
             Training.change,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.auth import Caller, user_principal
+from app.access.auth import Caller, user_principal
 from app.models.account import Role
 from app.services import audit
 from app.services.cooperatives import require_cooperative

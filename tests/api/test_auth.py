@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from limits.aio.storage import RedisStorage
 from sqlalchemy import select
 
+from app.access.security import TOKEN_AUDIENCE, TOKEN_ISSUER
 from app.main import create_app
 from app.models.account import RefreshToken, Role, UserAccount
-from app.security import TOKEN_AUDIENCE, TOKEN_ISSUER
 from tests.conftest import TEST_PASSWORD, TEST_SECRET, settings_for
 from tests.factories import assert_problem, if_match
 

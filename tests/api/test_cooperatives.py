@@ -1,6 +1,6 @@
 import pytest
 
-from app.services import demo
+from app.seed import demo
 from tests.factories import (
     TABANG_VILLAGE,
     TENGGARONG_KELURAHAN,

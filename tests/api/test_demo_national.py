@@ -3,9 +3,9 @@ and the office's work around it, written in bulk, never mixed with real records.
 
 import pytest
 
+from app.access.security import NikCipher
 from app.models.account import Role
-from app.security import NikCipher
-from app.services import demo
+from app.seed import demo
 from app.settings import Settings
 from tests.factories import create_cooperative
 

@@ -1,7 +1,7 @@
 from fastapi.testclient import TestClient
 
+from app.access.permissions import ROUTE_PERMISSIONS, Permission
 from app.main import create_app
-from app.permissions import ROUTE_PERMISSIONS, Permission
 from app.settings import Settings
 from tests.factories import assert_problem
 

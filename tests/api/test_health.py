@@ -3,8 +3,8 @@ import sqlite3
 from alembic import command
 from fastapi.testclient import TestClient
 
+from app.core.migrations import alembic_config
 from app.main import create_app
-from app.migrations import alembic_config
 from app.settings import Settings
 from tests.factories import assert_problem
 

@@ -5,8 +5,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from app.http.pagination import MAX_PAGE_SIZE
 from app.main import create_app
-from app.pagination import MAX_PAGE_SIZE
 from app.settings import Settings
 from tests.factories import TABANG_VILLAGE, assert_problem, cooperative_body
 

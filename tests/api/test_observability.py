@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.logs import build_formatter
+from app.core.logs import build_formatter
 from app.main import create_app
 from app.models.account import Role
 from app.services import consultations

@@ -5,9 +5,14 @@ import re
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.access.permissions import (
+    API_SCOPE_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    ROUTE_PERMISSIONS,
+    Permission,
+)
 from app.main import create_app
 from app.models.account import ApiScope, Role
-from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from app.settings import Settings
 from tests.factories import VALID_NIK, create_cooperative
 
@@ -23,7 +28,9 @@ def _api_routes():
 def test_every_route_declares_a_permission_and_the_table_has_no_strays():
     routes = set(_api_routes())
     missing = routes - ROUTE_PERMISSIONS.keys()
-    assert not missing, f"routes without a permission in app/permissions.py: {sorted(missing)}"
+    assert not missing, (
+        f"routes without a permission in app/access/permissions.py: {sorted(missing)}"
+    )
     stray = ROUTE_PERMISSIONS.keys() - routes
     assert not stray, f"permissions for routes that do not exist: {sorted(stray)}"
 

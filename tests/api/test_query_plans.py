@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, user_principal
+from app.access.auth import Caller, user_principal
 from app.cli import CLI_CALLER
 from app.models.cooperative import BusinessUnit, CooperativeSort, LegalStage
 from app.models.mentoring import Topic

@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.auth import in_scope
+from app.access.auth import in_scope
+from app.access.permissions import (
+    API_SCOPE_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    ROUTE_PERMISSIONS,
+    Permission,
+)
 from app.models.account import ApiScope, Role
-from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from tests.conftest import TEST_PASSWORD
 from tests.factories import VALID_NIK, assert_problem, create_budget_line, create_cooperative
 

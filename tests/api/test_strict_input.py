@@ -5,7 +5,7 @@ import json
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.json_bodies import StrictJSONRoute, _number
+from app.http.json_bodies import StrictJSONRoute, _number
 from tests.api.test_budget_import import ID_HEADERS, SKPD, TRAINING, csv_bytes
 from tests.api.test_budget_import import upload as upload_dpa
 from tests.api.test_cooperative_import import HEADER, good_rows

@@ -5,8 +5,8 @@ import re
 import uuid
 from datetime import date, timedelta
 
+from app.access.permissions import ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from app.models.account import ApiScope, Role
-from app.permissions import ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
 from tests.api.test_concurrency import _race
 from tests.factories import assert_problem, create_budget_line, create_cooperative, if_match
 

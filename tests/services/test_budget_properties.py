@@ -35,8 +35,8 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, user_principal
-from app.db import build_engine
+from app.access.auth import Caller, user_principal
+from app.core.db import build_engine
 from app.errors import AppError, Conflict, Forbidden, Invalid
 from app.models.budget import (
     BudgetEntry,

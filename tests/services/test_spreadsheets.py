@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from app.errors import Invalid
-from app.services.budget_import import EXPECTED
-from app.services.spreadsheets import (
+from app.core.spreadsheets import (
     MAX_COLUMNS,
     ContentTooLarge,
     ImportFormat,
     cell_text,
     read_sheet,
 )
+from app.errors import Invalid
+from app.services.budget_import import EXPECTED
 
 
 def workbook(cells: dict[str, Any]) -> bytes:

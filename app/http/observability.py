@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import route_template
+from app.access.auth import route_template
 from app.errors import NotFound, Unauthorized
 
 access_log = logging.getLogger("kopdes.access")

@@ -153,7 +153,7 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # uvicorn installs its own plain-text handlers before it calls the app factory; its records
-    # go to ours instead. Our access line (app.observability) replaces uvicorn's.
+    # go to ours instead. Our access line (app.http.observability) replaces uvicorn's.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -29,6 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
 
+from app.access.security import NikCipher
+from app.core import bulk
 from app.models.account import Role, UserAccount
 from app.models.budget import BudgetLine, EntryKind
 from app.models.cooperative import (
@@ -51,8 +53,6 @@ from app.models.mentoring import (
     TrainingStatus,
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
-from app.security import NikCipher
-from app.services import bulk
 from app.services.accounts import create_account
 from app.services.legal import derive_stage
 

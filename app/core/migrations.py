@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 
 # Beside the source in a checkout; in the working directory when kopdes is installed as a
 # package (the Docker image runs from a folder holding alembic.ini and alembic/).
-_SOURCE_ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+_SOURCE_ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 ALEMBIC_INI = _SOURCE_ALEMBIC_INI if _SOURCE_ALEMBIC_INI.exists() else Path.cwd() / "alembic.ini"
 
 

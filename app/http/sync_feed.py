@@ -22,12 +22,12 @@ from pydantic import Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
+from app.access.auth import Caller
+from app.core.sql import in_region
 from app.errors import BadRequest, Invalid
+from app.http.pagination import CursorCodec, Page, PageParams
 from app.models.account import Role
 from app.models.sync import DeletedRecord, RecordKind, SyncClock, Tombstone
-from app.pagination import CursorCodec, Page, PageParams
-from app.services.query import in_region
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """Who is calling: bearer access tokens for people, API keys for other systems.
 
-`authorize` runs before every route. It looks the route up in `app.permissions`, refuses a
+`authorize` runs before every route. It looks the route up in `app.access.permissions`, refuses a
 caller without the permission, and leaves a `Caller` for the services, which use its region
 scope and cooperative binding to decide which records exist for that caller.
 """
@@ -19,12 +19,17 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import read_rows
+from app.access.permissions import (
+    API_SCOPE_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    ROUTE_PERMISSIONS,
+    Permission,
+)
+from app.access.security import api_key_id, decode_access_token, sha256_hex
+from app.core.db import read_rows
 from app.errors import Forbidden, Unauthorized
 from app.models.account import ApiKey, ApiScope, RefreshToken, Role, UserAccount
 from app.models.common import utcnow
-from app.permissions import API_SCOPE_PERMISSIONS, ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
-from app.security import api_key_id, decode_access_token, sha256_hex
 from app.settings import Settings
 
 API_KEY_HEADER = "X-API-Key"

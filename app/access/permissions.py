@@ -104,7 +104,8 @@ _TRAINING = "/api/v1/trainings/{training_id}"
 ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/healthz"): P.public,
     ("GET", "/readyz"): P.public,
-    # Not an API operation: the route checks KOPDES_METRICS_TOKEN itself (app/observability.py).
+    # Not an API operation: the route checks KOPDES_METRICS_TOKEN itself
+    # (app/http/observability.py).
     ("GET", "/metrics"): P.public,
     ("POST", "/api/v1/auth/token"): P.public,
     ("POST", "/api/v1/auth/refresh"): P.public,

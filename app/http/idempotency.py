@@ -33,14 +33,14 @@ from pydantic_core import to_json
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller, CallerDep
-from app.conditional import ETAG_HEADER, etag_of, etag_of_json
-from app.db import SessionDep
+from app.access.auth import Caller, CallerDep
+from app.core.db import SessionDep
+from app.core.sql import dialect_insert
 from app.errors import BadRequest, Conflict, Invalid, problems
-from app.json_bodies import is_json
+from app.http.conditional import ETAG_HEADER, etag_of, etag_of_json
+from app.http.json_bodies import is_json
 from app.models.common import utcnow
 from app.models.idempotency import IdempotencyRecord
-from app.services.query import dialect_insert
 
 KEY_WINDOW = timedelta(days=30)
 # A claim this old whose request never finished (a worker died mid-write) may be taken over.
