@@ -26,6 +26,7 @@ from app.access.security import NikCipher
 from app.core.db import build_engine
 from app.errors import AppError
 from app.http import idempotency
+from app.http.idempotency import Writer
 from app.models.account import Role, UserAccount, UserCreate
 from app.seed import demo
 from app.services import accounts, cooperative_import, regions
@@ -210,8 +211,7 @@ def cooperatives_import(
     try:
         report = _with_session(
             lambda session: cooperative_import.import_cooperatives(
-                session,
-                CLI_CALLER,
+                Writer(session, CLI_CALLER),
                 content=file.read_bytes(),
                 file_name=file.name,
                 content_type=None,

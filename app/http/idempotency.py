@@ -13,24 +13,25 @@ Keys are kept for KEY_WINDOW (30 days), long enough for a phone that was offline
 `kopdes idempotency purge` (run daily) removes older ones, whose stored answers can hold phone
 numbers.
 
-A service takes the callback as `record_result` and awaits it with its session and the
-representation to replay, just before it commits; called outside a request (the demo loader,
-tests of the services) it gets `no_record`. What is stored is what a replay returns: usually
-the answer itself, but never a secret shown once (an API key's `key`), since the record is
-kept in clear text.
+Services write through a `Writer`, the write handle: it carries the request's session and
+caller, locks rows (`lock`), stores the answer to replay (`record`) and commits (`commit`). A
+route that takes an Idempotency-Key runs its service through `Writer.once`; every other write
+(PATCH, DELETE, the CLI, the demo loader) gets a writer whose `record` keeps nothing. What is
+stored is what a replay returns: usually the answer itself, but never a secret shown once (an
+API key's `key`), since the record is kept in clear text.
 """
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import to_json
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller, CallerDep
@@ -41,6 +42,9 @@ from app.http.conditional import ETAG_HEADER, etag_of, etag_of_json
 from app.http.json_bodies import is_json
 from app.models.common import utcnow
 from app.models.idempotency import IdempotencyRecord
+from app.models.sync import Synced, hold_clock
+
+Row = TypeVar("Row")
 
 KEY_WINDOW = timedelta(days=30)
 # A claim this old whose request never finished (a worker died mid-write) may be taken over.
@@ -59,7 +63,6 @@ IdempotencyKeyHeader = Annotated[
         "operation; send the same one again when retrying. Kept for 30 days.",
     ),
 ]
-RecordResult = Callable[[AsyncSession, Any], Awaitable[None]]
 _REPLAYED_HEADER = {
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored answer to an earlier request with the "
@@ -70,95 +73,156 @@ _REPLAYED_HEADER = {
 
 
 def idempotent(status_code: int, *, etag: bool = False) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries of a route run through `Once`: its success answer's headers, and
+    """`responses=` entries of a route run through `Writer.once`: its success answer's headers, and
     400 (no key), 409 (the same key still in flight) and 422 (the same key, another body)."""
     headers = {**_REPLAYED_HEADER, **(ETAG_HEADER if etag else {})}
     return {status_code: {"headers": headers}, **problems(400, 409, 422)}
-
-
-async def no_record(session: AsyncSession, result: Any) -> None:
-    """The `record_result` of a service called outside a request: nothing to replay."""
 
 
 @dataclass(frozen=True)
 class Claim:
     actor: str
     key: str
+    status_code: int
 
 
-async def run_once(
-    request: Request,
-    session: AsyncSession,
-    caller: Caller,
-    key: str | None,
-    status_code: int,
-    operation: Callable[[RecordResult], Awaitable[Any]],
-    *,
-    etag: bool = False,
-) -> Response:
-    """Run `operation` at most once per key, replaying its stored answer for repeats.
+class Writer:
+    """The write handle: what a service writes through.
 
-    `operation` must await the `record_result` it is given, with its session and the
-    representation to replay, just before it commits; its return value is the answer. With
-    `etag`, the answer carries the ETag of the stored representation (the created record as a
-    GET shows it), on replays too."""
-    if not key:
-        raise BadRequest(
-            "the Idempotency-Key header is required for this request: send a new UUID, and "
-            "the same one again if you retry"
+    It carries the session and the caller, and owns the three steps whose order matters:
+    `lock` rows (for synced tables, the sync clock first: see app/models/sync.py), `record` the
+    answer a retry gets (in the transaction of the effect), and `commit`."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        caller: Caller,
+        request: Request | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.session = session
+        self.caller = caller
+        self._request = request
+        self._key = key
+        self._claim: Claim | None = None
+        self._answers: list[Any] = []
+
+    async def lock(
+        self, model: type[Row], row_id: Any, *where: Any, shared: bool = False
+    ) -> Row | None:
+        """The row `row_id` of `model` that also meets `where`, locked until the transaction
+        ends: against any change (the default), or with `shared` only against its removal.
+        The row is read afresh, as the lock found it."""
+        if issubclass(model, Synced):
+            await hold_clock(self.session)
+        return await self.session.scalar(
+            select(model)
+            .where(model.id == row_id, *where)  # type: ignore[attr-defined]
+            .with_for_update(of=model, read=shared, key_share=shared)
+            .execution_options(populate_existing=True)
         )
-    name = f"{request.method} {request.url.path}"
-    body = await request.body()
-    request_hash = _digest(name, await _comparable(request, body))
-    # Keys claimed before JSON bodies were compared as JSON hold the digest of the bytes as
-    # sent; a retry sending those bytes again still gets its answer. They have all expired 30
-    # days (KEY_WINDOW) after the upgrade, and `sent_hash` can go then.
-    sent_hash = _digest(name, body)
-    engine = request.app.state.engine
-    async with AsyncSession(engine, expire_on_commit=False) as claiming:
-        replay = await _claim(
-            claiming, caller.principal.actor, key, name, (request_hash, sent_hash)
-        )
-    if replay is not None:
-        if etag:
-            replay.headers["ETag"] = etag_of_json(replay.body)
-        return replay
-    claim = Claim(caller.principal.actor, key)
-    stored: list[Any] = []
 
-    async def record_result(session: AsyncSession, result: Any) -> None:
-        # Joins the operation's own transaction: stored if and only if the effect is.
-        stored.append(result)
-        await session.execute(
+    async def lock_all(self, model: type[Row], row_ids: set[int]) -> dict[int, Row]:
+        """The rows `row_ids` of `model`, locked in ascending id order: every writer takes them
+        in the same order, so none waits for another that waits for it."""
+        if issubclass(model, Synced):
+            await hold_clock(self.session)
+        column = model.id  # type: ignore[attr-defined]
+        rows = await self.session.scalars(
+            select(model)
+            .where(column.in_(row_ids))
+            .order_by(column)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {row.id: row for row in rows}  # type: ignore[attr-defined]
+
+    async def record(self, answer: Any) -> None:
+        """Keep `answer` as what a retry with this request's Idempotency-Key gets: stored if and
+        only if the write commits. Outside `once` there is nothing to keep."""
+        self._answers.append(answer)
+        if self._claim is None:
+            return
+        await self.session.execute(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.actor == claim.actor, IdempotencyRecord.key == claim.key)
+            .where(
+                IdempotencyRecord.actor == self._claim.actor,
+                IdempotencyRecord.key == self._claim.key,
+            )
             .values(
                 status=COMPLETED,
-                response_status=status_code,
-                response_body=to_json(result).decode(),
+                response_status=self._claim.status_code,
+                response_body=to_json(answer).decode(),
                 completed_at=utcnow(),
             )
         )
 
-    try:
-        result = await operation(record_result)
-    except BaseException:
-        # End the failed operation's transaction first: on SQLite it holds the write lock.
-        await session.rollback()
-        async with AsyncSession(engine) as releasing:
-            await releasing.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.actor == claim.actor,
-                    IdempotencyRecord.key == claim.key,
-                    IdempotencyRecord.status == IN_FLIGHT,
-                )
+    async def commit(self) -> None:
+        if self._claim is not None and not self._answers:
+            # The key would stay claimed until it is abandoned, and retries would get a 409.
+            raise RuntimeError("an idempotent write must record its answer before it commits")
+        await self.session.commit()
+
+    async def once(
+        self, status_code: int, write: Coroutine[Any, Any, Any], *, etag: bool = False
+    ) -> Response:
+        """Run `write` (a service call on this writer) at most once per Idempotency-Key, and
+        answer with `status_code`; a repeat gets the stored answer. With `etag`, the answer
+        carries the ETag of the recorded representation (the created record as a GET shows
+        it), on replays too."""
+        try:
+            replay = await self._claim_key(status_code)
+        except BaseException:
+            write.close()  # never started
+            raise
+        if replay is not None:
+            write.close()
+            if etag:
+                replay.headers["ETag"] = etag_of_json(replay.body)
+            return replay
+        try:
+            result = await write
+        except BaseException:
+            await self._release()
+            raise
+        headers = {"ETag": etag_of(self._answers[-1])} if etag else None
+        return Response(
+            to_json(result), status_code=status_code, media_type="application/json", headers=headers
+        )
+
+    async def _claim_key(self, status_code: int) -> Response | None:
+        request = self._request
+        if request is None or not self._key:
+            raise BadRequest(
+                "the Idempotency-Key header is required for this request: send a new UUID, "
+                "and the same one again if you retry"
             )
-            await releasing.commit()
-        raise
-    headers = {"ETag": etag_of(stored[0])} if etag else None
-    return Response(
-        to_json(result), status_code=status_code, media_type="application/json", headers=headers
-    )
+        name = f"{request.method} {request.url.path}"
+        body = await request.body()
+        request_hash = _digest(name, await _comparable(request, body))
+        # Keys claimed before JSON bodies were compared as JSON hold the digest of the bytes as
+        # sent; a retry sending those bytes again still gets its answer. They have all expired
+        # 30 days (KEY_WINDOW) after the upgrade, and `sent_hash` can go then.
+        sent_hash = _digest(name, body)
+        actor = self.caller.principal.actor
+        replay = await _claim(self.session, actor, self._key, name, (request_hash, sent_hash))
+        if replay is None:
+            self._claim = Claim(actor, self._key, status_code)
+        return replay
+
+    async def _release(self) -> None:
+        """Free the key of a write that failed, so that a retry runs it again."""
+        assert self._claim is not None
+        # End the failed write's transaction first: on SQLite it holds the write lock.
+        await self.session.rollback()
+        await self.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.actor == self._claim.actor,
+                IdempotencyRecord.key == self._claim.key,
+                IdempotencyRecord.status == IN_FLIGHT,
+            )
+        )
+        await self.session.commit()
 
 
 def _digest(name: str, body: bytes) -> str:
@@ -177,37 +241,23 @@ async def _comparable(request: Request, body: bytes) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True)
-class Once:
-    """A route's handle on `run_once`: the request, its session, caller and Idempotency-Key."""
-
-    request: Request
-    session: AsyncSession
-    caller: Caller
-    key: str | None
-
-    async def __call__(
-        self,
-        status_code: int,
-        operation: Callable[[RecordResult], Awaitable[Any]],
-        *,
-        etag: bool = False,
-    ) -> Response:
-        return await run_once(
-            self.request, self.session, self.caller, self.key, status_code, operation, etag=etag
-        )
+async def _writer(request: Request, session: SessionDep, caller: CallerDep) -> Writer:
+    return Writer(session, caller, request)
 
 
-async def _once(
+async def _idempotent_writer(
     request: Request,
     session: SessionDep,
     caller: CallerDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> Once:
-    return Once(request, session, caller, idempotency_key)
+) -> Writer:
+    return Writer(session, caller, request, idempotency_key)
 
 
-OnceDep = Annotated[Once, Depends(_once)]
+WriterDep = Annotated[Writer, Depends(_writer)]
+"""The writer of a route that changes or removes (it takes If-Match, not a key)."""
+IdempotentWriterDep = Annotated[Writer, Depends(_idempotent_writer)]
+"""The writer of a POST that takes an Idempotency-Key: its service runs through `once`."""
 
 
 async def _claim(

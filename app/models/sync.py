@@ -11,9 +11,11 @@ writers are serialised anyway.
 The row lock serialises writers of synced records from their first stamp to their commit.
 Stamping happens at flush, and a flush's own statements lock rows after the clock (the rows it
 updates, the parents its inserts refer to). So a transaction that locks a synced row itself
-(`SELECT ... FOR UPDATE`) must take the clock first, with `hold_clock`: holding the row while
-waiting for the clock, it would deadlock with a writer that holds the clock and waits for the
-row. The clock is the first lock of every transaction that writes synced rows.
+(`SELECT ... FOR UPDATE`) must take the clock first: holding the row while waiting for the
+clock, it would deadlock with a writer that holds the clock and waits for the row. Rows are
+locked only through the write handle (`Writer.lock` in app/http/idempotency.py), which calls
+`hold_clock` first for a synced table, so the clock is the first lock of every transaction
+that writes synced rows.
 """
 
 from datetime import datetime

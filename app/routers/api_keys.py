@@ -13,7 +13,7 @@ from app.http.conditional import (
     with_etag,
     with_no_store,
 )
-from app.http.idempotency import OnceDep, idempotent
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.account import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
@@ -39,19 +39,15 @@ async def list_api_keys(
     response_model=ApiKeyCreated,
     responses=with_no_store(idempotent(201, etag=True), 201),
 )
-async def create_api_key(
-    once: OnceDep, session: SessionDep, caller: CallerDep, data: ApiKeyCreate
-) -> Response:
+async def create_api_key(writer: IdempotentWriterDep, data: ApiKeyCreate) -> Response:
     """Create a key for another system. The response shows the key once; it is stored only
     as a hash. Send it as the `X-API-Key` header.
 
     A retry with the same Idempotency-Key answers with the key's details but **without**
     `key`: the secret is never stored, not even for replays. If you lost the first answer,
     revoke that key (its `id` is in the replay) and create a new one."""
-    response = await once(
-        status.HTTP_201_CREATED,
-        lambda record: api_keys.create_api_key(session, caller, data, record_result=record),
-        etag=True,
+    response = await writer.once(
+        status.HTTP_201_CREATED, api_keys.create_api_key(writer, data), etag=True
     )
     no_store(response)
     return response
@@ -79,7 +75,7 @@ async def get_api_key(
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
 async def revoke_api_key(
-    session: SessionDep, caller: CallerDep, api_key_id: ApiKeyId, if_match: IfMatchHeader = None
+    writer: WriterDep, api_key_id: ApiKeyId, if_match: IfMatchHeader = None
 ) -> Response:
     """Revoke a key. It is refused from the next request on; the record stays for the trail."""
-    return represent(await api_keys.revoke_api_key(session, caller, api_key_id, if_match=if_match))
+    return represent(await api_keys.revoke_api_key(writer, api_key_id, if_match=if_match))

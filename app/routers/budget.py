@@ -13,7 +13,7 @@ from app.http.conditional import (
     represent,
     with_etag,
 )
-from app.http.idempotency import OnceDep, idempotent
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.budget import (
@@ -54,15 +54,9 @@ async def list_budget_lines(
     response_model=BudgetLinePublic,
     responses=idempotent(201, etag=True),
 )
-async def create_budget_line(
-    once: OnceDep, session: SessionDep, caller: CallerDep, data: BudgetLineCreate
-) -> Response:
+async def create_budget_line(writer: IdempotentWriterDep, data: BudgetLineCreate) -> Response:
     """Add a line of the office's DPA: sub-kegiatan, kode rekening and original ceiling."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: budget.create_line(session, caller, data, record_result=record),
-        etag=True,
-    )
+    return await writer.once(status.HTTP_201_CREATED, budget.create_line(writer, data), etag=True)
 
 
 # `:int`, so that `GET /budget-lines/import` is the import's 405, not a line id to refuse.
@@ -98,14 +92,10 @@ async def budget_summary(
     response_model=RefocusingPublic,
     responses=idempotent(201, etag=True),
 )
-async def create_refocusing(
-    once: OnceDep, session: SessionDep, caller: CallerDep, data: RefocusingCreate
-) -> Response:
+async def create_refocusing(writer: IdempotentWriterDep, data: RefocusingCreate) -> Response:
     """Draft a refocusing: movements between lines, its reason, legal basis and document."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: budget.create_refocusing(session, caller, data, record_result=record),
-        etag=True,
+    return await writer.once(
+        status.HTTP_201_CREATED, budget.create_refocusing(writer, data), etag=True
     )
 
 
@@ -143,17 +133,14 @@ async def get_refocusing(
     responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
 )
 async def update_refocusing(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     refocusing_id: RefocusingId,
     patch: RefocusingUpdate,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Edit a draft. Requires `If-Match` with its current ETag, so that an edit made offline
     never silently overwrites someone else's."""
-    return represent(
-        await budget.update_draft(session, caller, refocusing_id, patch, if_match=if_match)
-    )
+    return represent(await budget.update_draft(writer, refocusing_id, patch, if_match=if_match))
 
 
 @router.post(
@@ -161,15 +148,9 @@ async def update_refocusing(
     response_model=RefocusingPublic,
     responses={**problems(404, 409), **idempotent(200, etag=True)},
 )
-async def submit_refocusing(
-    once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
-) -> Response:
+async def submit_refocusing(writer: IdempotentWriterDep, refocusing_id: RefocusingId) -> Response:
     """Send the draft for approval."""
-    return await once(
-        status.HTTP_200_OK,
-        lambda record: budget.submit(session, caller, refocusing_id, record_result=record),
-        etag=True,
-    )
+    return await writer.once(status.HTTP_200_OK, budget.submit(writer, refocusing_id), etag=True)
 
 
 @router.post(
@@ -177,16 +158,10 @@ async def submit_refocusing(
     response_model=RefocusingPublic,
     responses={**problems(404, 409), **idempotent(200, etag=True)},
 )
-async def approve_refocusing(
-    once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
-) -> Response:
+async def approve_refocusing(writer: IdempotentWriterDep, refocusing_id: RefocusingId) -> Response:
     """Approve a submitted refocusing. The approver must be neither its drafter nor its
     submitter."""
-    return await once(
-        status.HTTP_200_OK,
-        lambda record: budget.approve(session, caller, refocusing_id, record_result=record),
-        etag=True,
-    )
+    return await writer.once(status.HTTP_200_OK, budget.approve(writer, refocusing_id), etag=True)
 
 
 @router.post(
@@ -194,16 +169,10 @@ async def approve_refocusing(
     response_model=RefocusingPublic,
     responses={**problems(404, 409), **idempotent(200, etag=True)},
 )
-async def apply_refocusing(
-    once: OnceDep, session: SessionDep, caller: CallerDep, refocusing_id: RefocusingId
-) -> Response:
+async def apply_refocusing(writer: IdempotentWriterDep, refocusing_id: RefocusingId) -> Response:
     """Move the money of an approved refocusing, exactly once. Refused (409) if any line would
     fall below what is committed against it."""
-    return await once(
-        status.HTTP_200_OK,
-        lambda record: budget.apply(session, caller, refocusing_id, record_result=record),
-        etag=True,
-    )
+    return await writer.once(status.HTTP_200_OK, budget.apply(writer, refocusing_id), etag=True)
 
 
 @router.post(
@@ -213,16 +182,12 @@ async def apply_refocusing(
     responses={**problems(404, 409), **idempotent(201, etag=True)},
 )
 async def reverse_refocusing(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     refocusing_id: RefocusingId,
     data: ReversalCreate,
 ) -> Response:
     """Draft the reversal of an applied refocusing: the same movements the other way. It is
     approved and applied like any refocusing; the original is never changed."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: budget.reverse(session, caller, refocusing_id, data, record_result=record),
-        etag=True,
+    return await writer.once(
+        status.HTTP_201_CREATED, budget.reverse(writer, refocusing_id, data), etag=True
     )

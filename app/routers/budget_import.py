@@ -2,11 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
-from app.access.auth import CallerDep
-from app.core.db import SessionDep
 from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.errors import problems
 from app.http.body_limit import max_body_bytes
+from app.http.idempotency import WriterDep
 from app.http.json_bodies import StrictJSONRoute
 from app.models.region import REGION_CODE_PATTERN
 from app.services import budget_import
@@ -35,8 +34,7 @@ router = APIRouter(tags=["budget"], route_class=StrictJSONRoute)
     },
 )
 async def import_budget_lines(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     file: Annotated[
         UploadFile,
         File(description="The DPA as .csv (UTF-8 or Windows-1252; `,` or `;`) or .xlsx."),
@@ -80,8 +78,7 @@ async def import_budget_lines(
     file."""
     content = await file.read(MAX_FILE_BYTES + 1)
     return await budget_import.import_lines(
-        session,
-        caller,
+        writer,
         content=content,
         file_name=file.filename,
         content_type=file.content_type,

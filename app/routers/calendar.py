@@ -21,6 +21,7 @@ from app.access.auth import Caller, CallerDep
 from app.core.db import SessionDep
 from app.errors import problems
 from app.http.conditional import no_store, with_no_store
+from app.http.idempotency import WriterDep
 from app.http.json_bodies import StrictJSONRoute
 from app.services import calendar
 
@@ -89,9 +90,9 @@ async def calendar_feed_by_token(
     "/calendar/feed-token", status_code=status.HTTP_201_CREATED, responses=with_no_store({}, 201)
 )
 async def issue_feed_token(
-    request: Request, response: Response, session: SessionDep, caller: CallerDep
+    request: Request, response: Response, writer: WriterDep
 ) -> calendar.FeedToken:
     """A long-lived URL to subscribe to your calendar from a phone. Keep it secret: it reads
     your calendar without a password. Changing your password revokes it."""
     no_store(response)
-    return await calendar.issue_feed_token(session, caller, request)
+    return await calendar.issue_feed_token(writer, request)

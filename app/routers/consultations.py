@@ -14,7 +14,7 @@ from app.http.conditional import (
     represent,
     with_etag,
 )
-from app.http.idempotency import OnceDep, idempotent
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, PageDep
 from app.http.sync_feed import SyncPage, UpdatedSince
@@ -103,16 +103,12 @@ async def list_consultations(
     responses=idempotent(201, etag=True),
 )
 async def create_consultation(
-    once: OnceDep, session: SessionDep, caller: CallerDep, today: TodayDep, data: ConsultationCreate
+    writer: IdempotentWriterDep, today: TodayDep, data: ConsultationCreate
 ) -> Response:
     """Record a consultation or field visit, with any follow-ups. From a cooperative's own
     account this is a request (status `requested`) that the office accepts or declines."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: consultations.create_consultation(
-            session, caller, data, today, record_result=record
-        ),
-        etag=True,
+    return await writer.once(
+        status.HTTP_201_CREATED, consultations.create_consultation(writer, data, today), etag=True
     )
 
 
@@ -142,8 +138,7 @@ async def get_consultation(
     responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
 )
 async def update_consultation(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     patch: ConsultationUpdate,
@@ -152,7 +147,7 @@ async def update_consultation(
     """Correct a consultation, or mark an accepted request `held` once it took place."""
     return represent(
         await consultations.update_consultation(
-            session, caller, consultation_id, patch, today, if_match=if_match
+            writer, consultation_id, patch, today, if_match=if_match
         )
     )
 
@@ -163,8 +158,7 @@ async def update_consultation(
     responses={**problems(404), **PRECONDITIONS},
 )
 async def delete_consultation(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     reason: Annotated[Text, Query(min_length=3, max_length=1000, description="Why it goes.")],
@@ -173,7 +167,7 @@ async def delete_consultation(
     """Withdraw a consultation recorded by mistake. It is kept, marked with who, when and why,
     and no longer listed."""
     await consultations.delete_consultation(
-        session, caller, consultation_id, reason, today, if_match=if_match
+        writer, consultation_id, reason, today, if_match=if_match
     )
 
 
@@ -183,25 +177,15 @@ async def delete_consultation(
     responses={**problems(404, 409), **idempotent(200, etag=True)},
 )
 async def accept_request(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     decision: RequestDecision,
 ) -> Response:
     """Accept a cooperative's request; you (or `officer_id`) will take it."""
-    return await once(
+    return await writer.once(
         status.HTTP_200_OK,
-        lambda record: consultations.decide_request(
-            session,
-            caller,
-            consultation_id,
-            decision,
-            accept=True,
-            today=today,
-            record_result=record,
-        ),
+        consultations.decide_request(writer, consultation_id, decision, accept=True, today=today),
         etag=True,
     )
 
@@ -212,25 +196,15 @@ async def accept_request(
     responses={**problems(404, 409), **idempotent(200, etag=True)},
 )
 async def decline_request(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     decision: RequestDecision,
 ) -> Response:
     """Decline a cooperative's request, with a note for them."""
-    return await once(
+    return await writer.once(
         status.HTTP_200_OK,
-        lambda record: consultations.decide_request(
-            session,
-            caller,
-            consultation_id,
-            decision,
-            accept=False,
-            today=today,
-            record_result=record,
-        ),
+        consultations.decide_request(writer, consultation_id, decision, accept=False, today=today),
         etag=True,
     )
 
@@ -242,19 +216,15 @@ async def decline_request(
     responses={**problems(404), **idempotent(201, etag=True)},
 )
 async def add_follow_up(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     today: TodayDep,
     consultation_id: ConsultationId,
     data: FollowUpCreate,
 ) -> Response:
     """Add a follow-up action with its due date."""
-    return await once(
+    return await writer.once(
         status.HTTP_201_CREATED,
-        lambda record: consultations.add_follow_up(
-            session, caller, consultation_id, data, today, record_result=record
-        ),
+        consultations.add_follow_up(writer, consultation_id, data, today),
         etag=True,
     )
 
@@ -315,8 +285,7 @@ async def get_follow_up(
     responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
 )
 async def update_follow_up(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     today: TodayDep,
     follow_up_id: FollowUpId,
     patch: FollowUpUpdate,
@@ -325,7 +294,5 @@ async def update_follow_up(
     """Reschedule or reassign an open follow-up, or close it: `done` (with its outcome) or
     `cancelled` (with a reason)."""
     return represent(
-        await consultations.update_follow_up(
-            session, caller, follow_up_id, patch, today, if_match=if_match
-        )
+        await consultations.update_follow_up(writer, follow_up_id, patch, today, if_match=if_match)
     )

@@ -2,11 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile, status
 
-from app.access.auth import CallerDep
-from app.core.db import SessionDep
 from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.errors import problems
 from app.http.body_limit import max_body_bytes
+from app.http.idempotency import WriterDep
 from app.http.json_bodies import StrictJSONRoute
 from app.services import cooperative_import
 from app.services.cooperative_import import (
@@ -34,8 +33,7 @@ router = APIRouter(tags=["cooperatives"], route_class=StrictJSONRoute)
     },
 )
 async def import_cooperatives(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     file: Annotated[
         UploadFile,
         File(description="The cooperatives as .csv (UTF-8 or Windows-1252; `,` or `;`) or .xlsx."),
@@ -71,5 +69,5 @@ async def import_cooperatives(
     file: the whole country fits in one."""
     content = await file.read(MAX_FILE_BYTES + 1)
     return await cooperative_import.import_cooperatives(
-        session, caller, content=content, file_name=file.filename, content_type=file.content_type
+        writer, content=content, file_name=file.filename, content_type=file.content_type
     )

@@ -16,7 +16,7 @@ from app.http.conditional import (
     with_etag,
     with_no_store,
 )
-from app.http.idempotency import OnceDep, idempotent
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, PageDep
 from app.http.sync_feed import SyncPage, UpdatedSince
@@ -97,15 +97,11 @@ async def list_cooperatives(
     response_model=CooperativePublic,
     responses=idempotent(201, etag=True),
 )
-async def create_cooperative(
-    once: OnceDep, session: SessionDep, caller: CallerDep, data: CooperativeCreate
-) -> Response:
+async def create_cooperative(writer: IdempotentWriterDep, data: CooperativeCreate) -> Response:
     """Register a cooperative in a desa or kelurahan. A second one in the same village is a
     409 naming the existing one, unless it is marked as a joint cooperative."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: cooperatives.create_cooperative(session, caller, data, record_result=record),
-        etag=True,
+    return await writer.once(
+        status.HTTP_201_CREATED, cooperatives.create_cooperative(writer, data), etag=True
     )
 
 
@@ -132,17 +128,14 @@ async def get_cooperative(
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
 async def update_cooperative(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     cooperative_id: CooperativeId,
     patch: CooperativeUpdate,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Change the fields sent; the others stay as they are."""
     return represent(
-        await cooperatives.update_cooperative(
-            session, caller, cooperative_id, patch, if_match=if_match
-        )
+        await cooperatives.update_cooperative(writer, cooperative_id, patch, if_match=if_match)
     )
 
 
@@ -152,16 +145,15 @@ async def update_cooperative(
     responses={**problems(404), **PRECONDITIONS},
 )
 async def delete_cooperative(
+    writer: WriterDep,
     request: Request,
-    session: SessionDep,
-    caller: CallerDep,
     cooperative_id: CooperativeId,
     if_match: IfMatchHeader = None,
 ) -> None:
     """Remove a cooperative entered by mistake, with its officers and legal history. Its
     accounts are disabled."""
     await cooperatives.delete_cooperative(
-        session, caller, request.app.state.login_checks, cooperative_id, if_match=if_match
+        writer, request.app.state.login_checks, cooperative_id, if_match=if_match
     )
 
 
@@ -180,19 +172,14 @@ async def get_legal_history(
     responses={**problems(404, 409), **idempotent(201)},
 )
 async def record_legal_event(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     cooperative_id: CooperativeId,
     data: LegalEventCreate,
 ) -> Response:
     """Record that a milestone was reached on a date. Late or out-of-order records are kept,
     with warnings; dates in the future are refused."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: legal.record_legal_event(
-            session, caller, cooperative_id, data, record_result=record
-        ),
+    return await writer.once(
+        status.HTTP_201_CREATED, legal.record_legal_event(writer, cooperative_id, data)
     )
 
 
@@ -216,19 +203,15 @@ async def list_officers(
     responses={**problems(404), **idempotent(201, etag=True)},
 )
 async def create_officer(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     cipher: NikCipherDep,
     cooperative_id: CooperativeId,
     data: OfficerCreate,
 ) -> Response:
     """Add an officer. The NIK is checked and stored; reads show it masked."""
-    return await once(
+    return await writer.once(
         status.HTTP_201_CREATED,
-        lambda record: officers.create_officer(
-            session, caller, cipher, cooperative_id, data, record_result=record
-        ),
+        officers.create_officer(writer, cipher, cooperative_id, data),
         etag=True,
     )
 
@@ -257,8 +240,7 @@ async def get_officer(
 async def read_officer_nik(
     request: Request,
     response: Response,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     cipher: NikCipherDep,
     cooperative_id: CooperativeId,
     officer_id: OfficerId,
@@ -269,9 +251,7 @@ async def read_officer_nik(
     is a 429 with `Retry-After`, and the trail records that the limit was reached."""
     no_store(response)
     limit = request.app.state.nik_read_limit
-    return await officers.read_officer_nik(
-        session, caller, cipher, limit, cooperative_id, officer_id
-    )
+    return await officers.read_officer_nik(writer, cipher, limit, cooperative_id, officer_id)
 
 
 @router.patch(
@@ -280,8 +260,7 @@ async def read_officer_nik(
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
 async def update_officer(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     cipher: NikCipherDep,
     cooperative_id: CooperativeId,
     officer_id: OfficerId,
@@ -291,7 +270,7 @@ async def update_officer(
     """Change an officer's role, name, phone or NIK."""
     return represent(
         await officers.update_officer(
-            session, caller, cipher, cooperative_id, officer_id, patch, if_match=if_match
+            writer, cipher, cooperative_id, officer_id, patch, if_match=if_match
         )
     )
 
@@ -302,11 +281,10 @@ async def update_officer(
     responses={**problems(404), **PRECONDITIONS},
 )
 async def delete_officer(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     cooperative_id: CooperativeId,
     officer_id: OfficerId,
     if_match: IfMatchHeader = None,
 ) -> None:
     """Remove an officer who has left."""
-    await officers.delete_officer(session, caller, cooperative_id, officer_id, if_match=if_match)
+    await officers.delete_officer(writer, cooperative_id, officer_id, if_match=if_match)

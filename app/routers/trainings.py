@@ -13,7 +13,7 @@ from app.http.conditional import (
     represent,
     with_etag,
 )
-from app.http.idempotency import OnceDep, idempotent
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.http.sync_feed import SyncPage, UpdatedSince
@@ -77,14 +77,10 @@ async def list_trainings(
     response_model=TrainingPublic,
     responses=idempotent(201, etag=True),
 )
-async def create_training(
-    once: OnceDep, session: SessionDep, caller: CallerDep, data: TrainingCreate
-) -> Response:
+async def create_training(writer: IdempotentWriterDep, data: TrainingCreate) -> Response:
     """Plan a training. It starts `waiting_for_budget`; move it on with `/transitions`."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: trainings.create_training(session, caller, data, record_result=record),
-        etag=True,
+    return await writer.once(
+        status.HTTP_201_CREATED, trainings.create_training(writer, data), etag=True
     )
 
 
@@ -110,16 +106,13 @@ async def get_training(
     responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
 )
 async def update_training(
-    session: SessionDep,
-    caller: CallerDep,
+    writer: WriterDep,
     training_id: TrainingId,
     patch: TrainingUpdate,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Change the fields sent. A held or cancelled training can no longer be changed (409)."""
-    return represent(
-        await trainings.update_training(session, caller, training_id, patch, if_match=if_match)
-    )
+    return represent(await trainings.update_training(writer, training_id, patch, if_match=if_match))
 
 
 @router.post(
@@ -129,21 +122,15 @@ async def update_training(
     responses={**problems(404, 409), **idempotent(201, etag=True)},
 )
 async def transition_training(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     training_id: TrainingId,
     data: TransitionCreate,
 ) -> Response:
     """Move the funding status: waiting_for_budget → funded → scheduled → held, or cancelled
     before it is held. Any other move is a 409 that lists the allowed ones. Scheduling needs
     the planned dates. Each step is dated, kept in `transitions`, and audited."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: trainings.transition(
-            session, caller, training_id, data, record_result=record
-        ),
-        etag=True,
+    return await writer.once(
+        status.HTTP_201_CREATED, trainings.transition(writer, training_id, data), etag=True
     )
 
 
@@ -166,18 +153,13 @@ async def list_invitations(
     responses={**problems(404, 409), **idempotent(201)},
 )
 async def invite(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     training_id: TrainingId,
     data: InvitationCreate,
 ) -> Response:
     """Invite a cooperative of your region with a number of seats, or one named person. The
     seats invited never exceed the capacity (409)."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: trainings.invite(session, caller, training_id, data, record_result=record),
-    )
+    return await writer.once(status.HTTP_201_CREATED, trainings.invite(writer, training_id, data))
 
 
 @router.get("/{training_id}/attendance", responses=problems(400, 404))
@@ -199,18 +181,13 @@ async def list_attendance(
     responses={**problems(404, 409), **idempotent(201)},
 )
 async def record_attendance(
-    once: OnceDep,
-    session: SessionDep,
-    caller: CallerDep,
+    writer: IdempotentWriterDep,
     training_id: TrainingId,
     data: AttendanceCreate,
 ) -> Response:
     """Record attendance per person (name, role, cooperative; no NIK), all or nothing, for a
     scheduled or held training. People present never exceed the capacity (409), and a person
     already on the list is a 409, so a retried upload does not count anyone twice."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: trainings.record_attendance(
-            session, caller, training_id, data, record_result=record
-        ),
+    return await writer.once(
+        status.HTTP_201_CREATED, trainings.record_attendance(writer, training_id, data)
     )

@@ -11,7 +11,7 @@ from app.http.conditional import (
     represent,
     with_etag,
 )
-from app.http.idempotency import OnceDep, idempotent
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.account import UserCreate, UserPublic, UserUpdate
@@ -36,16 +36,10 @@ async def list_users(
     response_model=UserPublic,
     responses=idempotent(201, etag=True),
 )
-async def create_user(
-    once: OnceDep, session: SessionDep, caller: CallerDep, data: UserCreate
-) -> Response:
+async def create_user(writer: IdempotentWriterDep, data: UserCreate) -> Response:
     """Create an account within your region. A `cooperative` account is bound to one
     cooperative (`cooperative_id`)."""
-    return await once(
-        status.HTTP_201_CREATED,
-        lambda record: accounts.create_user(session, caller, data, record_result=record),
-        etag=True,
-    )
+    return await writer.once(status.HTTP_201_CREATED, accounts.create_user(writer, data), etag=True)
 
 
 @router.get(
@@ -69,9 +63,8 @@ async def get_user(
     responses={**problems(404), **PRECONDITIONS, **with_etag()},
 )
 async def update_user(
+    writer: WriterDep,
     request: Request,
-    session: SessionDep,
-    caller: CallerDep,
     user_id: UserId,
     patch: UserUpdate,
     if_match: IfMatchHeader = None,
@@ -79,6 +72,4 @@ async def update_user(
     """Change role, scope, cooperative or password, or disable the account. Disabling it or
     resetting the password ends its sessions."""
     logins = request.app.state.login_checks
-    return represent(
-        await accounts.update_user(session, caller, logins, user_id, patch, if_match=if_match)
-    )
+    return represent(await accounts.update_user(writer, logins, user_id, patch, if_match=if_match))

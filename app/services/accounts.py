@@ -21,7 +21,7 @@ from app.access.security import (
 )
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.observability import LOGINS_FAILED
 from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.account import (
@@ -247,22 +247,24 @@ def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
     return (UserAccount.region_scope == scope) | UserAccount.region_scope.startswith(scope + ".")
 
 
-async def _require_user(
-    session: AsyncSession, caller: Caller, user_id: int, *, for_update: bool = False
-) -> UserAccount:
-    """The account, if it lies within the caller's scope; `for_update` locks its row."""
-    query = select(UserAccount).where(UserAccount.id == user_id, _scope_condition(caller))
-    if for_update:
-        query = query.with_for_update()
-    user = await session.scalar(query)
+async def _require_user(session: AsyncSession, caller: Caller, user_id: int) -> UserAccount:
+    """The account, if it lies within the caller's scope."""
+    user = await session.scalar(
+        select(UserAccount).where(UserAccount.id == user_id, _scope_condition(caller))
+    )
+    return _found(user, user_id)
+
+
+def _found(user: UserAccount | None, user_id: int) -> UserAccount:
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     return user
 
 
 async def _check_assignment(
-    session: AsyncSession, caller: Caller, *, role: Role, scope: str, cooperative_id: int | None
+    writer: Writer, *, role: Role, scope: str, cooperative_id: int | None
 ) -> None:
+    caller = writer.caller
     if not in_scope(scope, caller.region_scope):
         raise Invalid.field(
             ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
@@ -270,10 +272,8 @@ async def _check_assignment(
     if role is Role.integration:
         raise Invalid.field(["body", "role"], "integrations use API keys, not user accounts")
     if role is Role.cooperative:
-        # Key-share locked: a cooperative removed meanwhile would otherwise fail the insert.
-        cooperative = cooperative_id and await session.get(
-            Cooperative, cooperative_id, with_for_update={"read": True, "key_share": True}
-        )
+        # Locked against its removal, which would otherwise fail the insert.
+        cooperative = cooperative_id and await writer.lock(Cooperative, cooperative_id, shared=True)
         if not cooperative or not in_scope(cooperative.village_code, scope):
             raise Invalid.field(
                 ["body", "cooperative_id"],
@@ -298,15 +298,10 @@ async def get_user(session: AsyncSession, caller: Caller, user_id: int) -> UserP
     return _public(await _require_user(session, caller, user_id))
 
 
-async def create_user(
-    session: AsyncSession,
-    caller: Caller,
-    data: UserCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> UserPublic:
+async def create_user(writer: Writer, data: UserCreate) -> UserPublic:
+    session, caller = writer.session, writer.caller
     await _check_assignment(
-        session, caller, role=data.role, scope=data.region_scope, cooperative_id=data.cooperative_id
+        writer, role=data.role, scope=data.region_scope, cooperative_id=data.cooperative_id
     )
     user = UserAccount(
         username=data.username,
@@ -331,8 +326,8 @@ async def create_user(
         region_code=user.region_scope,
         after=public,
     )
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return public
 
 
@@ -342,15 +337,15 @@ def _token_material(user: UserAccount) -> tuple[object, ...]:
 
 
 async def update_user(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     logins: LoginChecks,
     user_id: int,
     patch: UserUpdate,
     *,
     if_match: str | None,
 ) -> UserPublic:
-    user = await _require_user(session, caller, user_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    user = _found(await writer.lock(UserAccount, user_id, _scope_condition(caller)), user_id)
     before, material = _public(user), _token_material(user)
     changes = patch.model_dump(exclude_unset=True)
     require_if_match(if_match, before, "account")
@@ -359,7 +354,7 @@ async def update_user(
     cooperative_id = changes.get("cooperative_id", user.cooperative_id)
     if role is not Role.cooperative and "cooperative_id" not in changes:
         cooperative_id = None
-    await _check_assignment(session, caller, role=role, scope=scope, cooperative_id=cooperative_id)
+    await _check_assignment(writer, role=role, scope=scope, cooperative_id=cooperative_id)
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
     user.sqlmodel_update({**changes, "role": role.value, "cooperative_id": cooperative_id})
@@ -383,7 +378,7 @@ async def update_user(
         before=before,
         after=after,
     )
-    await session.commit()
+    await writer.commit()
     if ended:
         logins.forget(user_id)
     return after

@@ -7,7 +7,7 @@ from app.access.auth import Caller, in_scope
 from app.access.security import new_api_key, sha256_hex
 from app.errors import Invalid, NotFound
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.account import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiScope
 from app.models.common import utcnow
@@ -36,13 +36,12 @@ def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
     return (ApiKey.region_scope == scope) | ApiKey.region_scope.startswith(scope + ".")
 
 
-async def _require(
-    session: AsyncSession, caller: Caller, key_id: int, *, for_update: bool = False
-) -> ApiKey:
-    query = select(ApiKey).where(ApiKey.id == key_id, _scope_condition(caller))
-    if for_update:
-        query = query.with_for_update()
-    key = await session.scalar(query)
+async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey:
+    key = await session.scalar(select(ApiKey).where(ApiKey.id == key_id, _scope_condition(caller)))
+    return _found(key, key_id)
+
+
+def _found(key: ApiKey | None, key_id: int) -> ApiKey:
     if key is None:
         raise NotFound(f"API key {key_id} does not exist")
     return key
@@ -63,17 +62,12 @@ async def get_api_key(session: AsyncSession, caller: Caller, key_id: int) -> Api
     return _public(await _require(session, caller, key_id))
 
 
-async def create_api_key(
-    session: AsyncSession,
-    caller: Caller,
-    data: ApiKeyCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> ApiKeyCreated:
+async def create_api_key(writer: Writer, data: ApiKeyCreate) -> ApiKeyCreated:
     """A new key, its secret in the answer only. A retry with the same Idempotency-Key gets
     the key's details without `key`: the stored answer is kept in clear text for 30 days, so
     it must not hold the secret. A client that lost the first answer revokes that key (its
     `id` is in the replay) and creates another."""
+    session, caller = writer.session, writer.caller
     if not in_scope(data.region_scope, caller.region_scope):
         raise Invalid.field(
             ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
@@ -102,15 +96,14 @@ async def create_api_key(
         region_code=key.region_scope,
         after=public,
     )
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return ApiKeyCreated(**public.model_dump(), key=secret.key)
 
 
-async def revoke_api_key(
-    session: AsyncSession, caller: Caller, key_id: int, *, if_match: str | None
-) -> ApiKeyPublic:
-    key = await _require(session, caller, key_id, for_update=True)
+async def revoke_api_key(writer: Writer, key_id: int, *, if_match: str | None) -> ApiKeyPublic:
+    session, caller = writer.session, writer.caller
+    key = _found(await writer.lock(ApiKey, key_id, _scope_condition(caller)), key_id)
     require_if_match(if_match, _public(key), "API key")
     if key.revoked_at is None:
         before = _public(key)
@@ -125,5 +118,5 @@ async def revoke_api_key(
             before=before,
             after=_public(key),
         )
-        await session.commit()
+        await writer.commit()
     return _public(key)

@@ -18,7 +18,7 @@ from app.access.auth import Caller, in_scope
 from app.core.sql import in_region
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.observability import REFOCUSINGS_APPLIED
 from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.budget import (
@@ -107,19 +107,6 @@ async def require_line(
     return line
 
 
-async def lock_lines(session: AsyncSession, line_ids: set[int]) -> dict[int, BudgetLine]:
-    """Lock lines in ascending id order: every writer takes them in the same order, so none
-    waits for another that waits for it (no deadlock)."""
-    lines = await session.scalars(
-        select(BudgetLine)
-        .where(BudgetLine.id.in_(line_ids))
-        .order_by(BudgetLine.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {line.id: line for line in lines}  # type: ignore[misc]
-
-
 def available(line: BudgetLine, amounts: LineAmounts) -> int:
     return line.original_ceiling + amounts.shifted_in - amounts.shifted_out - amounts.committed
 
@@ -127,13 +114,8 @@ def available(line: BudgetLine, amounts: LineAmounts) -> int:
 # --- budget lines ---------------------------------------------------------------------------
 
 
-async def create_line(
-    session: AsyncSession,
-    caller: Caller,
-    data: BudgetLineCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> BudgetLinePublic:
+async def create_line(writer: Writer, data: BudgetLineCreate) -> BudgetLinePublic:
+    session, caller = writer.session, writer.caller
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(["body", "region_code"], "not a Kemendagri code that is loaded")
     if not in_scope(data.region_code, caller.region_scope):
@@ -158,8 +140,8 @@ async def create_line(
         region_code=line.region_code,
         after=public,
     )
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return public
 
 
@@ -227,14 +209,23 @@ def _refocusings_visible_to(caller: Caller) -> list[Any]:
 
 
 async def require_refocusing(
-    session: AsyncSession, caller: Caller, refocusing_id: int, *, for_update: bool = False
+    session: AsyncSession, caller: Caller, refocusing_id: int
 ) -> Refocusing:
-    query = select(Refocusing).where(
-        Refocusing.id == refocusing_id, *_refocusings_visible_to(caller)
+    refocusing = await session.scalar(
+        select(Refocusing).where(Refocusing.id == refocusing_id, *_refocusings_visible_to(caller))
     )
-    if for_update:
-        query = query.with_for_update()
-    refocusing = await session.scalar(query.execution_options(populate_existing=True))
+    return _found(refocusing, refocusing_id)
+
+
+async def lock_refocusing(writer: Writer, refocusing_id: int) -> Refocusing:
+    """The refocusing, locked: its steps happen one after another."""
+    refocusing = await writer.lock(
+        Refocusing, refocusing_id, *_refocusings_visible_to(writer.caller)
+    )
+    return _found(refocusing, refocusing_id)
+
+
+def _found(refocusing: Refocusing | None, refocusing_id: int) -> Refocusing:
     if refocusing is None:
         raise NotFound(f"refocusing {refocusing_id} does not exist")
     return refocusing
@@ -333,13 +324,8 @@ def _write_movements(
     )
 
 
-async def create_refocusing(
-    session: AsyncSession,
-    caller: Caller,
-    data: RefocusingCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> RefocusingPublic:
+async def create_refocusing(writer: Writer, data: RefocusingCreate) -> RefocusingPublic:
+    session, caller = writer.session, writer.caller
     if await session.get(Region, data.region_code) is None or not in_scope(
         data.region_code, caller.region_scope
     ):
@@ -356,8 +342,8 @@ async def create_refocusing(
     await session.flush()
     public = await _publish(session, refocusing)
     _audit(session, caller, "refocusing.create", refocusing, after=public)
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return public
 
 
@@ -410,14 +396,14 @@ def _require_status(refocusing: Refocusing, wanted: RefocusingStatus, doing: str
 
 
 async def update_draft(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     refocusing_id: int,
     patch: RefocusingUpdate,
     *,
     if_match: str | None,
 ) -> RefocusingPublic:
-    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    refocusing = await lock_refocusing(writer, refocusing_id)
     before = await _publish(session, refocusing)
     require_if_match(if_match, before, "refocusing")
     _require_status(refocusing, RefocusingStatus.draft, "edited")
@@ -457,45 +443,30 @@ async def update_draft(
     await session.flush()
     after = await _publish(session, refocusing)
     _audit(session, caller, "refocusing.update", refocusing, before=before, after=after)
-    await session.commit()
+    await writer.commit()
     return after
 
 
-async def submit(
-    session: AsyncSession,
-    caller: Caller,
-    refocusing_id: int,
-    *,
-    record_result: RecordResult = no_record,
-) -> RefocusingPublic:
-    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+async def submit(writer: Writer, refocusing_id: int) -> RefocusingPublic:
+    caller = writer.caller
+    refocusing = await lock_refocusing(writer, refocusing_id)
     _require_status(refocusing, RefocusingStatus.draft, "submitted")
     refocusing.status = RefocusingStatus.submitted.value
     refocusing.submitted_by = caller.principal.actor
     refocusing.submitted_at = utcnow()
-    return await _step(session, caller, refocusing, "refocusing.submit", record_result)
+    return await _step(writer, refocusing, "refocusing.submit")
 
 
-async def approve(
-    session: AsyncSession,
-    caller: Caller,
-    refocusing_id: int,
-    *,
-    record_result: RecordResult = no_record,
-) -> RefocusingPublic:
-    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+async def approve(writer: Writer, refocusing_id: int) -> RefocusingPublic:
+    session, caller = writer.session, writer.caller
+    refocusing = await lock_refocusing(writer, refocusing_id)
     _require_status(refocusing, RefocusingStatus.submitted, "approved")
     created_by_maker = await check_approver(session, caller, refocusing)
     refocusing.status = RefocusingStatus.approved.value
     refocusing.approved_by = caller.principal.actor
     refocusing.approved_at = utcnow()
     return await _step(
-        session,
-        caller,
-        refocusing,
-        "refocusing.approve",
-        record_result,
-        approver_created_by_maker=created_by_maker,
+        writer, refocusing, "refocusing.approve", approver_created_by_maker=created_by_maker
     )
 
 
@@ -525,49 +496,41 @@ async def check_approver(session: AsyncSession, caller: Caller, refocusing: Refo
 
 
 async def _step(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     refocusing: Refocusing,
     action: str,
-    record_result: RecordResult,
     **noted: Any,
 ) -> RefocusingPublic:
-    public = await _record_step(session, caller, refocusing, action, record_result, **noted)
-    await session.commit()
+    public = await _record_step(writer, refocusing, action, **noted)
+    await writer.commit()
     return public
 
 
 async def _record_step(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     refocusing: Refocusing,
     action: str,
-    record_result: RecordResult,
     parts: _Parts | None = None,
     **noted: Any,
 ) -> RefocusingPublic:
     """Write a lifecycle step (new version, audit event with what is `noted`, stored
     response) without committing."""
+    session, caller = writer.session, writer.caller
     refocusing.version += 1
     refocusing.updated_at = utcnow()
     await session.flush()
     public = await _publish(session, refocusing, parts)
     _audit(session, caller, action, refocusing, after={"status": refocusing.status, **noted})
-    await record_result(session, public)
+    await writer.record(public)
     await session.flush()
     return public
 
 
-async def apply(
-    session: AsyncSession,
-    caller: Caller,
-    refocusing_id: int,
-    *,
-    record_result: RecordResult = no_record,
-) -> RefocusingPublic:
+async def apply(writer: Writer, refocusing_id: int) -> RefocusingPublic:
     """Move the money, once: all movements in one transaction, every line still covering
     what is committed against it, the year's total unchanged."""
-    refocusing = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    refocusing = await lock_refocusing(writer, refocusing_id)
     _require_status(refocusing, RefocusingStatus.approved, "applied")
     # Every refocusing of an office moves money among the same few lines, so the time their
     # locks are held limits how many can be applied per second. So all that does not need
@@ -577,13 +540,11 @@ async def apply(
     refocusing.status = RefocusingStatus.applied.value
     refocusing.applied_by = caller.principal.actor
     refocusing.applied_at = utcnow()
-    public = await _record_step(
-        session, caller, refocusing, "refocusing.apply", record_result, parts
-    )
+    public = await _record_step(writer, refocusing, "refocusing.apply", parts)
 
     movements = parts.movements
     line_ids = {m.from_line_id for m in movements} | {m.to_line_id for m in movements}
-    lines = await lock_lines(session, line_ids)
+    lines = await writer.lock_all(BudgetLine, line_ids)
     amounts = await line_amounts(session, sorted(line_ids))
     change = dict.fromkeys(line_ids, 0)
     for movement in movements:
@@ -611,21 +572,15 @@ async def apply(
                     refocusing_id=refocusing_id,
                 )
             )
-    await session.commit()
+    await writer.commit()
     REFOCUSINGS_APPLIED.inc()
     return public
 
 
-async def reverse(
-    session: AsyncSession,
-    caller: Caller,
-    refocusing_id: int,
-    data: ReversalCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> RefocusingPublic:
+async def reverse(writer: Writer, refocusing_id: int, data: ReversalCreate) -> RefocusingPublic:
     """A new draft that moves the same amounts back; it goes through the same approvals."""
-    original = await require_refocusing(session, caller, refocusing_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    original = await lock_refocusing(writer, refocusing_id)
     _require_status(original, RefocusingStatus.applied, "reversed")
     if await session.scalar(select(Refocusing.id).where(Refocusing.reverses_id == refocusing_id)):
         raise Conflict(f"refocusing {refocusing_id} already has a reversal")
@@ -659,21 +614,22 @@ async def reverse(
     await session.flush()
     public = await _publish(session, reversal)
     _audit(session, caller, "refocusing.reverse", reversal, after=public)
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return public
 
 
 # --- funding trainings --------------------------------------------------------------------
 
 
-async def commit_for_training(session: AsyncSession, caller: Caller, training: Training) -> None:
+async def commit_for_training(writer: Writer, training: Training) -> None:
     """Hold the training's estimated cost on its budget line (part of the caller's
     transaction, which commits it)."""
+    session, caller = writer.session, writer.caller
     if training.budget_line_id is None:
         raise Invalid.field(["body", "to"], "set the training's budget_line_id before funding it")
     line = await require_line(session, caller, training.budget_line_id)
-    locked = (await lock_lines(session, {line.id}))[line.id]  # type: ignore[arg-type]
+    locked = (await writer.lock_all(BudgetLine, {line.id}))[line.id]  # type: ignore[arg-type]
     amounts = (await line_amounts(session, [line.id])).get(line.id, LineAmounts())  # type: ignore[list-item]
     left = available(locked, amounts)
     if training.estimated_cost == 0:

@@ -50,6 +50,7 @@ from app.core.spreadsheets import (
     shown,
 )
 from app.errors import Conflict
+from app.http.idempotency import Writer
 from app.models.budget import BudgetLine, BudgetLineCreate, BudgetLinePublic
 from app.models.region import Region
 from app.services import audit
@@ -167,8 +168,7 @@ class _Regions:
 
 
 async def import_lines(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     *,
     content: bytes,
     file_name: str | None,
@@ -176,6 +176,7 @@ async def import_lines(
     fiscal_year: int | None,
     region_code: str | None,
 ) -> BudgetImportReport:
+    session, caller = writer.session, writer.caller
     check_size(content, EXPECTED)
     file_format = detect_format(file_name, content_type, content, EXPECTED)
     # Parsing a workbook is CPU work: keep it off the event loop.
@@ -339,7 +340,7 @@ async def import_lines(
                 "imported_from": {"file": file_name, "row": number},
             },
         )
-    await session.commit()
+    await writer.commit()
     return BudgetImportReport(
         file_name=file_name,
         format=file_format,

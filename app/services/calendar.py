@@ -23,6 +23,7 @@ from app.access.auth import Caller, user_principal
 from app.access.permissions import Permission
 from app.core.sql import in_region
 from app.errors import Forbidden, Unauthorized
+from app.http.idempotency import Writer
 from app.models.account import UserAccount
 from app.models.common import EARLIEST_DATE, LATEST_DATE
 from app.models.cooperative import Cooperative
@@ -57,7 +58,8 @@ def _serializer(request: Request) -> URLSafeSerializer:
     return URLSafeSerializer(secret, salt=_SALT)
 
 
-async def issue_feed_token(session: AsyncSession, caller: Caller, request: Request) -> FeedToken:
+async def issue_feed_token(writer: Writer, request: Request) -> FeedToken:
+    session, caller = writer.session, writer.caller
     if caller.principal.kind != "user":
         raise Forbidden("a calendar feed belongs to a user account, not an API key")
     user = await session.get(UserAccount, caller.principal.id)
@@ -74,7 +76,7 @@ async def issue_feed_token(session: AsyncSession, caller: Caller, request: Reque
         resource_id=user.id,
         region_code=user.region_scope,
     )
-    await session.commit()
+    await writer.commit()
     return FeedToken(token=token, url=str(url))
 
 

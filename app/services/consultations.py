@@ -16,7 +16,7 @@ from app.core.sql import region_match
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, PageParams, cut_page
 from app.http.sync_feed import SyncPage
 from app.models.account import Role, UserAccount
@@ -41,7 +41,7 @@ from app.models.mentoring import (
 from app.models.region import Region, RegionLevel, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind
 from app.services import audit
-from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
+from app.services.cooperatives import PHONE_MASKED_ROLES, lock_cooperative
 
 _COLUMNS = Consultation.__table__.c
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -159,13 +159,22 @@ async def _publish(
 
 
 async def require_consultation(
-    session: AsyncSession, caller: Caller, consultation_id: int, *, for_update: bool = False
+    session: AsyncSession, caller: Caller, consultation_id: int
 ) -> Consultation:
-    """The consultation, if it exists for this caller; `for_update` locks its row."""
-    query = select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
-    if for_update:
-        query = query.with_for_update()
-    consultation = await session.scalar(query)
+    """The consultation, if it exists for this caller."""
+    consultation = await session.scalar(
+        select(Consultation).where(_COLUMNS.id == consultation_id, *visible_to(caller))
+    )
+    return _found(consultation, consultation_id)
+
+
+async def lock_consultation(writer: Writer, consultation_id: int) -> Consultation:
+    """The consultation, if it exists for the writer's caller, locked."""
+    consultation = await writer.lock(Consultation, consultation_id, *visible_to(writer.caller))
+    return _found(consultation, consultation_id)
+
+
+def _found(consultation: Consultation | None, consultation_id: int) -> Consultation:
     if consultation is None:
         raise NotFound(f"consultation {consultation_id} does not exist")
     return consultation
@@ -316,16 +325,13 @@ async def _new_follow_up(
     )
 
 
-async def _where(
-    session: AsyncSession, caller: Caller, data: ConsultationCreate
-) -> tuple[int | None, str]:
+async def _where(writer: Writer, data: ConsultationCreate) -> tuple[int | None, str]:
     """The cooperative and village a new consultation is about."""
+    session, caller = writer.session, writer.caller
     if data.cooperative_id is not None:
         try:
             # Locked, so that it cannot be removed between this check and the insert.
-            cooperative = await require_cooperative(
-                session, caller, data.cooperative_id, for_update=True
-            )
+            cooperative = await lock_cooperative(writer, data.cooperative_id)
         except NotFound:
             raise Invalid.field(
                 ["body", "cooperative_id"], "no such cooperative in your region"
@@ -353,13 +359,9 @@ async def _where(
 
 
 async def create_consultation(
-    session: AsyncSession,
-    caller: Caller,
-    data: ConsultationCreate,
-    today: date,
-    *,
-    record_result: RecordResult = no_record,
+    writer: Writer, data: ConsultationCreate, today: date
 ) -> ConsultationPublic:
+    session, caller = writer.session, writer.caller
     is_request = caller.role is Role.cooperative
     if is_request:
         if data.cooperative_id is None:
@@ -378,7 +380,7 @@ async def create_consultation(
     if (data.latitude is None) != (data.longitude is None):
         raise Invalid.field(["body", "longitude"], "give both latitude and longitude, or neither")
 
-    cooperative_id, village_code = await _where(session, caller, data)
+    cooperative_id, village_code = await _where(writer, data)
     officer_id = None
     if not is_request:
         officer_id = (
@@ -431,21 +433,21 @@ async def create_consultation(
         consultation,
         after=public,
     )
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return public
 
 
 async def update_consultation(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     consultation_id: int,
     patch: ConsultationUpdate,
     today: date,
     *,
     if_match: str | None,
 ) -> ConsultationPublic:
-    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    consultation = await lock_consultation(writer, consultation_id)
     before = (await _publish(session, caller, [consultation], today))[0]
     changes = patch.model_dump(exclude_unset=True)
     require_if_match(if_match, before, "consultation")
@@ -495,21 +497,20 @@ async def update_consultation(
         before=before,
         after=after,
     )
-    await session.commit()
+    await writer.commit()
     return after
 
 
 async def decide_request(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     consultation_id: int,
     decision: RequestDecision,
     *,
     accept: bool,
     today: date,
-    record_result: RecordResult = no_record,
 ) -> ConsultationPublic:
-    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    consultation = await lock_consultation(writer, consultation_id)
     if consultation.status != ConsultationStatus.requested:
         raise Conflict(
             f"consultation {consultation_id} is {consultation.status}; only a requested one "
@@ -545,21 +546,21 @@ async def decide_request(
         before=before,
         after=after,
     )
-    await record_result(session, after)
-    await session.commit()
+    await writer.record(after)
+    await writer.commit()
     return after
 
 
 async def delete_consultation(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     consultation_id: int,
     reason: str,
     today: date,
     *,
     if_match: str | None,
 ) -> None:
-    consultation = await require_consultation(session, caller, consultation_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    consultation = await lock_consultation(writer, consultation_id)
     before = (await _publish(session, caller, [consultation], today))[0]
     require_if_match(if_match, before, "consultation")
     now = utcnow()
@@ -590,30 +591,26 @@ async def delete_consultation(
         before=before,
         after={"deleted_reason": reason},
     )
-    await session.commit()
+    await writer.commit()
 
 
 # --- follow-ups ---------------------------------------------------------------------------
 
 
 async def add_follow_up(
-    session: AsyncSession,
-    caller: Caller,
-    consultation_id: int,
-    data: FollowUpCreate,
-    today: date,
-    *,
-    record_result: RecordResult = no_record,
+    writer: Writer, consultation_id: int, data: FollowUpCreate, today: date
 ) -> FollowUpPublic:
-    consultation = await require_consultation(session, caller, consultation_id)
+    session, caller = writer.session, writer.caller
+    # Locked: the consultation changes with its follow-ups (`_follow_ups_changed`).
+    consultation = await lock_consultation(writer, consultation_id)
     follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
     session.add(follow_up)
     _follow_ups_changed(consultation)
     await session.flush()
     public = _follow_up_public(follow_up, today)
     _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
-    await record_result(session, public)
-    await session.commit()
+    await writer.record(public)
+    await writer.commit()
     return public
 
 
@@ -626,42 +623,48 @@ def _follow_up_visible(caller: Caller) -> list[Any]:
     return [FollowUp.consultation_id == _COLUMNS.id, *visible_to(caller)]
 
 
-async def _require_follow_up(
-    session: AsyncSession, caller: Caller, follow_up_id: int, *, for_update: bool = False
-) -> tuple[FollowUp, Consultation]:
-    """The follow-up and its consultation, if it exists for this caller; `for_update` locks
-    the follow-up's row."""
-    query = select(FollowUp, Consultation).where(
-        FollowUp.id == follow_up_id, *_follow_up_visible(caller)
+async def _require_follow_up(session: AsyncSession, caller: Caller, follow_up_id: int) -> FollowUp:
+    """The follow-up, if its consultation exists for this caller."""
+    follow_up = await session.scalar(
+        select(FollowUp).where(FollowUp.id == follow_up_id, *_follow_up_visible(caller))
     )
-    if for_update:
-        query = query.with_for_update(of=FollowUp)
-    row = (await session.execute(query)).first()
-    if row is None:
-        raise NotFound(f"follow-up {follow_up_id} does not exist")
-    follow_up, consultation = row
+    return _follow_up_found(follow_up, follow_up_id)
+
+
+async def _lock_follow_up(writer: Writer, follow_up_id: int) -> tuple[FollowUp, Consultation]:
+    """The follow-up, locked, and its consultation, if it exists for the writer's caller."""
+    follow_up = _follow_up_found(
+        await writer.lock(FollowUp, follow_up_id, *_follow_up_visible(writer.caller)),
+        follow_up_id,
+    )
+    consultation = await writer.session.get(Consultation, follow_up.consultation_id)
+    assert consultation is not None  # the follow-up was found through it
     return follow_up, consultation
+
+
+def _follow_up_found(follow_up: FollowUp | None, follow_up_id: int) -> FollowUp:
+    if follow_up is None:
+        raise NotFound(f"follow-up {follow_up_id} does not exist")
+    return follow_up
 
 
 async def get_follow_up(
     session: AsyncSession, caller: Caller, follow_up_id: int, today: date
 ) -> FollowUpPublic:
-    follow_up, _ = await _require_follow_up(session, caller, follow_up_id)
+    follow_up = await _require_follow_up(session, caller, follow_up_id)
     return _follow_up_public(follow_up, today)
 
 
 async def update_follow_up(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     follow_up_id: int,
     patch: FollowUpUpdate,
     today: date,
     *,
     if_match: str | None,
 ) -> FollowUpPublic:
-    follow_up, consultation = await _require_follow_up(
-        session, caller, follow_up_id, for_update=True
-    )
+    session, caller = writer.session, writer.caller
+    follow_up, consultation = await _lock_follow_up(writer, follow_up_id)
     before = _follow_up_public(follow_up, today)
     changes = patch.model_dump(exclude_unset=True)
     require_if_match(if_match, before, "follow-up")
@@ -701,7 +704,7 @@ async def update_follow_up(
         before=before,
         after=after,
     )
-    await session.commit()
+    await writer.commit()
     return after
 
 

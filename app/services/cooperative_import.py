@@ -41,6 +41,7 @@ from app.core.spreadsheets import (
     shown,
 )
 from app.errors import Conflict
+from app.http.idempotency import Writer
 from app.models.common import utcnow
 from app.models.cooperative import (
     Cooperative,
@@ -248,13 +249,13 @@ async def _single_cooperatives(session: AsyncSession, codes: list[str]) -> dict[
 
 
 async def import_cooperatives(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     *,
     content: bytes,
     file_name: str | None,
     content_type: str | None,
 ) -> CooperativeImportReport:
+    session, caller = writer.session, writer.caller
     check_size(content, EXPECTED)
     file_format = detect_format(file_name, content_type, content, EXPECTED)
     errors = ImportErrors()
@@ -335,7 +336,7 @@ async def import_cooperatives(
             for cooperative_id, record, row in zip(ids, records, valid, strict=True)
         ],
     )
-    await session.commit()
+    await writer.commit()
     return CooperativeImportReport(
         file_name=file_name,
         format=file_format,

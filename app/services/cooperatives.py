@@ -26,7 +26,7 @@ from app.core.sql import LIKE_ESCAPE, contains_pattern, level_column
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, PageParams, cut_page
 from app.http.sync_feed import SyncPage
 from app.models.account import Role
@@ -46,7 +46,7 @@ from app.models.cooperative import (
 )
 from app.models.mentoring import Consultation, Training, TrainingInvitation
 from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
-from app.models.sync import DeletedRecord, RecordKind, hold_clock
+from app.models.sync import DeletedRecord, RecordKind
 from app.services import accounts, audit
 
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
@@ -207,15 +207,21 @@ async def get_cooperative(
 
 
 async def require_cooperative(
-    session: AsyncSession, caller: Caller, cooperative_id: int, *, for_update: bool = False
+    session: AsyncSession, caller: Caller, cooperative_id: int
 ) -> Cooperative:
-    """The cooperative, if it exists for this caller; records outside their reach are a 404.
+    """The cooperative, if it exists for this caller; records outside their reach are a 404."""
+    return _found(caller, cooperative_id, await session.get(Cooperative, cooperative_id))
 
-    `for_update` locks its row until the transaction ends, so that concurrent writes that
-    derive something from it (its legal stage, its business units) apply one after another."""
-    if for_update:
-        await hold_clock(session)
-    cooperative = await session.get(Cooperative, cooperative_id, with_for_update=for_update)
+
+async def lock_cooperative(writer: Writer, cooperative_id: int) -> Cooperative:
+    """The cooperative, if it exists for the writer's caller, locked until the transaction
+    ends: concurrent writes that derive something from it (its legal stage, its business
+    units) apply one after another, and it cannot be removed under a write that names it."""
+    cooperative = await writer.lock(Cooperative, cooperative_id)
+    return _found(writer.caller, cooperative_id, cooperative)
+
+
+def _found(caller: Caller, cooperative_id: int, cooperative: Cooperative | None) -> Cooperative:
     if (
         cooperative is None
         or not in_scope(cooperative.village_code, caller.region_scope)
@@ -383,13 +389,8 @@ def _duplicate(village_code: str, existing_id: int) -> Conflict:
     )
 
 
-async def create_cooperative(
-    session: AsyncSession,
-    caller: Caller,
-    data: CooperativeCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> CooperativePublic:
+async def create_cooperative(writer: Writer, data: CooperativeCreate) -> CooperativePublic:
+    session, caller = writer.session, writer.caller
     village = await session.get(Region, data.village_code)
     if village is None or village.level not in _VILLAGE_LEVELS:
         raise Invalid.field(
@@ -438,8 +439,8 @@ async def create_cooperative(
             region_code=cooperative.village_code,
             after=created,
         )
-        await record_result(session, present(caller, created))
-        await session.commit()
+        await writer.record(present(caller, created))
+        await writer.commit()
     except IntegrityError:
         # Two offices creating the same village's cooperative at once: the index decides.
         await session.rollback()
@@ -451,14 +452,14 @@ async def create_cooperative(
 
 
 async def update_cooperative(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     cooperative_id: int,
     patch: CooperativeUpdate,
     *,
     if_match: str | None,
 ) -> CooperativePublic:
-    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    cooperative = await lock_cooperative(writer, cooperative_id)
     current_units = await _units(session, cooperative_id)
     before = _orm_to_public(cooperative, current_units)
     changes = patch.model_dump(exclude_unset=True)
@@ -501,19 +502,19 @@ async def update_cooperative(
         before=before,
         after=updated,
     )
-    await session.commit()
+    await writer.commit()
     return present(caller, updated)
 
 
 async def delete_cooperative(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     logins: LoginChecks,
     cooperative_id: int,
     *,
     if_match: str | None,
 ) -> None:
-    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    cooperative = await lock_cooperative(writer, cooperative_id)
     before = _orm_to_public(cooperative, await _units(session, cooperative_id))
     require_if_match(if_match, present(caller, before), "cooperative")
     await _record_removal(session, caller, cooperative)
@@ -529,7 +530,7 @@ async def delete_cooperative(
         region_code=before.village_code,
         before=before,
     )
-    await session.commit()
+    await writer.commit()
     for user_id in disabled:
         logins.forget(user_id)
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller
 from app.errors import Conflict
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.models.common import utcnow
 from app.models.cooperative import (
     STAGE_OF_MILESTONE,
@@ -20,7 +20,7 @@ from app.models.cooperative import (
     LegalStage,
 )
 from app.services import audit
-from app.services.cooperatives import require_cooperative
+from app.services.cooperatives import lock_cooperative, require_cooperative
 
 _MILESTONE_ORDER = list(LegalMilestone)
 
@@ -91,15 +91,11 @@ async def _events(session: AsyncSession, cooperative_id: int) -> list[LegalEvent
 
 
 async def record_legal_event(
-    session: AsyncSession,
-    caller: Caller,
-    cooperative_id: int,
-    data: LegalEventCreate,
-    *,
-    record_result: RecordResult = no_record,
+    writer: Writer, cooperative_id: int, data: LegalEventCreate
 ) -> LegalEventRecorded:
+    session, caller = writer.session, writer.caller
     # Locked: the stage derives from all events, so two records at once must not interleave.
-    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
+    cooperative = await lock_cooperative(writer, cooperative_id)
     earlier = await _events(session, cooperative_id)
     duplicate = next((e for e in earlier if e.milestone == data.milestone.value), None)
     if duplicate is not None:
@@ -124,8 +120,8 @@ async def record_legal_event(
             after={**recorded.model_dump(mode="json"), "legal_stage": stage.value},
         )
         answer = LegalEventRecorded(event=recorded, legal_stage=stage, warnings=warnings)
-        await record_result(session, answer)
-        await session.commit()
+        await writer.record(answer)
+        await writer.commit()
     except IntegrityError:
         await session.rollback()
         duplicate = next(

@@ -11,7 +11,7 @@ from app.access.security import NikCipher
 from app.errors import AppError, Invalid, NotFound, TooManyRequests
 from app.http import sync_feed
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, PageParams, page_by_id
 from app.http.sync_feed import SyncPage
 from app.models.common import mask_phone, utcnow
@@ -28,7 +28,7 @@ from app.models.cooperative import (
 )
 from app.models.sync import DeletedRecord, RecordKind
 from app.services import audit
-from app.services.cooperatives import PHONE_MASKED_ROLES, require_cooperative
+from app.services.cooperatives import PHONE_MASKED_ROLES, lock_cooperative, require_cooperative
 
 
 def _present(caller: Caller, officer: Officer) -> OfficerPublic:
@@ -49,19 +49,29 @@ def _check_role(body: str, role: str) -> None:
 
 
 async def _require_officer(
-    session: AsyncSession,
-    caller: Caller,
-    cooperative_id: int,
-    officer_id: int,
-    *,
-    for_update: bool = False,
+    session: AsyncSession, caller: Caller, cooperative_id: int, officer_id: int
 ) -> tuple[Cooperative, Officer]:
-    """The officer, if its cooperative exists for this caller; `for_update` locks its row."""
+    """The officer, if its cooperative exists for this caller."""
     cooperative = await require_cooperative(session, caller, cooperative_id)
-    officer = await session.get(Officer, officer_id, with_for_update=for_update)
+    officer = await session.get(Officer, officer_id)
     if officer is None or officer.cooperative_id != cooperative_id:
-        raise NotFound(f"cooperative {cooperative_id} has no officer {officer_id}")
+        raise _no_officer(cooperative_id, officer_id)
     return cooperative, officer
+
+
+async def _lock_officer(
+    writer: Writer, cooperative_id: int, officer_id: int
+) -> tuple[Cooperative, Officer]:
+    """The officer, if its cooperative exists for the writer's caller, locked."""
+    cooperative = await require_cooperative(writer.session, writer.caller, cooperative_id)
+    officer = await writer.lock(Officer, officer_id, Officer.cooperative_id == cooperative_id)
+    if officer is None:
+        raise _no_officer(cooperative_id, officer_id)
+    return cooperative, officer
+
+
+def _no_officer(cooperative_id: int, officer_id: int) -> NotFound:
+    return NotFound(f"cooperative {cooperative_id} has no officer {officer_id}")
 
 
 def _audit(
@@ -136,15 +146,14 @@ class NikReadLimit:
         self._reads = RateLimit(limiter, RateLimitItemPerHour(reads_per_hour), "nik-read")
         self._reached = RateLimit(limiter, RateLimitItemPerHour(1), "nik-read-limit-reached")
 
-    async def check(
-        self, session: AsyncSession, caller: Caller, cooperative: Cooperative, officer_id: int
-    ) -> None:
+    async def check(self, writer: Writer, cooperative: Cooperative, officer_id: int) -> None:
+        caller = writer.caller
         wait = await self._reads.hit(caller.principal.actor)
         if wait is None:
             return
         if await self._reached.hit(caller.principal.actor) is None:
             audit.record(
-                session,
+                writer.session,
                 caller,
                 action="officer.nik_read_limit_reached",
                 resource_type="officer",
@@ -153,7 +162,7 @@ class NikReadLimit:
                 after={"reads_per_hour": self.reads_per_hour},
                 outcome="refused",
             )
-            await session.commit()
+            await writer.commit()
         raise TooManyRequests(
             f"you have read {self.reads_per_hour} full NIKs within the last hour, as many as "
             "one account may; wait before reading another",
@@ -162,8 +171,7 @@ class NikReadLimit:
 
 
 async def read_officer_nik(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     cipher: NikCipher,
     limit: NikReadLimit,
     cooperative_id: int,
@@ -171,10 +179,11 @@ async def read_officer_nik(
 ) -> OfficerNik:
     """The full NIK, for roles allowed to see it and within the hourly limit; the read itself
     is audited."""
+    session, caller = writer.session, writer.caller
     cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
     if officer.nik_ciphertext is None:
         raise NotFound(f"officer {officer_id} has no NIK on record")
-    await limit.check(session, caller, cooperative, officer_id)
+    await limit.check(writer, cooperative, officer_id)
     try:
         nik = cipher.decrypt(officer.nik_ciphertext)
     except ValueError:
@@ -183,21 +192,16 @@ async def read_officer_nik(
             "must restore the KOPDES_NIK_ENCRYPTION_KEY it was written with"
         ) from None
     _audit(session, caller, "officer.nik_read", cooperative, officer_id)
-    await session.commit()
+    await writer.commit()
     return OfficerNik(officer_id=officer_id, nik=nik)
 
 
 async def create_officer(
-    session: AsyncSession,
-    caller: Caller,
-    cipher: NikCipher,
-    cooperative_id: int,
-    data: OfficerCreate,
-    *,
-    record_result: RecordResult = no_record,
+    writer: Writer, cipher: NikCipher, cooperative_id: int, data: OfficerCreate
 ) -> OfficerPublic:
+    session, caller = writer.session, writer.caller
     # Locked, so that the cooperative cannot be removed between this check and the insert.
-    cooperative = await require_cooperative(session, caller, cooperative_id, for_update=True)
+    cooperative = await lock_cooperative(writer, cooperative_id)
     _check_role(data.body, data.role)
     officer = Officer(cooperative_id=cooperative_id, **data.model_dump(exclude={"nik"}))
     _set_nik(officer, data.nik, cipher)
@@ -211,14 +215,13 @@ async def create_officer(
         officer.id,
         after=OfficerPublic.model_validate(officer),
     )
-    await record_result(session, _present(caller, officer))
-    await session.commit()
+    await writer.record(_present(caller, officer))
+    await writer.commit()
     return _present(caller, officer)
 
 
 async def update_officer(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     cipher: NikCipher,
     cooperative_id: int,
     officer_id: int,
@@ -226,9 +229,8 @@ async def update_officer(
     *,
     if_match: str | None,
 ) -> OfficerPublic:
-    cooperative, officer = await _require_officer(
-        session, caller, cooperative_id, officer_id, for_update=True
-    )
+    session, caller = writer.session, writer.caller
+    cooperative, officer = await _lock_officer(writer, cooperative_id, officer_id)
     before = OfficerPublic.model_validate(officer)
     changes = patch.model_dump(exclude_unset=True)
     require_if_match(if_match, _present(caller, officer), "officer")
@@ -246,21 +248,19 @@ async def update_officer(
         before=before,
         after=OfficerPublic.model_validate(officer),
     )
-    await session.commit()
+    await writer.commit()
     return _present(caller, officer)
 
 
 async def delete_officer(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     cooperative_id: int,
     officer_id: int,
     *,
     if_match: str | None,
 ) -> None:
-    cooperative, officer = await _require_officer(
-        session, caller, cooperative_id, officer_id, for_update=True
-    )
+    session, caller = writer.session, writer.caller
+    cooperative, officer = await _lock_officer(writer, cooperative_id, officer_id)
     require_if_match(if_match, _present(caller, officer), "officer")
     before = OfficerPublic.model_validate(officer)
     session.add(
@@ -273,4 +273,4 @@ async def delete_officer(
     )
     await session.execute(delete(Officer).where(Officer.id == officer_id))
     _audit(session, caller, "officer.delete", cooperative, officer_id, before=before)
-    await session.commit()
+    await writer.commit()

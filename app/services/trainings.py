@@ -21,7 +21,7 @@ from app.core.sql import in_region
 from app.errors import Conflict, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
-from app.http.idempotency import RecordResult, no_record
+from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, Page, PageParams, cut_page
 from app.http.sync_feed import SyncPage
 from app.models.account import Role
@@ -46,7 +46,6 @@ from app.models.mentoring import (
     TransitionPublic,
 )
 from app.models.region import Region
-from app.models.sync import hold_clock
 from app.services import audit, budget
 
 # Once held or cancelled a training is history: it is kept as it was.
@@ -68,17 +67,23 @@ def visible_to(caller: Caller) -> list[Any]:
     return [in_region(Training.region_code, caller.region_scope)] if caller.region_scope else []
 
 
-async def require_training(
-    session: AsyncSession, caller: Caller, training_id: int, *, for_update: bool = False
-) -> Training:
-    """The training, if it exists for this caller. Writes lock its row, so that two requests
-    cannot both take the last free seats or both move the status on (SQLite has no row locks,
-    but it serialises writers anyway)."""
-    query = select(Training).where(Training.id == training_id, *visible_to(caller))
-    if for_update:
-        await hold_clock(session)
-        query = query.with_for_update()
-    training = await session.scalar(query)
+async def require_training(session: AsyncSession, caller: Caller, training_id: int) -> Training:
+    """The training, if it exists for this caller."""
+    training = await session.scalar(
+        select(Training).where(Training.id == training_id, *visible_to(caller))
+    )
+    return _found(training, training_id)
+
+
+async def lock_training(writer: Writer, training_id: int) -> Training:
+    """The training, if it exists for the writer's caller, locked: two requests cannot both
+    take the last free seats or both move the status on (SQLite has no row locks, but it
+    serialises writers anyway)."""
+    training = await writer.lock(Training, training_id, *visible_to(writer.caller))
+    return _found(training, training_id)
+
+
+def _found(training: Training | None, training_id: int) -> Training:
     if training is None:
         raise NotFound(f"training {training_id} does not exist")
     return training
@@ -283,13 +288,8 @@ async def get_training(session: AsyncSession, caller: Caller, training_id: int) 
     return await _public(session, await require_training(session, caller, training_id))
 
 
-async def create_training(
-    session: AsyncSession,
-    caller: Caller,
-    data: TrainingCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> TrainingPublic:
+async def create_training(writer: Writer, data: TrainingCreate) -> TrainingPublic:
+    session, caller = writer.session, writer.caller
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(
             ["body", "region_code"], f"{data.region_code} is not in the loaded Kemendagri list"
@@ -314,8 +314,8 @@ async def create_training(
     await session.flush()
     created = await _public(session, training)
     _audit(session, caller, "training.create", training, after=created)
-    await record_result(session, created)
-    await session.commit()
+    await writer.record(created)
+    await writer.commit()
     return created
 
 
@@ -329,14 +329,14 @@ def _refuse_if_closed(training: Training, doing: str) -> None:
 
 
 async def update_training(
-    session: AsyncSession,
-    caller: Caller,
+    writer: Writer,
     training_id: int,
     patch: TrainingUpdate,
     *,
     if_match: str | None,
 ) -> TrainingPublic:
-    training = await require_training(session, caller, training_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    training = await lock_training(writer, training_id)
     changes = patch.model_dump(exclude_unset=True)
     before = await _public(session, training)
     require_if_match(if_match, before, "training")
@@ -377,20 +377,14 @@ async def update_training(
     training.updated_at = utcnow()
     updated = await _public(session, training)
     _audit(session, caller, "training.update", training, before=before, after=updated)
-    await session.commit()
+    await writer.commit()
     return updated
 
 
-async def transition(
-    session: AsyncSession,
-    caller: Caller,
-    training_id: int,
-    data: TransitionCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> TrainingPublic:
+async def transition(writer: Writer, training_id: int, data: TransitionCreate) -> TrainingPublic:
     """Move the funding status along the state machine, dated, stored and audited."""
-    training = await require_training(session, caller, training_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    training = await lock_training(writer, training_id)
     current = TrainingStatus(training.status)
     allowed = allowed_from(current)
     if data.to not in allowed:
@@ -431,7 +425,7 @@ async def transition(
     session.add(step)
     # Funding holds the estimated cost on the budget line; cancelling gives it back.
     if data.to == TrainingStatus.funded:
-        await budget.commit_for_training(session, caller, training)
+        await budget.commit_for_training(writer, training)
     elif data.to == TrainingStatus.cancelled:
         await budget.release_for_training(session, training)
     training.status = data.to.value
@@ -446,8 +440,8 @@ async def transition(
         after=TransitionPublic.model_validate(step, from_attributes=True),
     )
     moved = await _public(session, training)
-    await record_result(session, moved)
-    await session.commit()
+    await writer.record(moved)
+    await writer.commit()
     return moved
 
 
@@ -458,15 +452,9 @@ def _invitation_public(invitation: TrainingInvitation) -> InvitationPublic:
     return InvitationPublic.model_validate(invitation, from_attributes=True)
 
 
-async def invite(
-    session: AsyncSession,
-    caller: Caller,
-    training_id: int,
-    data: InvitationCreate,
-    *,
-    record_result: RecordResult = no_record,
-) -> InvitationPublic:
-    training = await require_training(session, caller, training_id, for_update=True)
+async def invite(writer: Writer, training_id: int, data: InvitationCreate) -> InvitationPublic:
+    session, caller = writer.session, writer.caller
+    training = await lock_training(writer, training_id)
     _refuse_if_closed(training, "take invitations")
     if (data.cooperative_id is None) == (data.person_name is None):
         raise Invalid.field(
@@ -510,8 +498,8 @@ async def invite(
     await session.flush()
     created = _invitation_public(invitation)
     _audit(session, caller, "training.invite", training, after=created)
-    await record_result(session, created)
-    await session.commit()
+    await writer.record(created)
+    await writer.commit()
     return created
 
 
@@ -536,15 +524,11 @@ def _attendee_public(attendee: TrainingAttendee) -> AttendeePublic:
 
 
 async def record_attendance(
-    session: AsyncSession,
-    caller: Caller,
-    training_id: int,
-    data: AttendanceCreate,
-    *,
-    record_result: RecordResult = no_record,
+    writer: Writer, training_id: int, data: AttendanceCreate
 ) -> list[AttendeePublic]:
     """Record who came (and who did not), all or nothing. Names only: no NIK is needed."""
-    training = await require_training(session, caller, training_id, for_update=True)
+    session, caller = writer.session, writer.caller
+    training = await lock_training(writer, training_id)
     if training.status not in _ATTENDANCE_OPEN:
         raise Conflict(
             f"training {training_id} is {training.status}: attendance is recorded only for a "
@@ -599,8 +583,8 @@ async def record_attendance(
         training,
         after={"attendees": [a.model_dump(mode="json") for a in recorded]},
     )
-    await record_result(session, recorded)
-    await session.commit()
+    await writer.record(recorded)
+    await writer.commit()
     return recorded
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.access.auth import Caller, user_principal
 from app.core.db import build_engine
 from app.errors import AppError, Conflict, Forbidden, Invalid
+from app.http.idempotency import Writer
 from app.models.budget import (
     BudgetEntry,
     BudgetLine,
@@ -77,6 +78,13 @@ ACTORS = {
     ),
 }
 actors = st.sampled_from(sorted(ACTORS))
+
+
+def as_(session: AsyncSession, who: str) -> Writer:
+    """The write handle of actor `who`, on the rule's session."""
+    return Writer(session, ACTORS[who])
+
+
 MISSING_LINE = 2_000_000_000  # an id no line has
 DAY = date(2025, 6, 1)
 DOCUMENT = {
@@ -179,7 +187,7 @@ class BudgetLedger(RuleBasedStateMachine):
             name=f"Line {len(self.lines) + 1}",
             original_ceiling=ceiling,
         )
-        line = self.expect(None, lambda s: budget.create_line(s, ACTORS[who], data))
+        line = self.expect(None, lambda s: budget.create_line(as_(s, who), data))
         assert (line.current_ceiling, line.committed, line.available) == (ceiling, 0, ceiling)
         self.lines.append(line.id)
         self.original[line.id] = self.current[line.id] = ceiling
@@ -220,7 +228,8 @@ class BudgetLedger(RuleBasedStateMachine):
             **DOCUMENT,
         )
         created = self.expect(
-            Invalid if bad else None, lambda s: budget.create_refocusing(s, ACTORS[who], data)
+            Invalid if bad else None,
+            lambda s: budget.create_refocusing(as_(s, who), data),
         )
         if created is not None:
             assert created.status == "draft" and created.total_moved == sum(a for *_, a in moves)
@@ -245,7 +254,7 @@ class BudgetLedger(RuleBasedStateMachine):
     def submit(self, choice: tuple[int, bool], who: str) -> None:
         rid = self.pick(choice, "draft")
         ok = self.status[rid] == "draft"
-        if self.expect(None if ok else Conflict, lambda s: budget.submit(s, ACTORS[who], rid)):
+        if self.expect(None if ok else Conflict, lambda s: budget.submit(as_(s, who), rid)):
             self.status[rid] = "submitted"
             self.submitted_by[rid] = who
 
@@ -259,7 +268,7 @@ class BudgetLedger(RuleBasedStateMachine):
             refusal = Forbidden  # maker-checker: not one's own
         else:
             refusal = None
-        approved = self.expect(refusal, lambda s: budget.approve(s, ACTORS[who], rid))
+        approved = self.expect(refusal, lambda s: budget.approve(as_(s, who), rid))
         if approved is not None:
             assert approved.approved_by == ACTORS[who].principal.actor
             assert approved.approved_by not in (approved.created_by, approved.submitted_by)
@@ -275,7 +284,7 @@ class BudgetLedger(RuleBasedStateMachine):
             change[t] += amount
         fits = all(self.available(line) + delta >= 0 for line, delta in change.items())
         ok = self.status[rid] == "approved" and fits
-        if self.expect(None if ok else Conflict, lambda s: budget.apply(s, ACTORS[who], rid)):
+        if self.expect(None if ok else Conflict, lambda s: budget.apply(as_(s, who), rid)):
             self.status[rid] = "applied"
             for line, delta in change.items():
                 self.current[line] += delta
@@ -288,7 +297,7 @@ class BudgetLedger(RuleBasedStateMachine):
         ok = self.status[rid] == "applied" and rid not in self.reversed
         data = ReversalCreate(**DOCUMENT)
         reversal = self.expect(
-            None if ok else Conflict, lambda s: budget.reverse(s, ACTORS[who], rid, data)
+            None if ok else Conflict, lambda s: budget.reverse(as_(s, who), rid, data)
         )
         if reversal is not None:
             assert reversal.reverses_id == rid and reversal.status == "draft"
@@ -310,7 +319,7 @@ class BudgetLedger(RuleBasedStateMachine):
             estimated_cost=cost,
             budget_line_id=line_id,
         )
-        created = self.expect(None, lambda s: trainings.create_training(s, ACTORS[who], data))
+        created = self.expect(None, lambda s: trainings.create_training(as_(s, who), data))
         self.trainings.append(created.id)
         self.training_state[created.id] = (line_id, cost, TrainingStatus.waiting_for_budget)
 
@@ -336,7 +345,7 @@ class BudgetLedger(RuleBasedStateMachine):
         else:
             refusal = None
         step = TransitionCreate(to=TrainingStatus.funded, occurred_on=DAY)
-        if self.expect(refusal, lambda s: trainings.transition(s, ACTORS[who], tid, step)):
+        if self.expect(refusal, lambda s: trainings.transition(as_(s, who), tid, step)):
             self.committed[line_id] += cost  # type: ignore[index]
             self.training_state[tid] = (line_id, cost, TrainingStatus.funded)
 
@@ -348,7 +357,8 @@ class BudgetLedger(RuleBasedStateMachine):
         ok = status in (TrainingStatus.waiting_for_budget, TrainingStatus.funded)
         step = TransitionCreate(to=TrainingStatus.cancelled, occurred_on=DAY)
         if self.expect(
-            None if ok else Conflict, lambda s: trainings.transition(s, ACTORS[who], tid, step)
+            None if ok else Conflict,
+            lambda s: trainings.transition(as_(s, who), tid, step),
         ):
             if status == TrainingStatus.funded:
                 self.committed[line_id] -= cost  # type: ignore[index]
