@@ -38,8 +38,8 @@ from sqlalchemy.engine import make_url
 
 from app.access.auth import Caller, user_principal
 from app.core.db import compiled_sql
-from app.models.cooperative import CooperativeSort
-from app.services.cooperatives import CooperativeFilters, page_query, single_query
+from app.models.cooperative import CooperativeFilters, CooperativeSort
+from app.services.cooperatives import page_query, single_query
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/kopdes_bench_national"
 PORT, FLOOR_PORT = 8765, 8767

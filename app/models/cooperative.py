@@ -31,7 +31,7 @@ from app.models.common import (
     UTCDateTime,
     utcnow,
 )
-from app.models.region import VILLAGE_CODE_PATTERN, VillageKind
+from app.models.region import REGION_CODE_PATTERN, VILLAGE_CODE_PATTERN, VillageKind
 from app.models.sync import Change, Synced
 
 
@@ -409,6 +409,25 @@ class CooperativePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     change: Change
+
+
+class CooperativeFilters(BaseModel):
+    """What the cooperative list and its export filter by: one model, so they cannot differ."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str | None = PydanticField(
+        None,
+        pattern=REGION_CODE_PATTERN,
+        description="Any ancestor code: `64.02` is all of Kukar, `64.02.12` is Tabang.",
+    )
+    legal_stage: LegalStage | None = None
+    kind: VillageKind | None = None
+    active: bool | None = None
+    business_unit: BusinessUnit | None = None
+    q: str | None = PydanticField(
+        None, min_length=1, max_length=100, description="Part of the name, any case."
+    )
 
 
 class CooperativeSort(StrEnum):

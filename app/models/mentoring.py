@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, StrictInt
+from pydantic import BaseModel, ConfigDict, StrictInt
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
@@ -26,7 +26,7 @@ from app.models.common import (
     utcnow,
 )
 from app.models.cooperative import BusinessUnit, VillageCode
-from app.models.region import RegionCode
+from app.models.region import REGION_CODE_PATTERN, RegionCode
 from app.models.sync import Change, Synced
 
 
@@ -489,6 +489,62 @@ class AttendeePublic(BaseModel):
 
 
 # --- what the office reads -------------------------------------------------------------------
+
+
+RegionFilter = Annotated[
+    str | None,
+    PydanticField(pattern=REGION_CODE_PATTERN, description="Any ancestor code, e.g. `64.02`."),
+]
+OfficerFilter = Annotated[
+    str | None,
+    PydanticField(
+        pattern=r"^(me|[1-9][0-9]{0,9})$", description="`me`, or an officer's account id."
+    ),
+]
+IdFilter = Annotated[int | None, PydanticField(ge=1, le=2**31 - 1)]
+
+
+class ConsultationFilters(BaseModel):
+    """What the consultation list and its export filter by: one model, so they cannot differ."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    cooperative_id: IdFilter = None
+    region: RegionFilter = None
+    channel: Channel | None = None
+    topic: Topic | None = None
+    officer: OfficerFilter = None
+    status: ConsultationStatus | None = None
+    date_from: StrictDate | None = PydanticField(None, alias="from", description="On or after.")
+    date_to: StrictDate | None = PydanticField(None, alias="to", description="On or before.")
+
+
+class FollowUpFilters(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: FollowUpStatus | None = None
+    due_before: StrictDate | None = PydanticField(
+        None, description="Due strictly before this date."
+    )
+    officer: OfficerFilter = None
+    overdue: bool | None = PydanticField(None, description="Open and past due (as of today).")
+    cooperative_id: IdFilter = None
+    region: RegionFilter = None
+
+
+class TrainingFilters(BaseModel):
+    """What the training list and its export filter by: one model, so they cannot differ."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str | None = PydanticField(
+        None,
+        pattern=REGION_CODE_PATTERN,
+        description="Any ancestor code: `64.02` is every training held for Kukar or one of its "
+        "districts or villages.",
+    )
+    status: TrainingStatus | None = None
+    topic: Topic | None = None
 
 
 class DistrictMentoring(BaseModel):

@@ -2,10 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.access.auth import Caller, CallerDep
+from app.access.auth import CallerDep
 from app.core.clock import TodayDep
 from app.core.db import SessionDep
-from app.errors import Invalid, problems
+from app.errors import problems
 from app.http.conditional import (
     NOT_MODIFIED,
     PRECONDITIONS,
@@ -18,48 +18,25 @@ from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, PageDep
 from app.http.sync_feed import SyncPage, UpdatedSince
-from app.models.common import StrictDate, Text
+from app.models.common import Text
 from app.models.mentoring import (
-    Channel,
     ConsultationCreate,
+    ConsultationFilters,
     ConsultationPublic,
-    ConsultationStatus,
     ConsultationUpdate,
     FollowUpCreate,
+    FollowUpFilters,
     FollowUpPublic,
-    FollowUpStatus,
     FollowUpUpdate,
     RequestDecision,
-    Topic,
 )
-from app.models.region import REGION_CODE_PATTERN
 from app.routers.params import RecordId
 from app.services import consultations
-from app.services.consultations import ConsultationFilters, FollowUpFilters
 
 router = APIRouter(tags=["consultations"], route_class=StrictJSONRoute)
 
 ConsultationId = RecordId
 FollowUpId = RecordId
-RegionQuery = Annotated[
-    str | None, Query(pattern=REGION_CODE_PATTERN, description="Any ancestor code, e.g. `64.02`.")
-]
-OfficerQuery = Annotated[
-    str | None,
-    Query(pattern=r"^(me|[1-9][0-9]{0,9})$", description="`me`, or an officer's account id."),
-]
-IdQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-
-
-def officer_filter(caller: Caller, officer: str | None) -> int | None:
-    if officer != "me":
-        if officer and int(officer) > 2**31 - 1:
-            # The pattern lets through ten digits; ids are 32-bit in the database.
-            raise Invalid.field(["query", "officer"], "no account has an id this large")
-        return int(officer) if officer else None
-    if caller.principal.kind != "user":
-        raise Invalid.field(["query", "officer"], "`me` needs a person's login, not an API key")
-    return caller.principal.id
 
 
 @router.get("/consultations", responses=problems(400))
@@ -69,28 +46,11 @@ async def list_consultations(
     codec: CursorCodecDep,
     page: PageDep,
     today: TodayDep,
-    cooperative_id: IdQuery = None,
-    region: RegionQuery = None,
-    channel: Channel | None = None,
-    topic: Topic | None = None,
-    officer: OfficerQuery = None,
-    status: ConsultationStatus | None = None,
-    date_from: Annotated[StrictDate | None, Query(alias="from", description="On or after.")] = None,
-    date_to: Annotated[StrictDate | None, Query(alias="to", description="On or before.")] = None,
+    filters: Annotated[ConsultationFilters, Query()],
     updated_since: UpdatedSince = None,
 ) -> SyncPage[ConsultationPublic]:
     """Consultations and field visits, newest first, each with its follow-ups; with
     `updated_since`, what changed since a client's last sync, in change order."""
-    filters = ConsultationFilters(
-        cooperative_id=cooperative_id,
-        region=region,
-        channel=channel,
-        topic=topic,
-        officer_id=officer_filter(caller, officer),
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-    )
     return await consultations.list_consultations(
         session, caller, codec, page, filters, today, updated_since
     )
@@ -236,26 +196,11 @@ async def list_follow_ups(
     codec: CursorCodecDep,
     page: PageDep,
     today: TodayDep,
-    status: FollowUpStatus | None = None,
-    due_before: Annotated[
-        StrictDate | None, Query(description="Due strictly before this date.")
-    ] = None,
-    officer: OfficerQuery = None,
-    overdue: Annotated[bool | None, Query(description="Open and past due (as of today).")] = None,
-    cooperative_id: IdQuery = None,
-    region: RegionQuery = None,
+    filters: Annotated[FollowUpFilters, Query()],
     updated_since: UpdatedSince = None,
 ) -> SyncPage[FollowUpPublic]:
     """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`; with
     `updated_since`, what changed since a client's last sync, in change order."""
-    filters = FollowUpFilters(
-        status=status,
-        due_before=due_before,
-        officer_id=officer_filter(caller, officer),
-        overdue=overdue,
-        cooperative_id=cooperative_id,
-        region=region,
-    )
     return await consultations.list_follow_ups(
         session, caller, codec, page, filters, today, updated_since
     )

@@ -21,24 +21,21 @@ from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, PageDep
 from app.http.sync_feed import SyncPage, UpdatedSince
 from app.models.cooperative import (
-    BusinessUnit,
     CooperativeCreate,
+    CooperativeFilters,
     CooperativePublic,
     CooperativeSort,
     CooperativeUpdate,
     LegalEventCreate,
     LegalEventRecorded,
     LegalHistory,
-    LegalStage,
     OfficerCreate,
     OfficerNik,
     OfficerPublic,
     OfficerUpdate,
 )
-from app.models.region import REGION_CODE_PATTERN, VillageKind
 from app.routers.params import RecordId
 from app.services import cooperatives, legal, officers
-from app.services.cooperatives import CooperativeFilters
 
 router = APIRouter(prefix="/cooperatives", tags=["cooperatives"], route_class=StrictJSONRoute)
 
@@ -52,20 +49,7 @@ async def list_cooperatives(
     caller: CallerDep,
     codec: CursorCodecDep,
     page: PageDep,
-    region: Annotated[
-        str | None,
-        Query(
-            pattern=REGION_CODE_PATTERN,
-            description="Any ancestor code: `64.02` is all of Kukar, `64.02.12` is Tabang.",
-        ),
-    ] = None,
-    legal_stage: LegalStage | None = None,
-    kind: VillageKind | None = None,
-    active: bool | None = None,
-    business_unit: BusinessUnit | None = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Part of the name, any case.")
-    ] = None,
+    filters: Annotated[CooperativeFilters, Query()],
     updated_since: UpdatedSince = None,
     sort: Annotated[
         CooperativeSort | None,
@@ -78,14 +62,6 @@ async def list_cooperatives(
 ) -> SyncPage[CooperativePublic]:
     """Cooperatives, filtered and in a stable order, one page at a time; with
     `updated_since`, what changed since a client's last sync."""
-    filters = CooperativeFilters(
-        region=region,
-        legal_stage=legal_stage,
-        kind=kind,
-        active=active,
-        business_unit=business_unit,
-        q=q,
-    )
     return await cooperatives.list_cooperatives(
         reader, caller, codec, page, filters=filters, sort=sort, updated_since=updated_since
     )

@@ -8,14 +8,12 @@ from app.access.auth import CallerDep
 from app.core.db import SessionDep
 from app.errors import Invalid, problems
 from app.http.json_bodies import StrictJSONRoute
-from app.models.common import StrictDate
-from app.models.cooperative import BusinessUnit, LegalStage
-from app.models.mentoring import Channel, ConsultationStatus, Topic
-from app.models.region import REGION_CODE_PATTERN, VillageKind
-from app.routers.consultations import IdQuery, OfficerQuery, officer_filter
+from app.models.cooperative import CooperativeFilters
+from app.models.mentoring import (
+    ConsultationFilters,
+    TrainingFilters,
+)
 from app.services import exports
-from app.services.consultations import ConsultationFilters
-from app.services.cooperatives import CooperativeFilters
 from app.services.exports import ExportFormat, HeaderLanguage
 
 router = APIRouter(prefix="/exports", tags=["exports"], route_class=StrictJSONRoute)
@@ -64,30 +62,13 @@ def _streamed(
 async def export_cooperatives(
     request: Request,
     caller: CallerDep,
+    filters: Annotated[CooperativeFilters, Query()],
     export_format: FormatQuery = ExportFormat.xlsx,
     headers: HeadersQuery = HeaderLanguage.id,
-    region: Annotated[
-        str | None,
-        Query(
-            pattern=REGION_CODE_PATTERN,
-            description="Any ancestor code: `64.02` is all of Kukar, `64.02.12` is Tabang.",
-        ),
-    ] = None,
-    legal_stage: LegalStage | None = None,
-    kind: VillageKind | None = None,
-    active: bool | None = None,
-    business_unit: BusinessUnit | None = None,
 ) -> StreamingResponse:
     """The cooperatives the list would show (the same filters), in village order, as CSV or
     XLSX, streamed: the whole country is one file. Phones are masked as the list masks them
     for your role. The Indonesian headers are the import's, so the file can be imported."""
-    filters = CooperativeFilters(
-        region=region,
-        legal_stage=legal_stage,
-        kind=kind,
-        active=active,
-        business_unit=business_unit,
-    )
     return _streamed(
         request,
         exports.cooperatives_export(caller, filters),
@@ -102,29 +83,12 @@ async def export_cooperatives(
 async def export_consultations(
     request: Request,
     caller: CallerDep,
+    filters: Annotated[ConsultationFilters, Query()],
     export_format: FormatQuery = ExportFormat.xlsx,
     headers: HeadersQuery = HeaderLanguage.id,
-    cooperative_id: IdQuery = None,
-    region: Annotated[str | None, Query(pattern=REGION_CODE_PATTERN)] = None,
-    channel: Channel | None = None,
-    topic: Topic | None = None,
-    officer: OfficerQuery = None,
-    status: ConsultationStatus | None = None,
-    date_from: Annotated[StrictDate | None, Query(alias="from")] = None,
-    date_to: Annotated[StrictDate | None, Query(alias="to")] = None,
 ) -> StreamingResponse:
     """The consultations that the list would show, as CSV or XLSX, streamed. Phones are
     masked."""
-    filters = ConsultationFilters(
-        cooperative_id=cooperative_id,
-        region=region,
-        channel=channel,
-        topic=topic,
-        officer_id=officer_filter(caller, officer),
-        status=status,
-        date_from=date_from,
-        date_to=date_to,
-    )
     return _streamed(
         request,
         exports.consultations_export(caller, filters, request.app.state.settings.timezone),
@@ -139,13 +103,15 @@ async def export_consultations(
 async def export_trainings(
     request: Request,
     caller: CallerDep,
+    filters: Annotated[TrainingFilters, Query()],
     export_format: FormatQuery = ExportFormat.xlsx,
     headers: HeadersQuery = HeaderLanguage.id,
 ) -> StreamingResponse:
-    """Every training you can see, with its funding status, seats and attendance, streamed."""
+    """The trainings the list would show (the same filters), with their funding status, seats
+    and attendance, streamed."""
     return _streamed(
         request,
-        exports.trainings_export(caller),
+        exports.trainings_export(caller, filters),
         exports.TRAINING_LAYOUT,
         export_format,
         headers,

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Path, Request
 from fastapi.dependencies.models import Dependant
+from pydantic import BaseModel
 
 from app.errors import Invalid
 
@@ -32,7 +33,13 @@ async def only_known_query_parameters(request: Request) -> None:
 
 
 def _query_names(dependant: Dependant) -> frozenset[str]:
-    names = {field.alias for field in dependant.query_params}
+    names: set[str] = set()
+    for field in dependant.query_params:
+        model = field.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):  # a filter model's fields
+            names |= {info.alias or name for name, info in model.model_fields.items()}
+        else:
+            names.add(field.alias)
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return frozenset(names)

@@ -22,14 +22,12 @@ from app.models.mentoring import (
     AttendeePublic,
     InvitationCreate,
     InvitationPublic,
-    Topic,
     TrainingCreate,
+    TrainingFilters,
     TrainingPublic,
-    TrainingStatus,
     TrainingUpdate,
     TransitionCreate,
 )
-from app.models.region import REGION_CODE_PATTERN
 from app.routers.params import RecordId
 from app.services import trainings
 
@@ -44,31 +42,13 @@ async def list_trainings(
     caller: CallerDep,
     codec: CursorCodecDep,
     page: PageDep,
-    region: Annotated[
-        str | None,
-        Query(
-            pattern=REGION_CODE_PATTERN,
-            description="Any ancestor code: `64.02` is every training held for Kukar or "
-            "one of its districts or villages.",
-        ),
-    ] = None,
-    status: TrainingStatus | None = None,
-    topic: Topic | None = None,
+    filters: Annotated[TrainingFilters, Query()],
     updated_since: UpdatedSince = None,
 ) -> SyncPage[TrainingPublic]:
     """Trainings of your region, oldest first; with `updated_since`, what changed since a
     client's last sync, in change order. A cooperative's account sees only the trainings it is
     invited to."""
-    return await trainings.list_trainings(
-        session,
-        caller,
-        codec,
-        page,
-        region=region,
-        status=status,
-        topic=topic,
-        updated_since=updated_since,
-    )
+    return await trainings.list_trainings(session, caller, codec, page, filters, updated_since)
 
 
 @router.post(

@@ -4,7 +4,6 @@ A cooperative's own account can only *request* a consultation; the office accept
 it. Records are corrected, never erased: deleting marks a record with who, when and why.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,15 +21,16 @@ from app.http.sync_feed import SyncPage
 from app.models.account import Role, UserAccount
 from app.models.common import mask_phone, utcnow
 from app.models.mentoring import (
-    Channel,
     Consultation,
     ConsultationCreate,
+    ConsultationFilters,
     ConsultationPublic,
     ConsultationStatus,
     ConsultationTopic,
     ConsultationUpdate,
     FollowUp,
     FollowUpCreate,
+    FollowUpFilters,
     FollowUpPublic,
     FollowUpStatus,
     FollowUpUpdate,
@@ -48,28 +48,6 @@ _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 _OFFICE_ROLES = {Role.admin.value, Role.officer.value}
 # A consultation "happened" at most this far ahead of the server clock (phones drift).
 _CLOCK_SKEW = timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class ConsultationFilters:
-    cooperative_id: int | None = None
-    region: str | None = None
-    channel: Channel | None = None
-    topic: Topic | None = None
-    officer_id: int | None = None
-    status: ConsultationStatus | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-@dataclass(frozen=True)
-class FollowUpFilters:
-    status: FollowUpStatus | None = None
-    due_before: date | None = None
-    officer_id: int | None = None
-    cooperative_id: int | None = None
-    region: str | None = None
-    overdue: bool | None = None
 
 
 def visible_to(caller: Caller) -> list[Any]:
@@ -187,7 +165,19 @@ async def get_consultation(
     return (await _publish(session, caller, [consultation], today))[0]
 
 
-def _filter_conditions(filters: ConsultationFilters) -> list[Any]:
+def officer_id(caller: Caller, officer: str | None) -> int | None:
+    """The account an `officer` filter names: `me`, or an account id."""
+    if officer != "me":
+        if officer and int(officer) > 2**31 - 1:
+            # The pattern lets through ten digits; ids are 32-bit in the database.
+            raise Invalid.field(["query", "officer"], "no account has an id this large")
+        return int(officer) if officer else None
+    if caller.principal.kind != "user":
+        raise Invalid.field(["query", "officer"], "`me` needs a person's login, not an API key")
+    return caller.principal.id
+
+
+def _filter_conditions(caller: Caller, filters: ConsultationFilters) -> list[Any]:
     conditions: list[Any] = []
     if filters.cooperative_id is not None:
         conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
@@ -203,8 +193,8 @@ def _filter_conditions(filters: ConsultationFilters) -> list[Any]:
                 )
             )
         )
-    if filters.officer_id is not None:
-        conditions.append(_COLUMNS.officer_id == filters.officer_id)
+    if (officer := officer_id(caller, filters.officer)) is not None:
+        conditions.append(_COLUMNS.officer_id == officer)
     if filters.status is not None:
         conditions.append(_COLUMNS.status == filters.status.value)
     if filters.date_from is not None:
@@ -219,7 +209,7 @@ def _start_of(day: date) -> datetime:
 
 
 def list_query(caller: Caller, filters: ConsultationFilters) -> Select[Any]:
-    return select(Consultation).where(*visible_to(caller), *_filter_conditions(filters))
+    return select(Consultation).where(*visible_to(caller), *_filter_conditions(caller, filters))
 
 
 def page_query(
@@ -241,7 +231,7 @@ async def list_consultations(
     today: date,
     updated_since: int | None,
 ) -> SyncPage[ConsultationPublic]:
-    scope = {"filters": filters.__dict__}
+    scope = {"filters": filters.model_dump(mode="json")}
     if updated_since is not None:
         changes = await sync_feed.changes_page(
             session,
@@ -267,7 +257,7 @@ async def list_consultations(
         total = await session.scalar(
             select(func.count())
             .select_from(Consultation)
-            .where(*visible_to(caller), *_filter_conditions(filters))
+            .where(*visible_to(caller), *_filter_conditions(caller, filters))
         )
     items = await _publish(session, caller, consultations, today)
     return SyncPage(items=items, next_cursor=next_cursor, total=total)
@@ -722,8 +712,8 @@ async def list_follow_ups(
         conditions.append(FollowUp.status == filters.status.value)
     if filters.due_before is not None:
         conditions.append(FollowUp.due_date < filters.due_before)
-    if filters.officer_id is not None:
-        conditions.append(FollowUp.officer_id == filters.officer_id)
+    if (officer := officer_id(caller, filters.officer)) is not None:
+        conditions.append(FollowUp.officer_id == officer)
     if filters.cooperative_id is not None:
         conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
     if filters.region:
@@ -731,7 +721,7 @@ async def list_follow_ups(
     if filters.overdue is not None:
         overdue = (FollowUp.status == FollowUpStatus.open.value) & (FollowUp.due_date < today)
         conditions.append(overdue if filters.overdue else ~overdue)
-    scope = {"filters": filters.__dict__, "today": today}
+    scope = {"filters": filters.model_dump(mode="json"), "today": today}
     query = select(FollowUp).where(*conditions)
     if updated_since is not None:
         changes = await sync_feed.changes_page(

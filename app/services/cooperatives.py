@@ -1,6 +1,5 @@
 """The cooperatives registry: create, read, list, update and delete cooperatives."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -36,16 +35,16 @@ from app.models.cooperative import (
     Cooperative,
     CooperativeBusinessUnit,
     CooperativeCreate,
+    CooperativeFilters,
     CooperativePublic,
     CooperativeSort,
     CooperativeUpdate,
-    LegalStage,
     Officer,
     OfficerPublic,
     sk_ahu_format,
 )
 from app.models.mentoring import Consultation, Training, TrainingInvitation
-from app.models.region import Region, RegionLevel, VillageKind, ancestor_codes
+from app.models.region import Region, RegionLevel, ancestor_codes
 from app.models.sync import DeletedRecord, RecordKind
 from app.services import accounts, audit
 
@@ -74,16 +73,6 @@ BUSINESS_UNITS = (
     .scalar_subquery()
     .label("business_units")
 )
-
-
-@dataclass(frozen=True)
-class CooperativeFilters:
-    region: str | None = None
-    legal_stage: LegalStage | None = None
-    kind: VillageKind | None = None
-    active: bool | None = None
-    business_unit: BusinessUnit | None = None
-    q: str | None = None
 
 
 _MEMBERS_TOTAL = (_COLUMNS.members_male + _COLUMNS.members_female).label("members_total")
@@ -308,14 +297,14 @@ async def list_cooperatives(
                 since=updated_since,
                 codec=codec,
                 page=page,
-                scope={"filters": filters.__dict__},
+                scope={"filters": filters.model_dump(mode="json")},
                 removed=sync_feed.tombstones(RecordKind.cooperative, caller, region=filters.region),
                 scalars=False,
             )
         rows = _PUBLIC_LIST.validate_python([dict(row._mapping) for row in found.rows])
         return found.page([present(caller, row) for row in rows])
     sort = sort or CooperativeSort.village_code
-    scope = {"filters": filters.__dict__, "sort": sort.value}
+    scope = {"filters": filters.model_dump(mode="json"), "sort": sort.value}
     after = codec.decode(page.cursor, scope) if page.cursor else None
     rows = _PUBLIC_LIST.validate_python(
         await read_rows(reader, *page_query(caller, filters, sort, page.page_size + 1, after))

@@ -38,14 +38,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.access.auth import Caller
 from app.models.account import UserAccount
 from app.models.common import UNPRINTABLE, mask_phone
-from app.models.cooperative import Cooperative
+from app.models.cooperative import Cooperative, CooperativeFilters
 from app.models.mentoring import (
     Consultation,
+    ConsultationFilters,
     ConsultationTopic,
     FollowUp,
     FollowUpStatus,
     Training,
     TrainingAttendee,
+    TrainingFilters,
     TrainingInvitation,
 )
 from app.models.region import Region
@@ -53,8 +55,6 @@ from app.services import budget as budget_service
 from app.services import consultations as consultation_service
 from app.services import cooperatives as cooperative_service
 from app.services import trainings as training_service
-from app.services.consultations import ConsultationFilters
-from app.services.cooperatives import CooperativeFilters
 
 # The budget summary is computed in memory: past this many lines, narrow it down. The other
 # exports stream and have no limit.
@@ -295,7 +295,7 @@ def consultations_export(
     return query, to_row
 
 
-def trainings_export(caller: Caller) -> tuple[Any, ToRow]:
+def trainings_export(caller: Caller, filters: TrainingFilters) -> tuple[Any, ToRow]:
     columns = Training.__table__.c
     seats = (
         select(func.coalesce(func.sum(TrainingInvitation.seats), 0))
@@ -314,7 +314,7 @@ def trainings_export(caller: Caller) -> tuple[Any, ToRow]:
             attended.label("attended"),
             _region_name(columns.region_code).label("region"),
         )
-        .where(*training_service.visible_to(caller))
+        .where(*training_service.conditions_for(caller, filters))
         .order_by(columns.id)
     )
 

@@ -37,6 +37,7 @@ from app.models.mentoring import (
     Training,
     TrainingAttendee,
     TrainingCreate,
+    TrainingFilters,
     TrainingInvitation,
     TrainingPublic,
     TrainingStatus,
@@ -233,27 +234,30 @@ async def _check_cooperatives(
 # --- trainings --------------------------------------------------------------------------------
 
 
+def conditions_for(caller: Caller, filters: TrainingFilters) -> list[Any]:
+    """The trainings of the list and its export: those that exist for the caller, filtered."""
+    conditions = visible_to(caller)
+    if filters.region:
+        conditions.append(in_region(Training.region_code, filters.region))
+    if filters.status is not None:
+        conditions.append(Training.status == filters.status.value)
+    if filters.topic is not None:
+        # Topics are a JSON list of enum values; its text holds `"rat"` exactly when the list
+        # does (the quotes keep `rat` from matching a longer name). Works on both databases.
+        conditions.append(cast(Training.topics, String).like(f'%"{filters.topic.value}"%'))
+    return conditions
+
+
 async def list_trainings(
     session: AsyncSession,
     caller: Caller,
     codec: CursorCodec,
     page: PageParams,
-    *,
-    region: str | None,
-    status: TrainingStatus | None,
-    topic: Topic | None,
+    filters: TrainingFilters,
     updated_since: int | None,
 ) -> SyncPage[TrainingPublic]:
-    conditions = visible_to(caller)
-    if region:
-        conditions.append(in_region(Training.region_code, region))
-    if status is not None:
-        conditions.append(Training.status == status.value)
-    if topic is not None:
-        # Topics are a JSON list of enum values; its text holds `"rat"` exactly when the list
-        # does (the quotes keep `rat` from matching a longer name). Works on both databases.
-        conditions.append(cast(Training.topics, String).like(f'%"{topic.value}"%'))
-    scope = {"region": region, "status": status, "topic": topic}
+    conditions = conditions_for(caller, filters)
+    scope = filters.model_dump(mode="json")
     query = select(Training).where(*conditions)
     if updated_since is not None:
         # Trainings are never removed (a cancelled one is kept), so there are no tombstones.

@@ -163,3 +163,44 @@ def test_an_exported_registry_imports_again(client, file_format):
         for r in _csv_records(client.get("/api/v1/exports/cooperatives", params={"format": "csv"}))
     ]
     assert after == before
+
+
+# Paging, sync and sort belong to a list; the format and header language to an export.
+_LIST_ONLY = {"page_size", "cursor", "total", "updated_since", "sort"}
+_EXPORT_ONLY = {"format", "headers"}
+
+
+@pytest.mark.parametrize("name", ["cooperatives", "consultations", "trainings"])
+def test_an_export_takes_exactly_its_lists_filters(client, name):
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def filters(path):
+        return {parameter["name"] for parameter in paths[path]["get"]["parameters"]}
+
+    assert (
+        filters(f"/api/v1/{name}") - _LIST_ONLY == filters(f"/api/v1/exports/{name}") - _EXPORT_ONLY
+    )
+
+
+def test_the_registry_export_finds_by_name_as_the_list_does(client):
+    for name in ("Koperasi Tabang Makmur", "Koperasi Sungai Mesra"):
+        create_cooperative(client, is_joint=True, name=name)
+    listed = client.get("/api/v1/cooperatives", params={"q": "tabang"}).json()["items"]
+    exported = client.get("/api/v1/exports/cooperatives", params={"q": "tabang", "format": "csv"})
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row["Nama Koperasi"] for row in rows] == [c["name"] for c in listed]
+    assert [c["name"] for c in listed] == ["Koperasi Tabang Makmur"]
+
+
+def test_the_trainings_export_follows_the_lists_filters(client):
+    for title, region in (("Pelatihan Kukar", "64.02"), ("Pelatihan Kubar", "64.07")):
+        created = client.post(
+            "/api/v1/trainings",
+            json={"title": title, "region_code": region, "capacity": 20, "estimated_cost": 0},
+        )
+        assert created.status_code == 201, created.text
+    exported = client.get("/api/v1/exports/trainings", params={"region": "64.02", "format": "csv"})
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["Pelatihan Kukar"]

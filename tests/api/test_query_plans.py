@@ -17,11 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller, user_principal
 from app.cli import CLI_CALLER
-from app.models.cooperative import BusinessUnit, CooperativeSort, LegalStage
-from app.models.mentoring import Topic
+from app.models.cooperative import BusinessUnit, CooperativeFilters, CooperativeSort, LegalStage
+from app.models.mentoring import ConsultationFilters, Topic
 from app.services import consultations, cooperatives
-from app.services.consultations import ConsultationFilters
-from app.services.cooperatives import CooperativeFilters
 
 WATCHED_TABLES = {"cooperative", "consultation"}
 PAGE = 51
@@ -96,7 +94,7 @@ CONSULTATION_LISTS = {
     "district": ConsultationFilters(region="64.02.12"),
     "one cooperative": ConsultationFilters(cooperative_id=1000),
     "topic": ConsultationFilters(topic=Topic.bookkeeping),
-    "an officer's": ConsultationFilters(officer_id=2),
+    "an officer's": ConsultationFilters(officer="2"),
     "date range": ConsultationFilters(date_from=date(2026, 1, 1), date_to=date(2026, 1, 31)),
 }
 
