@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.access.auth import Caller, Principal
 from app.access.permissions import ROLE_PERMISSIONS
 from app.access.security import NikCipher
-from app.core.db import build_engine
+from app.core.db import cli_session
 from app.errors import AppError
 from app.http import idempotency
 from app.http.idempotency import Writer
@@ -55,12 +55,8 @@ T = TypeVar("T")
 
 def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
-        engine = build_engine(get_settings())
-        try:
-            async with AsyncSession(engine, expire_on_commit=False) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
+        async with cli_session() as session:
+            return await work(session)
 
     return asyncio.run(run())
 

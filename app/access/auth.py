@@ -17,7 +17,7 @@ from cachetools import TTLCache
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.permissions import (
     API_SCOPE_PERMISSIONS,
@@ -26,7 +26,7 @@ from app.access.permissions import (
     Permission,
 )
 from app.access.security import api_key_id, decode_access_token, sha256_hex
-from app.core.db import read_rows
+from app.core.db import own_session, read_rows
 from app.errors import Forbidden, Unauthorized
 from app.models.account import ApiKey, ApiScope, RefreshToken, Role, UserAccount
 from app.models.common import utcnow
@@ -211,7 +211,7 @@ async def _from_api_key(request: Request, key: str) -> Principal:
     if key_id is None:
         raise refused
     now = utcnow()
-    async with AsyncSession(request.app.state.engine, expire_on_commit=False) as session:
+    async with own_session(request.app.state.engine) as session:
         api_key = await session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
         if (
             api_key is None

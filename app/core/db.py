@@ -1,8 +1,18 @@
-"""Engine construction and the per-request session.
+"""The one entry point to the database: the engines, and every way code gets a connection.
+
+- A request: `SessionDep` (`get_session`), on the primary; GET and HEAD in autocommit.
+- A write: the same session, inside the write handle (`app/http/idempotency.py: Writer`).
+- The hot reads: `ReaderDep` and `read_rows`, no session at all.
+- The statistics: `StatsSessionDep`, on the read replica when one is configured.
+- The export stream: `stream_session`, a connection of its own that outlives the request's.
+- The API-key check, before the route runs: `own_session` on the primary.
+- The readiness probe: `schema_revisions`.
+- The command line: `cli_session`, with an engine of its own.
+- The schema itself: Alembic (`alembic/env.py`), never `create_all`.
 
 Endpoints are ``async def`` on an async engine (asyncpg / aiosqlite): the measured sync
 ``def`` + threadpool pattern reaches only a small fraction of the driver's throughput
-(see bench/ and the README's performance section).
+(see bench/README.md).
 """
 
 import logging
@@ -14,7 +24,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import Executable, MetaData, event
+from sqlalchemy import Executable, MetaData, event, text
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -22,7 +32,7 @@ from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 from app.errors import DatabaseBusy, database_problem
-from app.settings import Settings
+from app.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +132,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     change nothing; on the hot reads those round trips cost more than the query."""
     state = request.app.state
     engine = state.autocommit_engine if request.method in SAFE_METHODS else state.engine
-    async with _session_on(engine) as session:
+    async with own_session(engine) as session:
         yield session
 
 
@@ -131,15 +141,43 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 async def get_stats_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A read-only session for the statistics: on the read replica when one is configured."""
-    async with _session_on(request.app.state.stats_engine) as session:
+    async with own_session(request.app.state.stats_engine) as session:
         yield session
 
 
 StatsSessionDep = Annotated[AsyncSession, Depends(get_stats_session)]
 
 
+def stream_session(request: Request) -> AsyncSession:
+    """A session for a response that streams: the request's own session is closed before the
+    body is sent, so the stream reads on a connection of its own, from the primary (a replica
+    may lag behind what the office just entered)."""
+    return AsyncSession(request.app.state.engine)
+
+
 @asynccontextmanager
-async def _session_on(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+async def cli_session() -> AsyncIterator[AsyncSession]:
+    """A session for one command of the `kopdes` command line, on an engine of its own."""
+    engine = build_engine(get_settings())
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def schema_revisions(engine: AsyncEngine) -> set[str]:
+    """The Alembic revisions the database is at (the readiness probe compares them)."""
+    async with engine.connect() as connection:
+        return set(
+            (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars()
+        )
+
+
+@asynccontextmanager
+async def own_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on `engine` that closes with the block: the request's (above), or one that
+    must not be the request's (the API-key check runs before the route has its session)."""
     session = AsyncSession(engine, expire_on_commit=False)
     try:
         yield session

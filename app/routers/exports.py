@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.access.auth import CallerDep
-from app.core.db import SessionDep
+from app.core.db import SessionDep, stream_session
 from app.errors import Invalid, problems
 from app.http.json_bodies import StrictJSONRoute
 from app.models.cooperative import CooperativeFilters
@@ -54,7 +54,7 @@ def _streamed(
     name: str,
 ) -> StreamingResponse:
     query, to_row = export
-    rows = exports.partitions(request.app.state.engine, query, to_row)
+    rows = exports.partitions(stream_session(request), query, to_row)
     return _file(exports.write(layout, rows, export_format, headers), export_format, name)
 
 

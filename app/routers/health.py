@@ -1,8 +1,8 @@
 import asyncio
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 
+from app.core.db import schema_revisions
 from app.core.migrations import head_revisions
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ServiceUnavailable
 from app.http.json_bodies import StrictJSONRoute
@@ -26,12 +26,7 @@ async def readyz(request: Request) -> dict[str, str]:
     """Readiness: the database answers within a second and its schema is at the latest migration."""
     try:
         async with asyncio.timeout(1):
-            async with request.app.state.engine.connect() as connection:
-                current = set(
-                    (
-                        await connection.execute(text("SELECT version_num FROM alembic_version"))
-                    ).scalars()
-                )
+            current = await schema_revisions(request.app.state.engine)
     except Exception as exc:  # any failure to reach or query the database means "not ready"
         raise ServiceUnavailable(
             f"the database did not answer: {type(exc).__name__}", headers={"Retry-After": "5"}

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.access.auth import Caller, LoginChecks, in_scope
-from app.core.db import read_rows
+from app.core.db import own_session, read_rows
 from app.core.sql import LIKE_ESCAPE, contains_pattern, level_column
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http import sync_feed
@@ -289,7 +289,7 @@ async def list_cooperatives(
 ) -> SyncPage[CooperativePublic]:
     if updated_since is not None:
         sync_feed.refuse_sort(sort)
-        async with AsyncSession(reader) as session:
+        async with own_session(reader) as session:
             found = await sync_feed.changes_page(
                 session,
                 _public_select().where(*filter_conditions(filters), *visible_to(caller)),

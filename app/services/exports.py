@@ -33,7 +33,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller
 from app.models.account import UserAccount
@@ -349,11 +349,11 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 async def partitions(
-    engine: AsyncEngine, query: Any, to_row: ToRow
+    session: AsyncSession, query: Any, to_row: ToRow
 ) -> AsyncIterator[list[list[Any]]]:
-    """The query's rows from a server-side cursor, PARTITION_ROWS at a time, on a connection
-    of the stream's own (the request's session may be gone while the response streams)."""
-    async with AsyncSession(engine) as session:
+    """The query's rows from a server-side cursor, PARTITION_ROWS at a time, on the stream's
+    own session (`stream_session`), closed when the stream ends."""
+    async with session:
         result = await session.stream(query.execution_options(yield_per=PARTITION_ROWS))
         async for partition in result.partitions():
             yield [to_row(row) for row in partition]
