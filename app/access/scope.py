@@ -7,8 +7,6 @@ one. Records out of reach answer as if they did not exist.
 
 This is the only module that reads a caller's scope (a test checks): the services ask it for
 a yes/no on a code, a 422 for a code a request brings, or the SQL conditions of their queries.
-A code lies within a scope when it equals it or continues it after a dot: a plain text prefix
-would put `64.10` within `64.1`.
 """
 
 from typing import Any
@@ -123,7 +121,8 @@ def of_own_cooperative(caller: Caller, column: Any) -> list[ColumnElement[bool]]
 
 
 def sees_cooperative(caller: Caller, cooperative: Cooperative) -> bool:
-    """Whether `cooperative` exists for the caller: `cooperative_scope_values` in Python."""
+    """Whether a loaded `cooperative` exists for the caller, by the rule of
+    `cooperative_scope_values`."""
     return in_caller_scope(caller, cooperative.village_code) and (
         caller.role is not Role.cooperative or cooperative.id == own_cooperative_id(caller)
     )
