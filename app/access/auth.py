@@ -1,8 +1,8 @@
 """Who is calling: bearer access tokens for people, API keys for other systems.
 
 `authorize` runs before every route. It looks the route up in `app.access.permissions`, refuses a
-caller without the permission, and leaves a `Caller` for the services, which use its region
-scope and cooperative binding to decide which records exist for that caller.
+caller without the permission, and leaves a `Caller` for the services; `app.access.scope` tells
+them which records exist for that caller.
 """
 
 import hmac
@@ -28,7 +28,7 @@ from app.access.permissions import (
 from app.access.security import api_key_id, decode_access_token, sha256_hex
 from app.core.db import own_session, read_rows
 from app.errors import Forbidden, Unauthorized
-from app.models.account import ApiKey, ApiScope, RefreshToken, Role, UserAccount
+from app.models.account import ApiKey, ApiScope, Me, RefreshToken, Role, UserAccount
 from app.models.common import utcnow
 from app.settings import Settings
 
@@ -62,34 +62,27 @@ class Caller:
     client_ip: str | None
 
     @property
-    def region_scope(self) -> str:
-        return self.principal.region_scope
-
-    @property
-    def own_cooperative_id(self) -> int:
-        """The cooperative a cooperative account is bound to. Scope conditions take it from
-        here, never from the principal: compared with None, SQL would read `IS NULL` and match
-        every record of no cooperative."""
-        cooperative_id = self.principal.cooperative_id
-        if cooperative_id is None:
-            raise _unbound_cooperative_account()
-        return cooperative_id
-
-    @property
     def role(self) -> Role:
         return self.principal.role
 
 
-def _unbound_cooperative_account() -> Forbidden:
+def describe(principal: Principal) -> Me:
+    return Me(
+        kind=principal.kind,
+        id=principal.id,
+        name=principal.name,
+        role=principal.role,
+        region_scope=principal.region_scope,
+        cooperative_id=principal.cooperative_id,
+        api_scopes=sorted(principal.api_scopes, key=list(ApiScope).index),
+    )
+
+
+def unbound_cooperative_account() -> Forbidden:
     return Forbidden(
         "this cooperative account is bound to no cooperative (its cooperative was removed); "
         "ask the office to bind it to one"
     )
-
-
-def in_scope(code: str, scope: str) -> bool:
-    """Whether region `code` lies within the region scope `scope` (`""` is the whole country)."""
-    return scope == "" or code == scope or code.startswith(scope + ".")
 
 
 def user_principal(claims: dict) -> Principal:  # type: ignore[type-arg]
@@ -286,7 +279,7 @@ async def authorize(request: Request) -> None:
     principal = await authenticate(request)
     if principal.role is Role.cooperative and principal.cooperative_id is None:
         # Checked before the permission, so that every route gives it the same answer.
-        raise _unbound_cooperative_account()
+        raise unbound_cooperative_account()
     if permission is not Permission.authenticated and permission not in principal.permissions:
         raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
     request.state.caller = Caller(

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,16 +24,6 @@ def dialect_insert(session: AsyncSession) -> Any:
 def level_column(columns: Any, code_length: int) -> Any:
     """The column of `columns` holding codes of the level that codes of this length have."""
     return getattr(columns, _LEVEL_COLUMN_BY_CODE_LENGTH[code_length])
-
-
-def region_match(columns: Any, code: str) -> Any:
-    return level_column(columns, len(code)) == code
-
-
-def in_region(column: Any, scope: str) -> Any:
-    """SQL for `in_scope`, on a column holding codes of any level: the code in `column` is
-    `scope` or lies inside it."""
-    return or_(column == scope, column.startswith(scope + "."))
 
 
 def contains_pattern(text: str) -> str:

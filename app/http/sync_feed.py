@@ -23,10 +23,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller
-from app.core.sql import in_region
+from app.access.scope import code_in_caller_scope, code_in_region, of_own_cooperative
 from app.errors import BadRequest, Invalid
 from app.http.pagination import CursorCodec, Page, PageParams
-from app.models.account import Role
 from app.models.sync import DeletedRecord, RecordKind, SyncClock, Tombstone
 
 T = TypeVar("T")
@@ -87,13 +86,13 @@ def tombstones(
     """Conditions for the tombstones of `kind` that this caller may see: those of records it
     could see. Only the filters on what a record never changes (its region, its cooperative)
     narrow them; a client is told of removals it may not hold, which is harmless."""
-    conditions = [DeletedRecord.kind == kind.value]
-    if caller.region_scope:
-        conditions.append(in_region(DeletedRecord.region_code, caller.region_scope))
-    if caller.role is Role.cooperative:
-        conditions.append(DeletedRecord.cooperative_id == caller.own_cooperative_id)
+    conditions = [
+        DeletedRecord.kind == kind.value,
+        *code_in_caller_scope(caller, DeletedRecord.region_code),
+        *of_own_cooperative(caller, DeletedRecord.cooperative_id),
+    ]
     if region:
-        conditions.append(in_region(DeletedRecord.region_code, region))
+        conditions.append(code_in_region(DeletedRecord.region_code, region))
     if cooperative_id is not None:
         conditions.append(DeletedRecord.cooperative_id == cooperative_id)
     return conditions

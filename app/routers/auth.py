@@ -3,7 +3,7 @@ from typing import Annotated
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Form, Request, Response, status
 
-from app.access.auth import CallerDep
+from app.access.auth import CallerDep, describe
 from app.core.db import SessionDep
 from app.errors import problems
 from app.http.conditional import no_store, with_no_store
@@ -68,4 +68,4 @@ async def logout(request: Request, session: SessionDep, body: RefreshRequest) ->
 @router.get("/me", responses=problems(401))
 async def me(caller: CallerDep) -> Me:
     """Who the credentials belong to: role, region scope, cooperative and API scopes."""
-    return accounts.me(caller.principal)
+    return describe(caller.principal)

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
 
+from app.access.scope import code_in_region
 from app.access.security import NikCipher
 from app.core import bulk
 from app.models.account import Role, UserAccount
@@ -224,7 +225,7 @@ async def load_demo(
             select(Region.code, Region.name, Region.level)
             .where(
                 Region.level.in_([RegionLevel.desa.value, RegionLevel.kelurahan.value]),
-                *([Region.code.startswith(region + ".")] if region else []),
+                *([code_in_region(Region.code, region)] if region else []),
             )
             .order_by(Region.code)
         )
@@ -235,7 +236,7 @@ async def load_demo(
     present = set(
         await session.scalars(
             select(Cooperative.village_code).where(
-                *([Cooperative.village_code.startswith(region + ".")] if region else [])
+                *([code_in_region(Cooperative.village_code, region)] if region else [])
             )
         )
     )

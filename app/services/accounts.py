@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -9,8 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, LoginChecks, Principal, in_scope
+from app.access.auth import Caller, LoginChecks
 from app.access.rate_limits import RateLimit
+from app.access.scope import check_grantable_scope, credentials_in_caller_scope, lies_within
 from app.access.security import (
     hash_password,
     issue_access_token,
@@ -25,8 +27,6 @@ from app.http.idempotency import Writer
 from app.http.observability import LOGINS_FAILED
 from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.account import (
-    ApiScope,
-    Me,
     RefreshToken,
     Role,
     TokenPair,
@@ -221,18 +221,6 @@ async def _end_login(session: AsyncSession, logins: LoginChecks, user_id: int, f
     logins.forget(user_id, family)
 
 
-def me(principal: Principal) -> Me:
-    return Me(
-        kind=principal.kind,
-        id=principal.id,
-        name=principal.name,
-        role=principal.role,
-        region_scope=principal.region_scope,
-        cooperative_id=principal.cooperative_id,
-        api_scopes=sorted(principal.api_scopes, key=list(ApiScope).index),
-    )
-
-
 # --- user management --------------------------------------------------------------------------
 
 
@@ -240,17 +228,14 @@ def _public(user: UserAccount) -> UserPublic:
     return UserPublic.model_validate(user, from_attributes=True)
 
 
-def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
-    scope = caller.region_scope
-    if not scope:
-        return True
-    return (UserAccount.region_scope == scope) | UserAccount.region_scope.startswith(scope + ".")
+def _scope_conditions(caller: Caller) -> list[Any]:
+    return credentials_in_caller_scope(caller, UserAccount)
 
 
 async def _require_user(session: AsyncSession, caller: Caller, user_id: int) -> UserAccount:
     """The account, if it lies within the caller's scope."""
     user = await session.scalar(
-        select(UserAccount).where(UserAccount.id == user_id, _scope_condition(caller))
+        select(UserAccount).where(UserAccount.id == user_id, *_scope_conditions(caller))
     )
     return _found(user, user_id)
 
@@ -265,16 +250,13 @@ async def _check_assignment(
     writer: Writer, *, role: Role, scope: str, cooperative_id: int | None
 ) -> None:
     caller = writer.caller
-    if not in_scope(scope, caller.region_scope):
-        raise Invalid.field(
-            ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
-        )
+    check_grantable_scope(caller, scope)
     if role is Role.integration:
         raise Invalid.field(["body", "role"], "integrations use API keys, not user accounts")
     if role is Role.cooperative:
         # Locked against its removal, which would otherwise fail the insert.
         cooperative = cooperative_id and await writer.lock(Cooperative, cooperative_id, shared=True)
-        if not cooperative or not in_scope(cooperative.village_code, scope):
+        if not cooperative or not lies_within(cooperative.village_code, scope):
             raise Invalid.field(
                 ["body", "cooperative_id"],
                 "a cooperative account needs a cooperative within its region scope",
@@ -287,7 +269,7 @@ async def list_users(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams
 ) -> Page[UserPublic]:
     found = await page_by_id(
-        session, UserAccount, [_scope_condition(caller)], codec, page, {"list": "users"}
+        session, UserAccount, _scope_conditions(caller), codec, page, {"list": "users"}
     )
     return Page(
         items=[_public(u) for u in found.rows], next_cursor=found.next_cursor, total=found.total
@@ -345,7 +327,7 @@ async def update_user(
     if_match: str | None,
 ) -> UserPublic:
     session, caller = writer.session, writer.caller
-    user = _found(await writer.lock(UserAccount, user_id, _scope_condition(caller)), user_id)
+    user = _found(await writer.lock(UserAccount, user_id, *_scope_conditions(caller)), user_id)
     before, material = _public(user), _token_material(user)
     changes = patch.model_dump(exclude_unset=True)
     require_if_match(if_match, before, "account")

@@ -1,9 +1,12 @@
 """API keys for other government systems: random, shown once, stored hashed, scoped."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
+from app.access.auth import Caller
+from app.access.scope import check_grantable_scope, credentials_in_caller_scope
 from app.access.security import new_api_key, sha256_hex
 from app.errors import Invalid, NotFound
 from app.http.conditional import require_if_match
@@ -29,15 +32,14 @@ def _public(key: ApiKey) -> ApiKeyPublic:
     )
 
 
-def _scope_condition(caller: Caller):  # type: ignore[no-untyped-def]
-    scope = caller.region_scope
-    if not scope:
-        return True
-    return (ApiKey.region_scope == scope) | ApiKey.region_scope.startswith(scope + ".")
+def _scope_conditions(caller: Caller) -> list[Any]:
+    return credentials_in_caller_scope(caller, ApiKey)
 
 
 async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey:
-    key = await session.scalar(select(ApiKey).where(ApiKey.id == key_id, _scope_condition(caller)))
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.id == key_id, *_scope_conditions(caller))
+    )
     return _found(key, key_id)
 
 
@@ -51,7 +53,7 @@ async def list_api_keys(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams
 ) -> Page[ApiKeyPublic]:
     found = await page_by_id(
-        session, ApiKey, [_scope_condition(caller)], codec, page, {"list": "api_keys"}
+        session, ApiKey, _scope_conditions(caller), codec, page, {"list": "api_keys"}
     )
     return Page(
         items=[_public(k) for k in found.rows], next_cursor=found.next_cursor, total=found.total
@@ -68,10 +70,7 @@ async def create_api_key(writer: Writer, data: ApiKeyCreate) -> ApiKeyCreated:
     it must not hold the secret. A client that lost the first answer revokes that key (its
     `id` is in the replay) and creates another."""
     session, caller = writer.session, writer.caller
-    if not in_scope(data.region_scope, caller.region_scope):
-        raise Invalid.field(
-            ["body", "region_scope"], f"must lie within your own scope ({caller.region_scope!r})"
-        )
+    check_grantable_scope(caller, data.region_scope)
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise Invalid.field(["body", "expires_at"], "must be in the future")
     secret = new_api_key()
@@ -103,7 +102,7 @@ async def create_api_key(writer: Writer, data: ApiKeyCreate) -> ApiKeyCreated:
 
 async def revoke_api_key(writer: Writer, key_id: int, *, if_match: str | None) -> ApiKeyPublic:
     session, caller = writer.session, writer.caller
-    key = _found(await writer.lock(ApiKey, key_id, _scope_condition(caller)), key_id)
+    key = _found(await writer.lock(ApiKey, key_id, *_scope_conditions(caller)), key_id)
     require_if_match(if_match, _public(key), "API key")
     if key.revoked_at is None:
         before = _public(key)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller
+from app.access.scope import code_in_caller_scope
 from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.audit import AuditEvent, AuditEventPublic
 from app.models.common import mask_phone
@@ -117,12 +118,7 @@ async def list_events(
     since: datetime | None,
     until: datetime | None,
 ) -> Page[AuditEventPublic]:
-    conditions: list[Any] = []
-    if caller.region_scope:
-        scope = caller.region_scope
-        conditions.append(
-            (AuditEvent.region_code == scope) | AuditEvent.region_code.startswith(scope + ".")
-        )
+    conditions: list[Any] = code_in_caller_scope(caller, AuditEvent.region_code)
     for column, value in (
         (AuditEvent.actor, actor),
         (AuditEvent.resource_type, resource_type),

@@ -14,8 +14,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
-from app.core.sql import in_region
+from app.access.auth import Caller
+from app.access.scope import code_in_caller_scope, in_caller_scope, lies_within
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
@@ -91,7 +91,7 @@ def _line_public(line: BudgetLine, amounts: LineAmounts) -> BudgetLinePublic:
 
 
 def lines_visible_to(caller: Caller) -> list[Any]:
-    return [in_region(BudgetLine.region_code, caller.region_scope)] if caller.region_scope else []
+    return code_in_caller_scope(caller, BudgetLine.region_code)
 
 
 async def require_line(
@@ -118,7 +118,7 @@ async def create_line(writer: Writer, data: BudgetLineCreate) -> BudgetLinePubli
     session, caller = writer.session, writer.caller
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(["body", "region_code"], "not a Kemendagri code that is loaded")
-    if not in_scope(data.region_code, caller.region_scope):
+    if not in_caller_scope(caller, data.region_code):
         raise Invalid.field(["body", "region_code"], "lies outside your region")
     line = BudgetLine(**data.model_dump(), created_by=caller.principal.actor)
     session.add(line)
@@ -205,7 +205,7 @@ async def summary(session: AsyncSession, caller: Caller, fiscal_year: int) -> Bu
 
 
 def _refocusings_visible_to(caller: Caller) -> list[Any]:
-    return [in_region(Refocusing.region_code, caller.region_scope)] if caller.region_scope else []
+    return code_in_caller_scope(caller, Refocusing.region_code)
 
 
 async def require_refocusing(
@@ -288,7 +288,7 @@ async def _check_movements(
                 raise Invalid.field(
                     [*loc, side], f"line {line.id} belongs to fiscal year {line.fiscal_year}"
                 )
-            if not in_scope(line.region_code, region_code):
+            if not lies_within(line.region_code, region_code):
                 raise Invalid.field(
                     [*loc, side], f"line {line.id} is not in this refocusing's region"
                 )
@@ -299,11 +299,7 @@ async def _check_trainings(session: AsyncSession, caller: Caller, ids: list[int]
         found = await session.scalar(
             select(Training.id).where(
                 Training.id == training_id,
-                *(
-                    [in_region(Training.region_code, caller.region_scope)]
-                    if caller.region_scope
-                    else []
-                ),
+                *code_in_caller_scope(caller, Training.region_code),
             )
         )
         if found is None:
@@ -326,8 +322,8 @@ def _write_movements(
 
 async def create_refocusing(writer: Writer, data: RefocusingCreate) -> RefocusingPublic:
     session, caller = writer.session, writer.caller
-    if await session.get(Region, data.region_code) is None or not in_scope(
-        data.region_code, caller.region_scope
+    if await session.get(Region, data.region_code) is None or not in_caller_scope(
+        caller, data.region_code
     ):
         raise Invalid.field(["body", "region_code"], "not a region of yours")
     await _check_movements(session, caller, data.fiscal_year, data.region_code, data.movements)

@@ -35,7 +35,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
+from app.access.auth import Caller
+from app.access.scope import in_caller_scope
 from app.core.spreadsheets import (
     Expected,
     ImportErrors,
@@ -160,7 +161,7 @@ class _Regions:
         if code not in self.known:
             if await self.session.get(Region, code) is None:
                 self.known[code] = f"{code} is not a Kemendagri code that is loaded"
-            elif not in_scope(code, self.caller.region_scope):
+            elif not in_caller_scope(self.caller, code):
                 self.known[code] = f"{code} lies outside your region"
             else:
                 self.known[code] = None

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller, user_principal
 from app.access.permissions import Permission
-from app.core.sql import in_region
+from app.access.scope import code_in_caller_scope
 from app.errors import Forbidden, Unauthorized
 from app.http.idempotency import Writer
 from app.models.account import UserAccount
@@ -176,8 +176,7 @@ async def _follow_up_events(session: AsyncSession, caller: Caller) -> list[Event
         .order_by(FollowUp.due_date, FollowUp.id)
         .limit(MAX_EVENTS)
     )
-    if caller.region_scope:
-        query = query.where(in_region(Consultation.village_code, caller.region_scope))
+    query = query.where(*code_in_caller_scope(caller, Consultation.village_code))
     events = []
     # Overdue ones stay in the feed, on their due date: no follow-up is to be forgotten.
     for follow_up, contact_name, cooperative_name in await session.execute(query):

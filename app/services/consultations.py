@@ -10,8 +10,15 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
-from app.core.sql import region_match
+from app.access.auth import Caller
+from app.access.scope import (
+    in_caller_scope,
+    levels_in_caller_scope,
+    levels_in_region,
+    lies_within,
+    of_own_cooperative,
+    own_cooperative_id,
+)
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
@@ -53,12 +60,11 @@ _CLOCK_SKEW = timedelta(minutes=10)
 def visible_to(caller: Caller) -> list[Any]:
     """Consultations that exist for this caller: not deleted, in their region, and for a
     cooperative's account only its own."""
-    conditions: list[Any] = [_COLUMNS.deleted_at.is_(None)]
-    if caller.region_scope:
-        conditions.append(region_match(_COLUMNS, caller.region_scope))
-    if caller.role is Role.cooperative:
-        conditions.append(_COLUMNS.cooperative_id == caller.own_cooperative_id)
-    return conditions
+    return [
+        _COLUMNS.deleted_at.is_(None),
+        *levels_in_caller_scope(caller, _COLUMNS),
+        *of_own_cooperative(caller, _COLUMNS.cooperative_id),
+    ]
 
 
 def _audit(
@@ -182,7 +188,7 @@ def _filter_conditions(caller: Caller, filters: ConsultationFilters) -> list[Any
     if filters.cooperative_id is not None:
         conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
     if filters.region:
-        conditions.append(region_match(_COLUMNS, filters.region))
+        conditions.append(levels_in_region(_COLUMNS, filters.region))
     if filters.channel is not None:
         conditions.append(_COLUMNS.channel == filters.channel.value)
     if filters.topic is not None:
@@ -272,10 +278,10 @@ async def _office_account(
     user = await session.get(UserAccount, user_id)
     if (
         user is None
-        or not in_scope(user.region_scope, caller.region_scope)
+        or not in_caller_scope(caller, user.region_scope)
         or not user.is_active
         or user.role not in _OFFICE_ROLES
-        or not in_scope(village_code, user.region_scope)
+        or not lies_within(village_code, user.region_scope)
     ):
         raise Invalid.field(loc, f"{user_id} is not an active officer for this village")
     return user_id
@@ -343,7 +349,7 @@ async def _where(writer: Writer, data: ConsultationCreate) -> tuple[int | None, 
     village = await session.get(Region, data.village_code)
     if village is None or village.level not in _VILLAGE_LEVELS:
         raise Invalid.field(["body", "village_code"], "not a desa or kelurahan")
-    if not in_scope(village.code, caller.region_scope):
+    if not in_caller_scope(caller, village.code):
         raise Invalid.field(["body", "village_code"], "lies outside your region")
     return None, village.code
 
@@ -355,7 +361,7 @@ async def create_consultation(
     is_request = caller.role is Role.cooperative
     if is_request:
         if data.cooperative_id is None:
-            data = data.model_copy(update={"cooperative_id": caller.own_cooperative_id})
+            data = data.model_copy(update={"cooperative_id": own_cooperative_id(caller)})
         for field in ("officer_id", "advice", "follow_ups"):
             if getattr(data, field):
                 raise Invalid.field(["body", field], "the office fills this in, not a request")
@@ -717,7 +723,7 @@ async def list_follow_ups(
     if filters.cooperative_id is not None:
         conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
     if filters.region:
-        conditions.append(region_match(_COLUMNS, filters.region))
+        conditions.append(levels_in_region(_COLUMNS, filters.region))
     if filters.overdue is not None:
         overdue = (FollowUp.status == FollowUpStatus.open.value) & (FollowUp.due_date < today)
         conditions.append(overdue if filters.overdue else ~overdue)

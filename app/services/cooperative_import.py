@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
+from app.access.auth import Caller
+from app.access.scope import in_caller_scope, outside_caller_scope
 from app.core import bulk
 from app.core.spreadsheets import (
     Expected,
@@ -281,12 +282,8 @@ async def import_cooperatives(
                 "village_code",
                 f"{code} is not a desa or kelurahan in the loaded Kemendagri list",
             )
-        elif not in_scope(code, caller.region_scope):
-            errors.row(
-                row.number,
-                "village_code",
-                f"{code} lies outside your region ({caller.region_scope})",
-            )
+        elif not in_caller_scope(caller, code):
+            errors.row(row.number, "village_code", outside_caller_scope(caller, code))
         elif row.data.is_joint:
             valid.append(row)
         elif code in existing:

@@ -19,9 +19,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.access.auth import Caller, LoginChecks, in_scope
+from app.access.auth import Caller, LoginChecks
+from app.access.scope import (
+    check_in_caller_scope,
+    cooperative_condition,
+    cooperative_region_values,
+    cooperative_scope_values,
+    sees_cooperative,
+)
 from app.core.db import own_session, read_rows
-from app.core.sql import LIKE_ESCAPE, contains_pattern, level_column
+from app.core.sql import LIKE_ESCAPE, contains_pattern
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
@@ -105,28 +112,26 @@ def present(caller: Caller, cooperative: CooperativePublic) -> CooperativePublic
     return cooperative
 
 
-# The conditions a cooperative query can have, by name. Region conditions carry the code's
-# length, which picks the column (`region_5`: regency_code). `value` is the parameter: unset in
-# the statements built once per shape (its name is the condition's), or bound to a value.
+# The conditions a cooperative query can have, by name; the region and scope ones are
+# `app.access.scope`'s. `value` is the parameter: unset in the statements built once per shape
+# (its name is the condition's), or bound to a value.
 def _condition(name: str, value: BindParameter[Any]) -> Any:
-    kind, _, code_length = name.partition("_")
-    if kind in ("region", "scope"):
-        return level_column(_COLUMNS, int(code_length)) == value
-    if kind == "own":
-        return _COLUMNS.id == value
-    if kind == "stage":
+    scoped = cooperative_condition(name, value)
+    if scoped is not None:
+        return scoped
+    if name == "stage":
         return _COLUMNS.legal_stage == value
-    if kind == "kind":
+    if name == "kind":
         return _COLUMNS.kind == value
-    if kind == "active":
+    if name == "active":
         return _COLUMNS.is_active == value
-    if kind == "unit":
+    if name == "unit":
         return _COLUMNS.id.in_(
             select(CooperativeBusinessUnit.cooperative_id).where(
                 CooperativeBusinessUnit.unit == value
             )
         )
-    if kind == "q":
+    if name == "q":
         return _COLUMNS.name.ilike(value, escape=LIKE_ESCAPE)
     raise ValueError(f"no cooperative condition {name!r}")
 
@@ -136,9 +141,7 @@ def _unbound(names: tuple[str, ...]) -> list[Any]:
 
 
 def _filter_values(filters: CooperativeFilters) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if filters.region:
-        values[f"region_{len(filters.region)}"] = filters.region
+    values: dict[str, Any] = cooperative_region_values(filters.region)
     if filters.legal_stage is not None:
         values["stage"] = filters.legal_stage.value
     if filters.kind is not None:
@@ -152,16 +155,6 @@ def _filter_values(filters: CooperativeFilters) -> dict[str, Any]:
     return values
 
 
-def _scope_values(caller: Caller) -> dict[str, Any]:
-    """Which cooperatives exist for this caller (BOLA): those of its region, or its own."""
-    values: dict[str, Any] = {}
-    if caller.region_scope:
-        values[f"scope_{len(caller.region_scope)}"] = caller.region_scope
-    if caller.role is Role.cooperative:
-        values["own"] = caller.own_cooperative_id
-    return values
-
-
 def _bound(values: dict[str, Any]) -> list[Any]:
     return [_condition(name, bindparam(name, value, unique=True)) for name, value in values.items()]
 
@@ -172,7 +165,7 @@ def filter_conditions(filters: CooperativeFilters) -> list[Any]:
 
 def visible_to(caller: Caller) -> list[Any]:
     """Conditions limiting cooperatives to those that exist for this caller (BOLA)."""
-    return _bound(_scope_values(caller))
+    return _bound(cooperative_scope_values(caller))
 
 
 @cache
@@ -182,7 +175,7 @@ def single_statement(conditions: tuple[str, ...]) -> Select[Any]:
 
 
 def single_query(caller: Caller, cooperative_id: int) -> tuple[Select[Any], dict[str, Any]]:
-    values = _scope_values(caller)
+    values = cooperative_scope_values(caller)
     return single_statement(tuple(values)), {**values, "id": cooperative_id}
 
 
@@ -211,11 +204,7 @@ async def lock_cooperative(writer: Writer, cooperative_id: int) -> Cooperative:
 
 
 def _found(caller: Caller, cooperative_id: int, cooperative: Cooperative | None) -> Cooperative:
-    if (
-        cooperative is None
-        or not in_scope(cooperative.village_code, caller.region_scope)
-        or (caller.role is Role.cooperative and cooperative.id != caller.own_cooperative_id)
-    ):
+    if cooperative is None or not sees_cooperative(caller, cooperative):
         raise NotFound(f"cooperative {cooperative_id} does not exist")
     return cooperative
 
@@ -261,7 +250,7 @@ def page_query(
 ) -> tuple[Select[Any], dict[str, Any]]:
     """The statement and values of a page: rows after the keyset position `after`
     ([sort key, id]) in `sort` order."""
-    values = {**_filter_values(filters), **_scope_values(caller)}
+    values = {**_filter_values(filters), **cooperative_scope_values(caller)}
     statement = page_statement(tuple(values), sort, after is not None)
     values["limit"] = limit
     if after is not None:
@@ -320,7 +309,7 @@ async def list_cooperatives(
     )
     total = None
     if page.total:
-        values = {**_filter_values(filters), **_scope_values(caller)}
+        values = {**_filter_values(filters), **cooperative_scope_values(caller)}
         counted = await read_rows(reader, count_statement(tuple(values)), values)
         total = counted[0]["count"]
     return SyncPage(items=items, next_cursor=next_cursor, total=total)
@@ -386,11 +375,7 @@ async def create_cooperative(writer: Writer, data: CooperativeCreate) -> Coopera
             ["body", "village_code"],
             f"{data.village_code} is not a desa or kelurahan in the loaded Kemendagri list",
         )
-    if not in_scope(village.code, caller.region_scope):
-        raise Invalid.field(
-            ["body", "village_code"],
-            f"{data.village_code} lies outside your region ({caller.region_scope})",
-        )
+    check_in_caller_scope(caller, village.code, ["body", "village_code"])
     _check_record_rules(
         business_units=data.business_units,
         business_units_other=data.business_units_other,

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
-from app.core.sql import level_column, region_match
+from app.access.auth import Caller
+from app.access.scope import caller_region, code_in_region, in_caller_scope, levels_in_region
+from app.core.sql import level_column
 from app.errors import Invalid, NotFound
 from app.models.cooperative import Cooperative, LegalProgress, LegalStage, StageCounts
 from app.models.mentoring import (
@@ -39,9 +40,9 @@ async def legal_progress(
 ) -> LegalProgress:
     """Counts per child of `region`; without one, per child of the caller's own region."""
     if region is None:
-        region = caller.region_scope or None
+        region = caller_region(caller)
     if region is not None:
-        if not in_scope(region, caller.region_scope) or await session.get(Region, region) is None:
+        if not in_caller_scope(caller, region) or await session.get(Region, region) is None:
             raise NotFound(f"region {region} is not in the Kemendagri list that is loaded")
         if len(region) == 13:
             raise Invalid.field(
@@ -58,7 +59,7 @@ async def legal_progress(
         group, Cooperative.legal_stage
     )
     if region is not None:
-        counts_query = counts_query.where(region_match(columns, region))
+        counts_query = counts_query.where(levels_in_region(columns, region))
     counts: dict[str, dict[LegalStage, int]] = {}
     for code, stage, count in await session.execute(counts_query):
         counts.setdefault(code, {})[LegalStage(stage)] = count
@@ -93,14 +94,14 @@ async def mentoring(
 ) -> MentoringStats:
     """Per district: consultations by channel and topic, cooperatives not seen lately, open and
     overdue follow-ups, trainings by status and people trained."""
-    region = region or caller.region_scope or None
+    region = region or caller_region(caller)
     if region is None:
         raise Invalid.field(
             ["query", "region"], "give a province, regency or district (e.g. 64.02)"
         )
     if len(region) == 13:
         raise Invalid.field(["query", "region"], "give a district or a larger region")
-    if not in_scope(region, caller.region_scope) or await session.get(Region, region) is None:
+    if not in_caller_scope(caller, region) or await session.get(Region, region) is None:
         raise NotFound(f"region {region} is not in the Kemendagri list that is loaded")
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=30)
@@ -112,7 +113,7 @@ async def mentoring(
             select(Region)
             .where(
                 Region.level == RegionLevel.district.value,
-                (Region.code == region) | Region.code.startswith(region + "."),
+                code_in_region(Region.code, region),
             )
             .order_by(Region.code)
         )
@@ -120,7 +121,7 @@ async def mentoring(
     consultation = Consultation.__table__.c
     held = [
         *consultation_visible_to(caller),
-        region_match(consultation, region),
+        levels_in_region(consultation, region),
         consultation.status == ConsultationStatus.held.value,
     ]
     in_period = [
@@ -142,7 +143,7 @@ async def mentoring(
     )
 
     cooperative = Cooperative.__table__.c
-    cooperatives_here = [*cooperative_visible_to(caller), region_match(cooperative, region)]
+    cooperatives_here = [*cooperative_visible_to(caller), levels_in_region(cooperative, region)]
     seen_since = _day_start(date_to - timedelta(days=no_contact_days - 1))
     recently_seen = (
         select(consultation.id)
@@ -171,7 +172,7 @@ async def mentoring(
     open_follow_ups = [
         FollowUp.consultation_id == consultation.id,
         *consultation_visible_to(caller),
-        region_match(consultation, region),
+        levels_in_region(consultation, region),
         FollowUp.status == FollowUpStatus.open.value,
     ]
     follow_ups_open = await _totals(
@@ -197,7 +198,7 @@ async def mentoring(
         .where(
             TrainingAttendee.attended.is_(True),
             Training.status == TrainingStatus.held.value,
-            region_match(cooperative, region),
+            levels_in_region(cooperative, region),
         )
         .group_by(cooperative.district_code),
     )
@@ -251,7 +252,7 @@ async def _trainings_by_district(session: AsyncSession, region: str) -> dict[str
     for code, training_id, status in await session.execute(
         select(Training.region_code, Training.id, Training.status).where(
             func.length(Training.region_code) >= 8,
-            (Training.region_code == region) | Training.region_code.startswith(region + "."),
+            code_in_region(Training.region_code, region),
         )
     ):
         pairs.add((code[:8], training_id, status))
@@ -259,7 +260,7 @@ async def _trainings_by_district(session: AsyncSession, region: str) -> dict[str
         select(Cooperative.district_code, Training.id, Training.status)
         .join(TrainingInvitation, TrainingInvitation.cooperative_id == Cooperative.id)
         .join(Training, Training.id == TrainingInvitation.training_id)
-        .where(region_match(Cooperative.__table__.c, region))
+        .where(levels_in_region(Cooperative.__table__.c, region))
     ):
         pairs.add((district, training_id, status))
     counts: dict[str, dict[str, int]] = {}

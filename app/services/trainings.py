@@ -16,8 +16,14 @@ from typing import Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.access.auth import Caller, in_scope
-from app.core.sql import in_region
+from app.access.auth import Caller
+from app.access.scope import (
+    check_in_caller_scope,
+    code_in_caller_scope,
+    code_in_region,
+    in_caller_scope,
+    of_own_cooperative,
+)
 from app.errors import Conflict, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
@@ -61,11 +67,11 @@ def visible_to(caller: Caller) -> list[Any]:
         return [
             Training.id.in_(
                 select(TrainingInvitation.training_id).where(
-                    TrainingInvitation.cooperative_id == caller.own_cooperative_id
+                    *of_own_cooperative(caller, TrainingInvitation.cooperative_id)
                 )
             )
         ]
-    return [in_region(Training.region_code, caller.region_scope)] if caller.region_scope else []
+    return code_in_caller_scope(caller, Training.region_code)
 
 
 async def require_training(session: AsyncSession, caller: Caller, training_id: int) -> Training:
@@ -227,7 +233,7 @@ async def _check_cooperatives(
     )
     for cooperative_id, loc in wanted.items():
         village = villages.get(cooperative_id)
-        if village is None or not in_scope(village, caller.region_scope):
+        if village is None or not in_caller_scope(caller, village):
             raise Invalid.field(loc, f"cooperative {cooperative_id} does not exist")
 
 
@@ -238,7 +244,7 @@ def conditions_for(caller: Caller, filters: TrainingFilters) -> list[Any]:
     """The trainings of the list and its export: those that exist for the caller, filtered."""
     conditions = visible_to(caller)
     if filters.region:
-        conditions.append(in_region(Training.region_code, filters.region))
+        conditions.append(code_in_region(Training.region_code, filters.region))
     if filters.status is not None:
         conditions.append(Training.status == filters.status.value)
     if filters.topic is not None:
@@ -298,11 +304,7 @@ async def create_training(writer: Writer, data: TrainingCreate) -> TrainingPubli
         raise Invalid.field(
             ["body", "region_code"], f"{data.region_code} is not in the loaded Kemendagri list"
         )
-    if not in_scope(data.region_code, caller.region_scope):
-        raise Invalid.field(
-            ["body", "region_code"],
-            f"{data.region_code} lies outside your region ({caller.region_scope})",
-        )
+    check_in_caller_scope(caller, data.region_code, ["body", "region_code"])
     _check_dates(data.planned_start, data.planned_end)
     if data.budget_line_id is not None:
         await budget.require_line(
@@ -512,9 +514,8 @@ async def list_invitations(
 ) -> Page[InvitationPublic]:
     await require_training(session, caller, training_id)
     conditions = [TrainingInvitation.training_id == training_id]
-    if caller.role is Role.cooperative:
-        # Which other cooperatives and people are invited is not a cooperative's business.
-        conditions.append(TrainingInvitation.cooperative_id == caller.own_cooperative_id)
+    # Which other cooperatives and people are invited is not a cooperative's business.
+    conditions.extend(of_own_cooperative(caller, TrainingInvitation.cooperative_id))
     return await _page(
         session, codec, page, training_id, TrainingInvitation, conditions, _invitation_public
     )
@@ -597,8 +598,7 @@ async def list_attendance(
 ) -> Page[AttendeePublic]:
     await require_training(session, caller, training_id)
     conditions = [TrainingAttendee.training_id == training_id]
-    if caller.role is Role.cooperative:
-        conditions.append(TrainingAttendee.cooperative_id == caller.own_cooperative_id)
+    conditions.extend(of_own_cooperative(caller, TrainingAttendee.cooperative_id))
     return await _page(
         session, codec, page, training_id, TrainingAttendee, conditions, _attendee_public
     )

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.access.auth import in_scope
 from app.access.permissions import (
     API_SCOPE_PERMISSIONS,
     ROLE_PERMISSIONS,
     ROUTE_PERMISSIONS,
     Permission,
 )
+from app.access.scope import lies_within
 from app.models.account import ApiScope, Role
 from tests.conftest import TEST_PASSWORD
 from tests.factories import VALID_NIK, assert_problem, create_budget_line, create_cooperative
@@ -179,7 +179,7 @@ class Identity:
     cooperative_id: int | None = None
 
     def sees_region(self, code: str) -> bool:
-        return in_scope(code, self.scope)
+        return lies_within(code, self.scope)
 
     def may(self, permission: Permission) -> bool:
         if self.role is Role.integration:

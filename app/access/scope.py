@@ -1,0 +1,162 @@
+"""Region scope: which records exist for a caller (BOLA), in one place.
+
+A caller's scope is a Kemendagri region code (`64.02`, Kukar), `""` for the whole country: it
+reaches the codes that are the scope or lie inside it (`64.02.06`), never a wider one (`64`).
+A cooperative's account also reaches only its own cooperative's records, where a record has
+one. Records out of reach answer as if they did not exist.
+
+This is the only module that reads a caller's scope (a test checks): the services ask it for
+a yes/no on a code, a 422 for a code a request brings, or the SQL conditions of their queries.
+"""
+
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, or_
+
+from app.access.auth import Caller, unbound_cooperative_account
+from app.core.sql import level_column
+from app.errors import Invalid
+from app.models.account import ApiKey, Role, UserAccount
+from app.models.cooperative import Cooperative
+
+_COOPERATIVES = Cooperative.__table__.c
+
+
+# --- yes/no -----------------------------------------------------------------------------------
+
+
+def lies_within(code: str, scope: str) -> bool:
+    """Whether region `code` lies within the region scope `scope` (`""` is the whole country)."""
+    return scope == "" or code == scope or code.startswith(scope + ".")
+
+
+def in_caller_scope(caller: Caller, code: str) -> bool:
+    return lies_within(code, caller.principal.region_scope)
+
+
+def caller_region(caller: Caller) -> str | None:
+    """The region the caller's scope is, None for the whole country."""
+    return caller.principal.region_scope or None
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+def outside_caller_scope(caller: Caller, code: str) -> str:
+    """How a refusal of `code` for lying outside the caller's scope is worded."""
+    return f"{code} lies outside your region ({caller.principal.region_scope})"
+
+
+def check_in_caller_scope(caller: Caller, code: str, loc: list[str | int]) -> None:
+    """A 422 on the field at `loc` unless region `code` lies within the caller's scope."""
+    if not in_caller_scope(caller, code):
+        raise Invalid.field(loc, outside_caller_scope(caller, code))
+
+
+def check_grantable_scope(caller: Caller, scope: str) -> None:
+    """A 422 on `region_scope` unless an account or key given `scope` would reach no further
+    than the caller: nobody hands out more than they hold."""
+    if not in_caller_scope(caller, scope):
+        raise Invalid.field(
+            ["body", "region_scope"],
+            f"must lie within your own scope ({caller.principal.region_scope!r})",
+        )
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+
+def code_in_region(column: Any, region: str) -> ColumnElement[bool]:
+    """The code in `column`, of any level, is `region` or lies inside it."""
+    return or_(column == region, column.startswith(region + "."))
+
+
+def code_in_caller_scope(caller: Caller, column: Any) -> list[ColumnElement[bool]]:
+    """Conditions (none for the whole country) that the code in `column`, of any level, lies
+    within the caller's scope."""
+    scope = caller.principal.region_scope
+    return [code_in_region(column, scope)] if scope else []
+
+
+def levels_in_region(columns: Any, region: str) -> ColumnElement[bool]:
+    """The record whose level columns (`province_code` ... `village_code`) are among `columns`
+    lies in `region`: an indexed equality on the column of `region`'s level."""
+    return level_column(columns, len(region)) == region
+
+
+def levels_in_caller_scope(caller: Caller, columns: Any) -> list[ColumnElement[bool]]:
+    """Conditions (none for the whole country) that the record whose level columns are among
+    `columns` lies within the caller's scope."""
+    scope = caller.principal.region_scope
+    return [levels_in_region(columns, scope)] if scope else []
+
+
+def credentials_in_caller_scope(
+    caller: Caller, credential: type[UserAccount] | type[ApiKey]
+) -> list[ColumnElement[bool]]:
+    """Conditions that user accounts or API keys (`credential`) have a scope within the
+    caller's: an office manages only the credentials it could have issued."""
+    return code_in_caller_scope(caller, credential.region_scope)
+
+
+# --- a cooperative's own account --------------------------------------------------------------
+
+
+def own_cooperative_id(caller: Caller) -> int:
+    """The cooperative a cooperative account is bound to; a 403 when it is bound to none.
+    Conditions take it from here, never from the principal: compared with None, SQL would read
+    `IS NULL` and match every record of no cooperative."""
+    cooperative_id = caller.principal.cooperative_id
+    if cooperative_id is None:
+        raise unbound_cooperative_account()
+    return cooperative_id
+
+
+def of_own_cooperative(caller: Caller, column: Any) -> list[ColumnElement[bool]]:
+    """For a cooperative's account, the condition that `column` holds its own cooperative's id;
+    none for other callers."""
+    if caller.role is Role.cooperative:
+        return [column == own_cooperative_id(caller)]
+    return []
+
+
+def sees_cooperative(caller: Caller, cooperative: Cooperative) -> bool:
+    """Whether a loaded `cooperative` exists for the caller, by the rule of
+    `cooperative_scope_values`."""
+    return in_caller_scope(caller, cooperative.village_code) and (
+        caller.role is not Role.cooperative or cooperative.id == own_cooperative_id(caller)
+    )
+
+
+# --- the cooperative statements built once per shape -----------------------------------------
+# The hot cooperative reads compile one statement per set of condition names and bind the
+# values on each request. A region's name carries its code's length, which picks the level
+# column (`scope_5`: regency_code), so that one statement serves every region of a level.
+
+
+def cooperative_scope_values(caller: Caller) -> dict[str, Any]:
+    """The caller's scope over cooperatives, as named values: `scope_<length>` for an office
+    below the whole country, `own` for a cooperative's account."""
+    values: dict[str, Any] = {}
+    scope = caller.principal.region_scope
+    if scope:
+        values[f"scope_{len(scope)}"] = scope
+    if caller.role is Role.cooperative:
+        values["own"] = own_cooperative_id(caller)
+    return values
+
+
+def cooperative_region_values(region: str | None) -> dict[str, str]:
+    """A `region` filter over cooperatives, as a named value `region_<length>`."""
+    return {f"region_{len(region)}": region} if region else {}
+
+
+def cooperative_condition(name: str, value: BindParameter[Any]) -> ColumnElement[bool] | None:
+    """The condition that a value named by `cooperative_scope_values` or
+    `cooperative_region_values` puts on cooperatives; None for any other name."""
+    kind, _, code_length = name.partition("_")
+    if kind in ("region", "scope"):
+        return level_column(_COOPERATIVES, int(code_length)) == value
+    if kind == "own":
+        return _COOPERATIVES.id == value
+    return None
