@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Each request allocates thousands of objects and frees nearly all of them by reference
         # counting; at the default threshold (700) the cycle collector still ran several times
         # per request under load. Less often, the hot reads' p99 latency fell by a third (list)
-        # to two thirds (single read) at the same memory (see README, Performance).
+        # to two thirds (single read) at the same memory (bench/README.md).
         gc.set_threshold(50_000, 50, 100)
         # Shared through Redis when configured, so the limits hold across worker processes.
         storage = RedisStorage(settings.redis_url) if settings.redis_url else MemoryStorage()

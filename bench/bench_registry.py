@@ -237,7 +237,7 @@ def main() -> None:
             raise SystemExit(f"{name}: PostgreSQL plans a sequential scan over {scanned}")
     print("query plans: no sequential scan")
 
-    # A connection for each request a worker has in hand (see README, Running at scale).
+    # A connection for each request a worker has in hand (docs/deploy.md, Running at scale).
     pool = {"KOPDES_DB_POOL_SIZE": str(WRK_CONNECTIONS // args.workers)}
     results = {
         name: {"api": [], "raw": [], "raw x16": [], "latencies": [], "bare": []} for name in cases

@@ -125,3 +125,52 @@ def test_access_imports_no_services():
     plumbing and demo generator build on it, never the other way round."""
     forbidden = ("app.services", "app.routers", "app.http", "app.seed")
     assert _imports_from("access", forbidden) == []
+
+
+# The writes that commit a session of their own, not through the write handle, and why.
+OWN_COMMITS = {
+    # Stamps an API key's last use while authenticating, before the route has a writer.
+    ("app/access/auth.py", "_from_api_key"),
+    # The Idempotency-Key claim must be visible to a concurrent retry before the write runs,
+    # and a failed write must free it; expired keys are purged by the command line.
+    ("app/http/idempotency.py", "_claim"),
+    ("app/http/idempotency.py", "_release"),
+    ("app/http/idempotency.py", "purge_expired"),
+    # Sign-in writes before anyone is known: the refresh token, the audit of a failed login,
+    # the end of a login.
+    ("app/services/accounts.py", "_issue"),
+    ("app/services/accounts.py", "login"),
+    ("app/services/accounts.py", "_end_login"),
+    # The first administrator and the demo accounts, made by the command line.
+    ("app/services/accounts.py", "create_account"),
+    # The bulk loaders of reference and demo data.
+    ("app/services/regions.py", "load_regions"),
+    ("app/seed/demo.py", "load_demo"),
+}
+
+
+def _commits(tree: ast.Module) -> Iterator[tuple[str, str]]:
+    """(function, what it commits) for every `<x>.commit()` call in a module."""
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "commit"
+                ):
+                    yield function.name, ast.unparse(node.func.value)
+
+
+def test_only_the_write_handle_commits():
+    """Services commit with `writer.commit()`; the writer itself commits its session. Any other
+    commit must be one of OWN_COMMITS, with its reason."""
+    stray = [
+        f"{path}: {function} commits {committed}"
+        for path, tree in _sources(APP)
+        for function, committed in _commits(tree)
+        if committed != "writer"
+        and (path, function) not in OWN_COMMITS
+        and (path, function) != ("app/http/idempotency.py", "commit")
+    ]
+    assert not stray, "commits outside the write handle:\n  " + "\n  ".join(stray)

@@ -5,7 +5,7 @@ the stateful run chains operations along the OpenAPI links (create, then read, c
 delete what was made). Both backends are fuzzed: PostgreSQL refuses what SQLite stores (ids
 past 32 bits, text longer than its column), so each finds its own bugs. The run is
 derandomised with a fixed seed: the same code sends the same requests every time.
-README: "Fuzzing the API".
+CONTRIBUTING.md: "Fuzzing the API".
 """
 
 import asyncio

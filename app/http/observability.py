@@ -3,7 +3,7 @@
 Several uvicorn workers are several processes, each with its own counters. When
 `PROMETHEUS_MULTIPROC_DIR` is set (the Docker entrypoint sets it), prometheus-client keeps every
 worker's values in files there and `/metrics`, whichever worker answers, adds them all up.
-It must be set before the service starts and emptied at each start (see README).
+It must be set before the service starts and emptied at each start (docs/deploy.md, Metrics).
 """
 
 import hmac
