@@ -114,6 +114,10 @@ class Consultation(Synced, table=True):
         Index("ix_consultation_district_recent", "district_code", "id"),
         Index("ix_consultation_village_recent", "village_code", "id"),
         Index("ix_consultation_occurred_at", "occurred_at"),
+        # The mentoring figures: a province's consultations in a period (as for the district
+        # and regency above), and whether a cooperative was seen lately.
+        Index("ix_consultation_province", "province_code", "occurred_at"),
+        Index("ix_consultation_cooperative_seen", "cooperative_id", "occurred_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -162,7 +166,12 @@ class ConsultationTopic(SQLModel, table=True):
 
 class FollowUp(Synced, table=True):
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_due", "status", "due_date"),)
+    __table_args__ = (
+        Index("ix_follow_up_due", "status", "due_date"),
+        # The list's order (due first), and a consultation's open follow-ups with their dates.
+        Index("ix_follow_up_due_order", "due_date", "id"),
+        Index("ix_follow_up_consultation_open", "consultation_id", "status", "due_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(sa_column=_fk("consultation", nullable=False, ondelete="CASCADE"))

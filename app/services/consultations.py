@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.access.auth import Caller
 from app.access.scope import (
+    caller_region,
     in_caller_scope,
     levels_in_caller_scope,
     levels_in_region,
@@ -752,10 +754,18 @@ async def list_follow_ups(
             (FollowUp.due_date == date.fromisoformat(due)) & (FollowUp.id > after_id)
         )
         query = query.where(position)
+    listed: Any = FollowUp
+    narrowest = max(caller_region(caller) or "", filters.region or "", key=len)
+    if len(narrowest) >= 5 or filters.cooperative_id is not None:
+        # A regency's follow-ups (a few thousand at most) are found through its consultations,
+        # then sorted. Left to itself, PostgreSQL may walk every follow-up in due order (the
+        # national list's index) looking for the regency's: 310-440 ms for Kukar's 0.3%. OFFSET
+        # 0 keeps the filtered rows a subquery of their own. A province is left to the planner:
+        # walking finds a page of Jawa Tengah's in 2 ms, and sorting them all takes 360 ms.
+        listed = aliased(FollowUp, query.offset(0).subquery())
+        query = select(listed)
     rows = list(
-        await session.scalars(
-            query.order_by(FollowUp.due_date, FollowUp.id).limit(page.page_size + 1)
-        )
+        await session.scalars(query.order_by(listed.due_date, listed.id).limit(page.page_size + 1))
     )
     follow_ups, next_cursor = cut_page(
         rows, page, codec, scope, lambda f: [f.due_date.isoformat(), f.id]

@@ -159,6 +159,58 @@ def test_filters_and_the_follow_up_worklist(client, login_as):
     assert client.get("/api/v1/follow-ups", params={"overdue": "false"}).json()["items"] == []
 
 
+def test_follow_ups_page_in_due_order_at_every_scope(client, login_as):
+    """A national admin, a regency's officer and the region, district and cooperative filters
+    all page through the same follow-ups in due order (a regency's are found through its
+    consultations, the whole country's through the due-date index)."""
+    coop = create_cooperative(client, village_code="64.02.06.1002")
+    due: dict[int, tuple[str, int]] = {}
+    where: dict[int, str] = {}
+
+    def follow_ups(days, **consultation):
+        record = created(
+            client,
+            follow_ups=[
+                {"description": "Kirim templat", "responsible": "officer", "due_date": day}
+                for day in days
+            ],
+            **consultation,
+        )
+        for follow_up in record["follow_ups"]:
+            due[follow_up["id"]] = (follow_up["due_date"], follow_up["id"])
+            where[follow_up["id"]] = record["village_code"]
+
+    for village, days in (
+        ("64.02.12.2003", ["2025-08-12", "2025-08-05"]),
+        ("64.03.01.2001", ["2025-08-05", "2025-08-09"]),
+        ("64.02.06.1001", ["2025-08-05", "2025-08-20"]),
+    ):
+        follow_ups(days, village_code=village, contact_name="Pak Darto")
+    follow_ups(["2025-08-05"], cooperative_id=coop["id"])
+
+    def paged(headers=None, **params):
+        seen, cursor = [], None
+        while True:
+            cursor_param = {"cursor": cursor} if cursor else {}
+            page = client.get(
+                "/api/v1/follow-ups",
+                params={**params, "page_size": 1, **cursor_param},
+                headers=headers or {},
+            ).json()
+            seen += [f["id"] for f in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                return seen
+
+    def in_due_order(region=""):
+        return sorted((i for i in due if where[i].startswith(region)), key=due.get)
+
+    assert paged() == in_due_order()
+    assert paged(login_as(Role.officer, "64.02")) == in_due_order("64.02")
+    assert paged(region="64.02") == in_due_order("64.02")
+    assert paged(region="64.02.06") == in_due_order("64.02.06")
+    assert paged(cooperative_id=coop["id"]) == in_due_order("64.02.06.1002")
+
+
 def test_closing_follow_ups(client):
     record = created(
         client,
