@@ -18,7 +18,7 @@ _LEVEL_COLUMN_BY_CODE_LENGTH = {
 
 def dialect_insert(session: AsyncSession) -> Any:
     """The INSERT construct with ON CONFLICT support for the session's database."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def level_column(columns: Any, code_length: int) -> Any:

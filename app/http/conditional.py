@@ -51,7 +51,7 @@ ETAG_HEADER = {
     }
 }
 # `responses=` entries for the routes.
-NOT_MODIFIED = {
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Unchanged since the ETag in If-None-Match.", "headers": ETAG_HEADER}
 }
 PRECONDITIONS = problems(412, 428)
