@@ -212,10 +212,10 @@ class CompiledSql:
 
 # Each statement `read_rows` has run, compiled, per dialect. Statements are built once per
 # shape (see the services), so this stays as small as their number.
-_COMPILED: dict[tuple[str, Select[Any]], CompiledSql] = {}
+_COMPILED: dict[tuple[str, Select[*tuple[Any, ...]]], CompiledSql] = {}
 
 
-def compiled_sql(statement: Select[Any], dialect: Dialect) -> CompiledSql:
+def compiled_sql(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> CompiledSql:
     key = (dialect.name, statement)
     if key not in _COMPILED:
         compiled = statement.compile(dialect=dialect)
@@ -229,7 +229,7 @@ def compiled_sql(statement: Select[Any], dialect: Dialect) -> CompiledSql:
 
 
 async def read_rows(
-    engine: AsyncEngine, statement: Select[Any], values: Mapping[str, Any]
+    engine: AsyncEngine, statement: Select[*tuple[Any, ...]], values: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """The rows of a SELECT, as dicts, committed data only. `statement` holds `bindparam`s
     named by the keys of `values`, and is built once and reused: on PostgreSQL its SQL is
