@@ -2,15 +2,18 @@
 mentoring work per district."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import caller_region, code_in_region, in_caller_scope, levels_in_region
 from app.core.sql import level_column
 from app.errors import Invalid, NotFound
+from app.models.common import table_of
 from app.models.cooperative import Cooperative, LegalProgress, LegalStage, StageCounts
 from app.models.mentoring import (
     Channel,
@@ -48,14 +51,14 @@ async def legal_progress(
             raise Invalid.field(
                 ["query", "region"], "a desa or kelurahan has no child regions; give its district"
             )
-        children_query = select(Region).where(Region.parent_code == region)
+        children_query = select(Region).where(col(Region.parent_code) == region)
     else:
-        children_query = select(Region).where(Region.level == RegionLevel.province.value)
+        children_query = select(Region).where(col(Region.level) == RegionLevel.province.value)
     children = list(await session.scalars(children_query.order_by(Region.code)))
 
-    columns = Cooperative.__table__.c
+    columns = table_of(Cooperative).c
     group = level_column(columns, _CHILD_LENGTH[len(region) if region else None])
-    counts_query = select(group, Cooperative.legal_stage, func.count()).group_by(
+    counts_query = select(group, col(Cooperative.legal_stage), func.count()).group_by(
         group, Cooperative.legal_stage
     )
     if region is not None:
@@ -112,13 +115,13 @@ async def mentoring(
         await session.scalars(
             select(Region)
             .where(
-                Region.level == RegionLevel.district.value,
+                col(Region.level) == RegionLevel.district.value,
                 code_in_region(Region.code, region),
             )
             .order_by(Region.code)
         )
     )
-    consultation = Consultation.__table__.c
+    consultation = table_of(Consultation).c
     held = [
         *consultation_visible_to(caller),
         levels_in_region(consultation, region),
@@ -136,13 +139,13 @@ async def mentoring(
     )
     by_topic = await _counts(
         session,
-        select(consultation.district_code, ConsultationTopic.topic, func.count())
-        .join(ConsultationTopic, ConsultationTopic.consultation_id == consultation.id)
+        select(consultation.district_code, col(ConsultationTopic.topic), func.count())
+        .join(ConsultationTopic, col(ConsultationTopic.consultation_id) == consultation.id)
         .where(*held, *in_period)
         .group_by(consultation.district_code, ConsultationTopic.topic),
     )
 
-    cooperative = Cooperative.__table__.c
+    cooperative = table_of(Cooperative).c
     cooperatives_here = [*cooperative_visible_to(caller), levels_in_region(cooperative, region)]
     seen_since = _day_start(date_to - timedelta(days=no_contact_days - 1))
     recently_seen = (
@@ -184,7 +187,7 @@ async def mentoring(
     follow_ups_overdue = await _totals(
         session,
         select(consultation.district_code, func.count())
-        .where(*open_follow_ups, FollowUp.due_date < today)
+        .where(*open_follow_ups, col(FollowUp.due_date) < today)
         .group_by(consultation.district_code),
     )
 
@@ -193,11 +196,11 @@ async def mentoring(
         session,
         select(cooperative.district_code, func.count())
         .select_from(TrainingAttendee)
-        .join(Training, Training.id == TrainingAttendee.training_id)
-        .join(Cooperative, Cooperative.id == TrainingAttendee.cooperative_id)
+        .join(Training, col(Training.id) == TrainingAttendee.training_id)
+        .join(Cooperative, col(Cooperative.id) == TrainingAttendee.cooperative_id)
         .where(
-            TrainingAttendee.attended.is_(True),
-            Training.status == TrainingStatus.held.value,
+            col(TrainingAttendee.attended).is_(True),
+            col(Training.status) == TrainingStatus.held.value,
             levels_in_region(cooperative, region),
         )
         .group_by(cooperative.district_code),
@@ -242,7 +245,7 @@ async def _counts(session: AsyncSession, query: Any) -> dict[str, dict[str, int]
 
 
 async def _totals(session: AsyncSession, query: Any) -> dict[str, int]:
-    return dict((await session.execute(query)).all())  # type: ignore[arg-type]
+    return dict((await session.execute(query)).all())
 
 
 async def _trainings_by_district(session: AsyncSession, region: str) -> dict[str, dict[str, int]]:
@@ -250,17 +253,20 @@ async def _trainings_by_district(session: AsyncSession, region: str) -> dict[str
     (a regency-wide training counts in every district it draws from)."""
     pairs: set[tuple[str, int, str]] = set()
     for code, training_id, status in await session.execute(
-        select(Training.region_code, Training.id, Training.status).where(
+        # The id column holds no NULL, whatever SQLModel's `int | None` says.
+        select(
+            col(Training.region_code), cast(Mapped[int], Training.id), col(Training.status)
+        ).where(
             func.length(Training.region_code) >= 8,
             code_in_region(Training.region_code, region),
         )
     ):
         pairs.add((code[:8], training_id, status))
     for district, training_id, status in await session.execute(
-        select(Cooperative.district_code, Training.id, Training.status)
-        .join(TrainingInvitation, TrainingInvitation.cooperative_id == Cooperative.id)
-        .join(Training, Training.id == TrainingInvitation.training_id)
-        .where(levels_in_region(Cooperative.__table__.c, region))
+        select(col(Cooperative.district_code), cast(Mapped[int], Training.id), col(Training.status))
+        .join(TrainingInvitation, col(TrainingInvitation.cooperative_id) == Cooperative.id)
+        .join(Training, col(Training.id) == TrainingInvitation.training_id)
+        .where(levels_in_region(table_of(Cooperative).c, region))
     ):
         pairs.add((district, training_id, status))
     counts: dict[str, dict[str, int]] = {}
