@@ -32,9 +32,10 @@ test: install ## Run the whole suite: on SQLite, and on PostgreSQL when it is re
 test-sqlite: install ## Run the suite on SQLite only.
 	$(BIN)/pytest -k "not postgresql"
 
-lint: install ## Check style and common mistakes.
+lint: install ## Check style, common mistakes and types.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check app planner tests bench faults
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -50,4 +51,4 @@ faults: install ## Fault scripts and the backup/restore drill (needs PostgreSQL,
 	set -e; for fault in $(FAULTS); do echo "== faults/$$fault.py"; $(BIN)/python faults/$$fault.py; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info

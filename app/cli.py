@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller, Principal
 from app.access.permissions import ROLE_PERMISSIONS
@@ -163,7 +164,9 @@ def create_admin(
         raise typer.Exit(code=1) from None
 
     async def create(session: AsyncSession) -> None:
-        if await session.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+        if await session.scalar(
+            select(col(UserAccount.id)).where(col(UserAccount.username) == username)
+        ):
             raise LookupError(f"the username {username!r} is taken")
         await accounts.create_account(
             session,

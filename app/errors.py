@@ -2,6 +2,7 @@
 
 import logging
 import socket
+from collections.abc import Mapping
 from typing import Any, Self
 
 from asgi_correlation_id import correlation_id
@@ -174,7 +175,7 @@ def problem_response(
     title: str | None = None,
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     default_slug, default_title = _SLUG_BY_STATUS.get(status, ("error", "Error"))

@@ -40,8 +40,10 @@ def render_chart(comparison: Comparison, image_format: str = "svg") -> bytes:
             (x, y) for x, y, p in zip(xs, ys, comparison.curve, strict=True) if not p.feasible[fmt]
         ]
         if bad:
+            bad_xs, bad_ys = zip(*bad, strict=True)
             ax.scatter(
-                *zip(*bad, strict=True),
+                bad_xs,
+                bad_ys,
                 facecolors="none",
                 edgecolors=color,
                 marker=marker,

@@ -23,7 +23,7 @@ MAX_DRAWS = 200_000
 
 class Cohort(NamedTuple):
     role: Role
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, which nothing here calls
     origin: str
     rank: int  # 0 province .. 3 village
     place: str  # where cost lines are grouped: a Kukar district, else a province
@@ -146,6 +146,7 @@ def build_cohorts(request: PlanRequest, catalog: Catalog) -> tuple[Cohort, ...]:
         o = _override(origin, table)
         district = ancestor(origin, "district") if rank >= 2 else origin
         place = known[district].name if rank >= 2 else "Tenggarong"
+        keys: tuple[str, ...]
         if o is not None and o.road_km is not None:
             km, keys = o.road_km, ("travel.road_fare_per_km",)
             road_km = float(o.road_km)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 
 class Role(StrEnum):
@@ -44,7 +45,8 @@ class NoSignalPolicy(StrEnum):
     UNSERVED = "unserved"
 
 
-_EMPTY: Mapping[str, object] = MappingProxyType({})
+# Any: the one empty mapping is the default of mappings of several key and value types.
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from asgi_correlation_id import correlation_id
@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from app.access.permissions import (
     API_SCOPE_PERMISSIONS,
@@ -85,7 +86,7 @@ def unbound_cooperative_account() -> Forbidden:
     )
 
 
-def user_principal(claims: dict) -> Principal:  # type: ignore[type-arg]
+def user_principal(claims: dict[str, Any]) -> Principal:
     role = Role(claims["role"])
     return Principal(
         kind="user",
@@ -151,12 +152,12 @@ class _Login:
 # Both in one round trip. Only a family's newest refresh token is ever unrevoked, and a
 # logout or a reused refresh token revokes that one too.
 _LOGIN = select(
-    UserAccount.token_version,
-    select(RefreshToken.id)
-    .where(RefreshToken.family == bindparam("family"), RefreshToken.revoked_at.is_(None))
+    col(UserAccount.token_version),
+    select(col(RefreshToken.id))
+    .where(col(RefreshToken.family) == bindparam("family"), col(RefreshToken.revoked_at).is_(None))
     .exists()
     .label("live"),
-).where(UserAccount.id == bindparam("user_id"))
+).where(col(UserAccount.id) == bindparam("user_id"))
 
 
 class LoginChecks:
@@ -205,7 +206,7 @@ async def _from_api_key(request: Request, key: str) -> Principal:
         raise refused
     now = utcnow()
     async with own_session(request.app.state.engine) as session:
-        api_key = await session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+        api_key = await session.scalar(select(ApiKey).where(col(ApiKey.key_id) == key_id))
         if (
             api_key is None
             or api_key.revoked_at is not None
@@ -213,15 +214,16 @@ async def _from_api_key(request: Request, key: str) -> Principal:
             or not _same_hash(sha256_hex(key), api_key.key_hash)
         ):
             raise refused
+        assert api_key.id is not None  # a stored row
         if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
             await session.execute(
-                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
+                update(ApiKey).where(col(ApiKey.id) == api_key.id).values(last_used_at=now)
             )
             await session.commit()
     scopes = frozenset(ApiScope(s) for s in api_key.scopes.split(",") if s)
     return Principal(
         kind="api_key",
-        id=api_key.id,  # type: ignore[arg-type]
+        id=api_key.id,
         name=api_key.key_id,
         role=Role.integration,
         region_scope=api_key.region_scope,

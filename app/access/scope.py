@@ -17,9 +17,10 @@ from app.access.auth import Caller, unbound_cooperative_account
 from app.core.sql import level_column
 from app.errors import Invalid
 from app.models.account import ApiKey, Role, UserAccount
+from app.models.common import table_of
 from app.models.cooperative import Cooperative
 
-_COOPERATIVES = Cooperative.__table__.c
+_COOPERATIVES = table_of(Cooperative).c
 
 
 # --- yes/no -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.audit import AuditEvent
 from app.models.budget import BudgetEntry, BudgetLine
+from app.models.common import table_of
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
 from app.models.mentoring import (
     Consultation,
@@ -27,10 +28,6 @@ from app.models.mentoring import (
 from app.models.sync import reserve_changes
 
 Row = dict[str, Any]
-
-
-def _table(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
 
 
 async def _insert_returning_ids(
@@ -61,53 +58,53 @@ async def _with_changes(session: AsyncSession, rows: Sequence[Row]) -> Sequence[
 
 async def cooperatives(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
     return await _insert_returning_ids(
-        session, _table(Cooperative), await _with_changes(session, rows)
+        session, table_of(Cooperative), await _with_changes(session, rows)
     )
 
 
 async def business_units(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(CooperativeBusinessUnit), rows)
+    await _insert(session, table_of(CooperativeBusinessUnit), rows)
 
 
 async def legal_events(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(LegalEvent), rows)
+    await _insert(session, table_of(LegalEvent), rows)
 
 
 async def officers(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(Officer), await _with_changes(session, rows))
+    await _insert(session, table_of(Officer), await _with_changes(session, rows))
 
 
 async def consultations(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
     return await _insert_returning_ids(
-        session, _table(Consultation), await _with_changes(session, rows)
+        session, table_of(Consultation), await _with_changes(session, rows)
     )
 
 
 async def consultation_topics(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(ConsultationTopic), rows)
+    await _insert(session, table_of(ConsultationTopic), rows)
 
 
 async def follow_ups(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(FollowUp), await _with_changes(session, rows))
+    await _insert(session, table_of(FollowUp), await _with_changes(session, rows))
 
 
 async def trainings(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
     return await _insert_returning_ids(
-        session, _table(Training), await _with_changes(session, rows)
+        session, table_of(Training), await _with_changes(session, rows)
     )
 
 
 async def training_transitions(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(TrainingTransition), rows)
+    await _insert(session, table_of(TrainingTransition), rows)
 
 
 async def budget_lines(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
-    return await _insert_returning_ids(session, _table(BudgetLine), rows)
+    return await _insert_returning_ids(session, table_of(BudgetLine), rows)
 
 
 async def budget_entries(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(BudgetEntry), rows)
+    await _insert(session, table_of(BudgetEntry), rows)
 
 
 async def audit_events(session: AsyncSession, rows: Sequence[Row]) -> None:
-    await _insert(session, _table(AuditEvent), rows)
+    await _insert(session, table_of(AuditEvent), rows)

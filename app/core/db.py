@@ -20,11 +20,11 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import Executable, MetaData, event, text
+from sqlalchemy import MetaData, Select, event, text
 from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -105,7 +105,7 @@ def _build_sqlite_engine(url: str) -> AsyncEngine:
     # "database is locked" when another writer committed in between (WAL snapshot rules);
     # this way they queue on busy_timeout instead. The embedded database serialises writers.
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -114,7 +114,7 @@ def _build_sqlite_engine(url: str) -> AsyncEngine:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn):
         if conn.get_execution_options().get("isolation_level") != AUTOCOMMIT:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -212,10 +212,10 @@ class CompiledSql:
 
 # Each statement `read_rows` has run, compiled, per dialect. Statements are built once per
 # shape (see the services), so this stays as small as their number.
-_COMPILED: dict[tuple[str, Executable], CompiledSql] = {}
+_COMPILED: dict[tuple[str, Select[*tuple[Any, ...]]], CompiledSql] = {}
 
 
-def compiled_sql(statement: Executable, dialect: Dialect) -> CompiledSql:
+def compiled_sql(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> CompiledSql:
     key = (dialect.name, statement)
     if key not in _COMPILED:
         compiled = statement.compile(dialect=dialect)
@@ -229,7 +229,7 @@ def compiled_sql(statement: Executable, dialect: Dialect) -> CompiledSql:
 
 
 async def read_rows(
-    engine: AsyncEngine, statement: Executable, values: Mapping[str, Any]
+    engine: AsyncEngine, statement: Select[*tuple[Any, ...]], values: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """The rows of a SELECT, as dicts, committed data only. `statement` holds `bindparam`s
     named by the keys of `values`, and is built once and reused: on PostgreSQL its SQL is
@@ -250,7 +250,9 @@ async def read_rows(
             raise
         raise DatabaseBusy() from exc
     try:
-        records = await pooled.driver_connection.fetch(compiled.sql, *compiled.arguments(values))
+        # Only a connection the pool has closed lacks its driver's; this one was just taken.
+        driver = cast(asyncpg.Connection, pooled.driver_connection)
+        records = await driver.fetch(compiled.sql, *compiled.arguments(values))
     except (
         asyncpg.PostgresError,
         asyncpg.InterfaceError,

@@ -637,10 +637,11 @@ class ImportErrors:
             if bad_rows
             else "the file cannot be imported"
         )
+        counted: dict[str, Any] = {"rows_read": rows_read} if rows_read is not None else {}
         raise Invalid(
             f"{lead}; nothing was written. Fix and send the whole file again. {quoted}"
             + (f" (and {more} more under `errors`)" if more > 0 else ""),
             errors=self.items,
             bad_rows=bad_rows,
-            **({"rows_read": rows_read} if rows_read is not None else {}),
+            **counted,
         )

@@ -1,8 +1,8 @@
 """Small query helpers shared by the services."""
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select
+from sqlalchemy import CursorResult, Result, Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,13 @@ _LEVEL_COLUMN_BY_CODE_LENGTH = {
 
 def dialect_insert(session: AsyncSession) -> Any:
     """The INSERT construct with ON CONFLICT support for the session's database."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an INSERT, UPDATE or DELETE matched. `AsyncSession.execute` types every result
+    as a `Result`; a DML statement's is a `CursorResult`, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def level_column(columns: Any, code_length: int) -> Any:

@@ -51,7 +51,7 @@ ETAG_HEADER = {
     }
 }
 # `responses=` entries for the routes.
-NOT_MODIFIED = {
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Unchanged since the ETag in If-None-Match.", "headers": ETAG_HEADER}
 }
 PRECONDITIONS = problems(412, 428)
@@ -97,7 +97,7 @@ def etag_of(representation: Any) -> str:
     return etag_of_json(to_json(representation))
 
 
-def etag_of_json(body: str | bytes) -> str:
+def etag_of_json(body: str | bytes | memoryview) -> str:
     raw = body.encode() if isinstance(body, str) else body
     digest = hashlib.sha256(raw).digest()[:16]
     return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'

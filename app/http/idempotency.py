@@ -26,17 +26,18 @@ import json
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar, cast
 
 from fastapi import Depends, Header, Request, Response
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import to_json
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller, CallerDep
 from app.core.db import SessionDep
-from app.core.sql import dialect_insert
+from app.core.sql import dialect_insert, rowcount
 from app.errors import BadRequest, Conflict, Invalid, problems
 from app.http.conditional import ETAG_HEADER, etag_of, etag_of_json
 from app.http.json_bodies import is_json
@@ -44,7 +45,14 @@ from app.models.common import utcnow
 from app.models.idempotency import IdempotencyRecord
 from app.models.sync import Synced, hold_clock
 
-Row = TypeVar("Row")
+
+class _Stored(Protocol):
+    """A table model with an integer primary key `id` (None only before its INSERT)."""
+
+    id: int | None
+
+
+Row = TypeVar("Row", bound=_Stored)
 
 KEY_WINDOW = timedelta(days=30)
 # A claim this old whose request never finished (a worker died mid-write) may be taken over.
@@ -117,7 +125,7 @@ class Writer:
             await hold_clock(self.session)
         return await self.session.scalar(
             select(model)
-            .where(model.id == row_id, *where)  # type: ignore[attr-defined]
+            .where(col(model.id) == row_id, *where)
             .with_for_update(of=model, read=shared, key_share=shared)
             .execution_options(populate_existing=True)
         )
@@ -127,7 +135,7 @@ class Writer:
         in the same order, so none waits for another that waits for it."""
         if issubclass(model, Synced):
             await hold_clock(self.session)
-        column = model.id  # type: ignore[attr-defined]
+        column = col(model.id)
         rows = await self.session.scalars(
             select(model)
             .where(column.in_(row_ids))
@@ -135,7 +143,7 @@ class Writer:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        return {row.id: row for row in rows}  # type: ignore[attr-defined]
+        return {cast(int, row.id): row for row in rows}  # read, so stored: never None
 
     async def record(self, answer: Any) -> None:
         """Keep `answer` as what a retry with this request's Idempotency-Key gets: stored if and
@@ -146,8 +154,8 @@ class Writer:
         await self.session.execute(
             update(IdempotencyRecord)
             .where(
-                IdempotencyRecord.actor == self._claim.actor,
-                IdempotencyRecord.key == self._claim.key,
+                col(IdempotencyRecord.actor) == self._claim.actor,
+                col(IdempotencyRecord.key) == self._claim.key,
             )
             .values(
                 status=COMPLETED,
@@ -217,9 +225,9 @@ class Writer:
         await self.session.rollback()
         await self.session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.actor == self._claim.actor,
-                IdempotencyRecord.key == self._claim.key,
-                IdempotencyRecord.status == IN_FLIGHT,
+                col(IdempotencyRecord.actor) == self._claim.actor,
+                col(IdempotencyRecord.key) == self._claim.key,
+                col(IdempotencyRecord.status) == IN_FLIGHT,
             )
         )
         await self.session.commit()
@@ -281,7 +289,7 @@ async def _claim(
         .on_conflict_do_nothing()
     )
     await session.commit()
-    if claimed.rowcount == 1:
+    if rowcount(claimed) == 1:
         return None
     record = await session.get(IdempotencyRecord, (actor, key), with_for_update=True)
     if record is None:  # it expired and was removed in between
@@ -323,10 +331,10 @@ async def purge_expired(session: AsyncSession) -> int:
     many. Their stored answers can hold personal data (phone numbers), kept no longer than
     the replays need it."""
     removed = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEY_WINDOW)
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < utcnow() - KEY_WINDOW)
     )
     await session.commit()
-    return removed.rowcount
+    return rowcount(removed)
 
 
 def _in_flight() -> Conflict:

@@ -21,6 +21,7 @@ from fastapi import Query
 from pydantic import Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import code_in_caller_scope, code_in_region, of_own_cooperative
@@ -121,7 +122,7 @@ async def changes_page(
     the page's cursor, with the tombstones matching `removed` (None: the kind is never removed).
     `change` is the query's change column; `scalars` says whether it selects one ORM entity."""
     scope = {**scope, "updated_since": since}
-    settled = await session.scalar(select(SyncClock.value))
+    settled = (await session.execute(select(col(SyncClock.value)))).scalar_one()
     after = codec.decode(page.cursor, scope)[0] if page.cursor else since
     if after > settled:
         raise BadRequest.field(
@@ -140,8 +141,12 @@ async def changes_page(
         gone = list(
             await session.scalars(
                 select(DeletedRecord)
-                .where(*removed, DeletedRecord.change > after, DeletedRecord.change <= settled)
-                .order_by(DeletedRecord.change)
+                .where(
+                    *removed,
+                    col(DeletedRecord.change) > after,
+                    col(DeletedRecord.change) <= settled,
+                )
+                .order_by(col(DeletedRecord.change))
                 .limit(limit)
             )
         )
@@ -161,7 +166,7 @@ async def changes_page(
             )
         )
     deleted = [
-        Tombstone(id=record.record_id, change=record.change, deleted_at=record.deleted_at)  # type: ignore[arg-type]
+        Tombstone(id=record.record_id, change=record.change, deleted_at=record.deleted_at)
         for record in gone
     ]
     return Changes(rows, deleted, next_cursor, upto, total)

@@ -40,7 +40,7 @@ KODE_REKENING_PATTERN = (
 )
 
 
-def _pattern(pattern: str, example: str):  # type: ignore[no-untyped-def]
+def _pattern(pattern: str, example: str):
     regex = re.compile(pattern)
 
     def check(value: str) -> str:

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import phonenumbers
 from pydantic import (
@@ -19,8 +19,9 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table, inspect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 # Input models reject unknown fields. Strictness is per type (StrictInt, StrictBool, StrictStr)
 # rather than model-wide, because FastAPI validates parsed JSON in Python mode, where a
@@ -52,6 +53,11 @@ _WIT = timezone(timedelta(hours=9))
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a table model, typed: SQLModel does not declare `__table__`."""
+    return cast(Table, inspect(model).local_table)
 
 
 def mask_phone(phone: str | None) -> str | None:

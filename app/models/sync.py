@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
-from app.models.common import UTCDateTime, utcnow
+from app.models.common import UTCDateTime, table_of, utcnow
 
 
 class Synced(SQLModel):
@@ -95,7 +95,7 @@ class Tombstone(BaseModel):
     deleted_at: datetime
 
 
-_CLOCK = SyncClock.__table__
+_CLOCK = table_of(SyncClock)
 
 
 def _take(count: int) -> Any:

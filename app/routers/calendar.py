@@ -12,7 +12,7 @@ separate path, rather than letting `/calendar.ics` also be public, keeps the tab
 """
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,7 @@ router = APIRouter(tags=["calendar"], route_class=StrictJSONRoute)
 # from the feed while it is still today somewhere in the country.
 _WIB = timezone(timedelta(hours=7))
 _ICS = "text/calendar; charset=utf-8"
-_FEED_RESPONSES = {
+_FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/calendar": {}}, "description": "An iCalendar (RFC 5545) feed."}
 }
 Officer = Annotated[

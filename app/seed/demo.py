@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from stdnum import luhn
 
 from app.access.scope import code_in_region
@@ -222,9 +223,9 @@ async def load_demo(
     await _refuse_real_records(session, activity)
     villages = (
         await session.execute(
-            select(Region.code, Region.name, Region.level)
+            select(col(Region.code), col(Region.name), col(Region.level))
             .where(
-                Region.level.in_([RegionLevel.desa.value, RegionLevel.kelurahan.value]),
+                col(Region.level).in_([RegionLevel.desa.value, RegionLevel.kelurahan.value]),
                 *([code_in_region(Region.code, region)] if region else []),
             )
             .order_by(Region.code)
@@ -235,7 +236,7 @@ async def load_demo(
         raise LookupError(f"no villages {where}; run `kopdes regions load` first")
     present = set(
         await session.scalars(
-            select(Cooperative.village_code).where(
+            select(col(Cooperative.village_code)).where(
                 *([code_in_region(Cooperative.village_code, region)] if region else [])
             )
         )
@@ -315,7 +316,7 @@ async def load_demo(
 async def _refuse_real_records(session: AsyncSession, activity: bool) -> None:
     real = {
         "cooperatives": await session.scalar(
-            select(func.count()).select_from(Cooperative).where(Cooperative.is_demo.is_(False))
+            select(func.count()).select_from(Cooperative).where(col(Cooperative.is_demo).is_(False))
         )
     }
     if activity:
@@ -325,7 +326,7 @@ async def _refuse_real_records(session: AsyncSession, activity: bool) -> None:
             ("budget lines", BudgetLine),
         ):
             real[name] = await session.scalar(
-                select(func.count()).select_from(model).where(model.created_by != DEMO_ACTOR)
+                select(func.count()).select_from(model).where(col(model.created_by) != DEMO_ACTOR)
             )
     if any(real.values()):
         held = ", ".join(f"{n} real {name}" for name, n in real.items() if n)
@@ -532,8 +533,8 @@ async def _load_trainings(session: AsyncSession, created: list[tuple[int, str]])
     Regencies that already have demo budget lines are left as they are."""
     done = set(
         await session.scalars(
-            select(BudgetLine.region_code).where(
-                BudgetLine.created_by == DEMO_ACTOR, BudgetLine.fiscal_year == FISCAL_YEAR
+            select(col(BudgetLine.region_code)).where(
+                col(BudgetLine.created_by) == DEMO_ACTOR, col(BudgetLine.fiscal_year) == FISCAL_YEAR
             )
         )
     )
@@ -545,8 +546,8 @@ async def _load_trainings(session: AsyncSession, created: list[tuple[int, str]])
     names = dict(
         (
             await session.execute(
-                select(Region.code, Region.name).where(
-                    Region.level.in_([RegionLevel.regency.value, RegionLevel.district.value])
+                select(col(Region.code), col(Region.name)).where(
+                    col(Region.level).in_([RegionLevel.regency.value, RegionLevel.district.value])
                 )
             )
         ).all()
@@ -556,12 +557,12 @@ async def _load_trainings(session: AsyncSession, created: list[tuple[int, str]])
     plans: list[list[tuple[dict[str, Any], list[tuple[TrainingStatus, date]]]]] = []
     for regency in sorted(districts):
         rng = random.Random(f"{SEED}:{regency}")
-        trainings = [
+        planned = [
             _training(rng, district, names.get(district, district))
             for district in sorted(districts[regency])
             for _ in range(rng.randint(1, 2))
         ]
-        committed = sum(t["estimated_cost"] for t, steps in trainings if _holds_money(steps))
+        committed = sum(t["estimated_cost"] for t, steps in planned if _holds_money(steps))
         skpd = f"Dinas Koperasi dan UKM {names.get(regency, regency)}"
         for number, (kode_rekening, name) in enumerate(_BUDGET_LINES):
             ceiling = (
@@ -582,7 +583,7 @@ async def _load_trainings(session: AsyncSession, created: list[tuple[int, str]])
                     "created_by": DEMO_ACTOR,
                 }
             )
-        plans.append(trainings)
+        plans.append(planned)
     line_ids = await bulk.budget_lines(session, lines)
     trainings, all_steps = [], []
     for training_line, regency_trainings in zip(
@@ -691,12 +692,12 @@ async def load_demo_accounts(
     its first demo cooperative. Returns the usernames created (none on a second run)."""
     existing = set(
         await session.scalars(
-            select(UserAccount.username).where(UserAccount.username.in_(DEMO_ACCOUNTS))
+            select(col(UserAccount.username)).where(col(UserAccount.username).in_(DEMO_ACCOUNTS))
         )
     )
     first_cooperative = await session.scalar(
-        select(Cooperative.id)
-        .where(Cooperative.regency_code == regency, Cooperative.is_demo.is_(True))
+        select(col(Cooperative.id))
+        .where(col(Cooperative.regency_code) == regency, col(Cooperative.is_demo).is_(True))
         .order_by(Cooperative.village_code)
     )
     created = []

@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller, LoginChecks
 from app.access.rate_limits import RateLimit
@@ -21,6 +22,7 @@ from app.access.security import (
     sha256_hex,
     verify_password,
 )
+from app.core.sql import rowcount
 from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
@@ -87,7 +89,7 @@ async def _issue(
     refresh = new_refresh_token()
     session.add(
         RefreshToken(
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=cast(int, user.id),  # a stored account
             token_hash=sha256_hex(refresh),
             family=family,
             expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
@@ -144,7 +146,7 @@ async def login(
     password: str,
 ) -> TokenPair:
     await limiter.check(username, origin.client_ip)
-    user = await session.scalar(select(UserAccount).where(UserAccount.username == username))
+    user = await session.scalar(select(UserAccount).where(col(UserAccount.username) == username))
     if not verify_password(password, user.password_hash if user else None) or not (
         user and user.is_active
     ):
@@ -170,7 +172,7 @@ async def refresh(
 ) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once."""
     stored = await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == sha256_hex(token))
     )
     now = utcnow()
     refused = Unauthorized("the refresh token is invalid, expired or revoked; log in again")
@@ -187,10 +189,10 @@ async def refresh(
     # exactly one wins; the other is a reuse and ends the family.
     claimed = await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.id == stored.id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=now)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         user_id, family = stored.user_id, stored.family  # read before the rollback expires them
         await session.rollback()
         await _end_login(session, logins, user_id, family)
@@ -201,7 +203,7 @@ async def refresh(
 
 async def logout(session: AsyncSession, logins: LoginChecks, origin: Origin, token: str) -> None:
     stored = await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == sha256_hex(token))
     )
     if stored is not None:
         user = await session.get(UserAccount, stored.user_id)
@@ -214,7 +216,7 @@ async def _end_login(session: AsyncSession, logins: LoginChecks, user_id: int, f
     """Revoke the login's refresh tokens (and so its access tokens), and commit."""
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     await session.commit()
@@ -235,7 +237,7 @@ def _scope_conditions(caller: Caller) -> list[Any]:
 async def _require_user(session: AsyncSession, caller: Caller, user_id: int) -> UserAccount:
     """The account, if it lies within the caller's scope."""
     user = await session.scalar(
-        select(UserAccount).where(UserAccount.id == user_id, *_scope_conditions(caller))
+        select(UserAccount).where(col(UserAccount.id) == user_id, *_scope_conditions(caller))
     )
     return _found(user, user_id)
 
@@ -375,18 +377,20 @@ async def disable_accounts_bound_to(
     clears it): an account that belongs to no cooperative."""
     bound = await session.scalars(
         select(UserAccount)
-        .where(UserAccount.cooperative_id == cooperative_id, UserAccount.is_active.is_(True))
-        .order_by(UserAccount.id)
+        .where(
+            col(UserAccount.cooperative_id) == cooperative_id, col(UserAccount.is_active).is_(True)
+        )
+        .order_by(col(UserAccount.id))
         .with_for_update()
     )
-    disabled = []
+    disabled: list[int] = []
     for user in bound:
         before = _public(user)
         user.is_active = False
         user.token_version += 1
         user.updated_at = utcnow()
         await _end_sessions(session, user)
-        disabled.append(user.id)
+        disabled.append(cast(int, user.id))  # a stored account
         audit.record(
             session,
             caller,
@@ -403,7 +407,7 @@ async def disable_accounts_bound_to(
 async def _end_sessions(session: AsyncSession, user: UserAccount) -> None:
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.user_id) == user.id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import check_grantable_scope, credentials_in_caller_scope
@@ -19,7 +20,7 @@ from app.services import audit
 
 def _public(key: ApiKey) -> ApiKeyPublic:
     return ApiKeyPublic(
-        id=key.id,  # type: ignore[arg-type]
+        id=key.id,
         name=key.name,
         key_id=key.key_id,
         scopes=[ApiScope(s) for s in key.scopes.split(",") if s],
@@ -38,7 +39,7 @@ def _scope_conditions(caller: Caller) -> list[Any]:
 
 async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey:
     key = await session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, *_scope_conditions(caller))
+        select(ApiKey).where(col(ApiKey.id) == key_id, *_scope_conditions(caller))
     )
     return _found(key, key_id)
 
@@ -74,11 +75,12 @@ async def create_api_key(writer: Writer, data: ApiKeyCreate) -> ApiKeyCreated:
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise Invalid.field(["body", "expires_at"], "must be in the future")
     secret = new_api_key()
+    scopes = sorted(set(data.scopes), key=list(ApiScope).index)
     key = ApiKey(
         name=data.name,
         key_id=secret.key_id,
         key_hash=sha256_hex(secret.key),
-        scopes=",".join(sorted(set(data.scopes), key=list(ApiScope).index)),
+        scopes=",".join(scopes),
         region_scope=data.region_scope,
         created_by=caller.principal.id if caller.principal.kind == "user" else None,
         expires_at=data.expires_at,

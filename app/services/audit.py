@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import code_in_caller_scope
@@ -91,13 +92,13 @@ async def created_account(
 ) -> bool:
     """Whether one of the actors `by` created the account `user_id` at `since` or later."""
     found = await session.scalar(
-        select(AuditEvent.id)
+        select(col(AuditEvent.id))
         .where(
-            AuditEvent.resource_type == "user",
-            AuditEvent.resource_id == str(user_id),
-            AuditEvent.action == "user.create",
-            AuditEvent.actor.in_(by),
-            AuditEvent.at >= since,
+            col(AuditEvent.resource_type) == "user",
+            col(AuditEvent.resource_id) == str(user_id),
+            col(AuditEvent.action) == "user.create",
+            col(AuditEvent.actor).in_(by),
+            col(AuditEvent.at) >= since,
         )
         .limit(1)
     )

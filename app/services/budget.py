@@ -8,11 +8,12 @@ transaction; the database's own trigger refuses any entry that would still break
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import code_in_caller_scope, in_caller_scope, lies_within
@@ -55,7 +56,10 @@ class LineAmounts:
 
 def _sum(kind: EntryKind, sign: int = 1) -> Any:
     return func.coalesce(
-        func.sum(case((BudgetEntry.kind == kind.value, sign * BudgetEntry.amount), else_=0)), 0
+        func.sum(
+            case((col(BudgetEntry.kind) == kind.value, sign * col(BudgetEntry.amount)), else_=0)
+        ),
+        0,
     )
 
 
@@ -64,13 +68,13 @@ async def line_amounts(session: AsyncSession, line_ids: list[int]) -> dict[int, 
         return {}
     rows = await session.execute(
         select(
-            BudgetEntry.budget_line_id,
+            col(BudgetEntry.budget_line_id),
             _sum(EntryKind.shift_in),
             _sum(EntryKind.shift_out),
             _sum(EntryKind.commit) + _sum(EntryKind.release, -1),
         )
-        .where(BudgetEntry.budget_line_id.in_(line_ids))
-        .group_by(BudgetEntry.budget_line_id)
+        .where(col(BudgetEntry.budget_line_id).in_(line_ids))
+        .group_by(col(BudgetEntry.budget_line_id))
     )
     return {
         line_id: LineAmounts(int(shifted_in), int(shifted_out), int(committed))
@@ -98,7 +102,7 @@ async def require_line(
     session: AsyncSession, caller: Caller, line_id: int, *, loc: list[str | int] | None = None
 ) -> BudgetLine:
     line = await session.scalar(
-        select(BudgetLine).where(BudgetLine.id == line_id, *lines_visible_to(caller))
+        select(BudgetLine).where(col(BudgetLine.id) == line_id, *lines_visible_to(caller))
     )
     if line is None:
         if loc is not None:
@@ -171,15 +175,18 @@ async def summary(session: AsyncSession, caller: Caller, fiscal_year: int) -> Bu
     lines = list(
         await session.scalars(
             select(BudgetLine)
-            .where(BudgetLine.fiscal_year == fiscal_year, *lines_visible_to(caller))
-            .order_by(BudgetLine.sub_kegiatan_code, BudgetLine.kode_rekening, BudgetLine.id)
+            .where(col(BudgetLine.fiscal_year) == fiscal_year, *lines_visible_to(caller))
+            .order_by(
+                col(BudgetLine.sub_kegiatan_code), col(BudgetLine.kode_rekening), col(BudgetLine.id)
+            )
         )
     )
-    amounts = await line_amounts(session, [line.id for line in lines])  # type: ignore[misc]
+    # Read from the database, so each has its id.
+    amounts = await line_amounts(session, [cast(int, line.id) for line in lines])
     rows = [
         BudgetSummaryLine.model_validate(
-            _line_public(line, amounts.get(line.id, LineAmounts())),
-            from_attributes=True,  # type: ignore[arg-type]
+            _line_public(line, amounts.get(cast(int, line.id), LineAmounts())),
+            from_attributes=True,
         )
         for line in lines
     ]
@@ -212,7 +219,9 @@ async def require_refocusing(
     session: AsyncSession, caller: Caller, refocusing_id: int
 ) -> Refocusing:
     refocusing = await session.scalar(
-        select(Refocusing).where(Refocusing.id == refocusing_id, *_refocusings_visible_to(caller))
+        select(Refocusing).where(
+            col(Refocusing.id) == refocusing_id, *_refocusings_visible_to(caller)
+        )
     )
     return _found(refocusing, refocusing_id)
 
@@ -243,16 +252,16 @@ class _Parts:
 async def _parts(session: AsyncSession, refocusing_id: int) -> _Parts:
     movements = await session.scalars(
         select(RefocusingMovement)
-        .where(RefocusingMovement.refocusing_id == refocusing_id)
-        .order_by(RefocusingMovement.id)
+        .where(col(RefocusingMovement.refocusing_id) == refocusing_id)
+        .order_by(col(RefocusingMovement.id))
     )
     trainings = await session.scalars(
-        select(RefocusingTraining.training_id)
-        .where(RefocusingTraining.refocusing_id == refocusing_id)
-        .order_by(RefocusingTraining.training_id)
+        select(col(RefocusingTraining.training_id))
+        .where(col(RefocusingTraining.refocusing_id) == refocusing_id)
+        .order_by(col(RefocusingTraining.training_id))
     )
     reversed_by = await session.scalar(
-        select(Refocusing.id).where(Refocusing.reverses_id == refocusing_id)
+        select(col(Refocusing.id)).where(col(Refocusing.reverses_id) == refocusing_id)
     )
     return _Parts(list(movements), list(trainings), reversed_by)
 
@@ -260,7 +269,8 @@ async def _parts(session: AsyncSession, refocusing_id: int) -> _Parts:
 async def _publish(
     session: AsyncSession, refocusing: Refocusing, parts: _Parts | None = None
 ) -> RefocusingPublic:
-    parts = parts or await _parts(session, refocusing.id)  # type: ignore[arg-type]
+    assert refocusing.id is not None  # stored
+    parts = parts or await _parts(session, refocusing.id)
     movements, trainings, reversed_by = parts.movements, parts.trainings, parts.reversed_by
     return RefocusingPublic(
         **refocusing.model_dump(),
@@ -297,8 +307,8 @@ async def _check_movements(
 async def _check_trainings(session: AsyncSession, caller: Caller, ids: list[int]) -> None:
     for index, training_id in enumerate(ids):
         found = await session.scalar(
-            select(Training.id).where(
-                Training.id == training_id,
+            select(col(Training.id)).where(
+                col(Training.id) == training_id,
                 *code_in_caller_scope(caller, Training.region_code),
             )
         )
@@ -334,7 +344,8 @@ async def create_refocusing(writer: Writer, data: RefocusingCreate) -> Refocusin
     )
     session.add(refocusing)
     await session.flush()
-    _write_movements(session, refocusing.id, data.movements, data.unblocks_training_ids)  # type: ignore[arg-type]
+    assert refocusing.id is not None  # flushed
+    _write_movements(session, refocusing.id, data.movements, data.unblocks_training_ids)
     await session.flush()
     public = await _publish(session, refocusing)
     _audit(session, caller, "refocusing.create", refocusing, after=public)
@@ -426,7 +437,7 @@ async def update_draft(
         )
         for table in (RefocusingMovement, RefocusingTraining):
             for row in await session.scalars(
-                select(table).where(table.refocusing_id == refocusing_id)  # type: ignore[attr-defined]
+                select(table).where(col(table.refocusing_id) == refocusing_id)
             ):
                 await session.delete(row)
         await session.flush()
@@ -578,11 +589,13 @@ async def reverse(writer: Writer, refocusing_id: int, data: ReversalCreate) -> R
     session, caller = writer.session, writer.caller
     original = await lock_refocusing(writer, refocusing_id)
     _require_status(original, RefocusingStatus.applied, "reversed")
-    if await session.scalar(select(Refocusing.id).where(Refocusing.reverses_id == refocusing_id)):
+    if await session.scalar(
+        select(col(Refocusing.id)).where(col(Refocusing.reverses_id) == refocusing_id)
+    ):
         raise Conflict(f"refocusing {refocusing_id} already has a reversal")
     movements = list(
         await session.scalars(
-            select(RefocusingMovement).where(RefocusingMovement.refocusing_id == refocusing_id)
+            select(RefocusingMovement).where(col(RefocusingMovement.refocusing_id) == refocusing_id)
         )
     )
     reversal = Refocusing(
@@ -598,10 +611,11 @@ async def reverse(writer: Writer, refocusing_id: int, data: ReversalCreate) -> R
     except IntegrityError:
         await session.rollback()
         raise Conflict(f"refocusing {refocusing_id} already has a reversal") from None
+    assert reversal.id is not None  # flushed
     _write_movements(
         session,
         reversal.id,
-        [  # type: ignore[arg-type]
+        [
             MovementIn(from_line_id=m.to_line_id, to_line_id=m.from_line_id, amount=m.amount)
             for m in movements
         ],
@@ -625,8 +639,9 @@ async def commit_for_training(writer: Writer, training: Training) -> None:
     if training.budget_line_id is None:
         raise Invalid.field(["body", "to"], "set the training's budget_line_id before funding it")
     line = await require_line(session, caller, training.budget_line_id)
-    locked = (await writer.lock_all(BudgetLine, {line.id}))[line.id]  # type: ignore[arg-type]
-    amounts = (await line_amounts(session, [line.id])).get(line.id, LineAmounts())  # type: ignore[list-item]
+    assert line.id is not None  # stored
+    locked = (await writer.lock_all(BudgetLine, {line.id}))[line.id]
+    amounts = (await line_amounts(session, [line.id])).get(line.id, LineAmounts())
     left = available(locked, amounts)
     if training.estimated_cost == 0:
         return  # nothing to hold (a sponsored training); a zero entry would mean nothing
@@ -650,9 +665,11 @@ async def commit_for_training(writer: Writer, training: Training) -> None:
 async def release_for_training(session: AsyncSession, training: Training) -> None:
     """Give back what a cancelled training held, if it held anything."""
     held = await session.execute(
-        select(BudgetEntry.budget_line_id, _sum(EntryKind.commit) + _sum(EntryKind.release, -1))
-        .where(BudgetEntry.training_id == training.id)
-        .group_by(BudgetEntry.budget_line_id)
+        select(
+            col(BudgetEntry.budget_line_id), _sum(EntryKind.commit) + _sum(EntryKind.release, -1)
+        )
+        .where(col(BudgetEntry.training_id) == training.id)
+        .group_by(col(BudgetEntry.budget_line_id))
     )
     for line_id, amount in held:
         if amount > 0:

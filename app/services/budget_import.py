@@ -27,13 +27,15 @@ nothing is written and the 422 names every bad row and column
 import asyncio
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic import Field as PydanticField
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import in_caller_scope
@@ -320,22 +322,22 @@ async def import_lines(
             "another user created one of these budget lines while the file was being checked; "
             "nothing was written. Send the file again to see which rows now repeat a line."
         ) from None
-    for (number, _), line in zip(valid, lines, strict=True):
+    for (number, _), created in zip(valid, lines, strict=True):
         public = BudgetLinePublic(
-            **line.model_dump(),
+            **created.model_dump(),
             shifted_in=0,
             shifted_out=0,
-            current_ceiling=line.original_ceiling,
+            current_ceiling=created.original_ceiling,
             committed=0,
-            available=line.original_ceiling,
+            available=created.original_ceiling,
         )
         audit.record(
             session,
             caller,
             action="budget_line.import",
             resource_type="budget_line",
-            resource_id=line.id,
-            region_code=line.region_code,
+            resource_id=created.id,
+            region_code=created.region_code,
             after={
                 **public.model_dump(mode="json"),
                 "imported_from": {"file": file_name, "row": number},
@@ -347,7 +349,7 @@ async def import_lines(
         format=file_format,
         rows_read=rows_read,
         lines_created=len(lines),
-        ids=[line.id for line in lines],  # type: ignore[misc]
+        ids=[line.id for line in lines],
         ignored_columns=ignored,
     )
 
@@ -359,16 +361,17 @@ async def _existing_lines(
     database's unique index spans all regions too)."""
     found: dict[tuple[int, str, str, str], int] = {}
     columns = (
-        BudgetLine.fiscal_year,
-        BudgetLine.region_code,
-        BudgetLine.sub_kegiatan_code,
-        BudgetLine.kode_rekening,
+        col(BudgetLine.fiscal_year),
+        col(BudgetLine.region_code),
+        col(BudgetLine.sub_kegiatan_code),
+        col(BudgetLine.kode_rekening),
     )
     # In batches: SQLite allows a limited number of bound parameters per statement.
     for start in range(0, len(keys), 200):
         batch = keys[start : start + 200]
-        for line_id, *key in await session.execute(
-            select(BudgetLine.id, *columns).where(tuple_(*columns).in_(batch))
+        # The id column holds no NULL, whatever SQLModel's `int | None` says.
+        for line_id, year, region, sub_kegiatan, rekening in await session.execute(
+            select(cast(Mapped[int], BudgetLine.id), *columns).where(tuple_(*columns).in_(batch))
         ):
-            found[tuple(key)] = line_id  # type: ignore[index]
+            found[(year, region, sub_kegiatan, rekening)] = line_id
     return found

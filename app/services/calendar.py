@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller, user_principal
 from app.access.permissions import Permission
@@ -128,12 +129,12 @@ async def _training_events(session: AsyncSession, caller: Caller, today: date) -
         select(Training)
         .where(
             *visible_to(caller),
-            Training.status.in_(_UPCOMING),
-            Training.planned_start >= EARLIEST_DATE,  # which leaves out those with no dates
-            Training.planned_end >= today,
-            Training.planned_end <= LATEST_DATE,
+            col(Training.status).in_(_UPCOMING),
+            col(Training.planned_start) >= EARLIEST_DATE,  # which leaves out those with no dates
+            col(Training.planned_end) >= today,
+            col(Training.planned_end) <= LATEST_DATE,
         )
-        .order_by(Training.planned_start, Training.id)
+        .order_by(col(Training.planned_start), col(Training.id))
         .limit(MAX_EVENTS)
     )
     events = []
@@ -143,7 +144,8 @@ async def _training_events(session: AsyncSession, caller: Caller, today: date) -
         event.add("uid", f"training-{training.id}@kopdes")
         # Without METHOD, DTSTAMP is when the information last changed (RFC 5545 3.8.7.2).
         event.add("dtstamp", training.updated_at)
-        _all_day(event, training.planned_start, training.planned_end)  # type: ignore[arg-type]
+        assert training.planned_start is not None and training.planned_end is not None
+        _all_day(event, training.planned_start, training.planned_end)
         prefix = "Training" if scheduled else "Training (funded, not yet scheduled)"
         event.add("summary", f"{prefix}: {_short(_clean(training.title))}")
         if training.venue:
@@ -163,17 +165,17 @@ async def _follow_up_events(session: AsyncSession, caller: Caller) -> list[Event
     if caller.principal.kind != "user":
         return []
     query = (
-        select(FollowUp, Consultation.contact_name, Cooperative.name)
-        .join(Consultation, Consultation.id == FollowUp.consultation_id)
-        .outerjoin(Cooperative, Cooperative.id == Consultation.cooperative_id)
+        select(FollowUp, col(Consultation.contact_name), col(Cooperative.name))
+        .join(Consultation, col(Consultation.id) == FollowUp.consultation_id)
+        .outerjoin(Cooperative, col(Cooperative.id) == Consultation.cooperative_id)
         .where(
-            FollowUp.officer_id == caller.principal.id,
-            FollowUp.status == FollowUpStatus.open.value,
-            FollowUp.due_date.between(EARLIEST_DATE, LATEST_DATE),
+            col(FollowUp.officer_id) == caller.principal.id,
+            col(FollowUp.status) == FollowUpStatus.open.value,
+            col(FollowUp.due_date).between(EARLIEST_DATE, LATEST_DATE),
             # A soft-deleted consultation takes its follow-ups out of everyone's work.
-            Consultation.deleted_at.is_(None),
+            col(Consultation.deleted_at).is_(None),
         )
-        .order_by(FollowUp.due_date, FollowUp.id)
+        .order_by(col(FollowUp.due_date), col(FollowUp.id))
         .limit(MAX_EVENTS)
     )
     query = query.where(*code_in_caller_scope(caller, Consultation.village_code))

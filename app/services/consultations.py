@@ -5,11 +5,12 @@ it. Records are corrected, never erased: deleting marks a record with who, when 
 """
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import (
@@ -28,7 +29,7 @@ from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, PageParams, cut_page
 from app.http.sync_feed import SyncPage
 from app.models.account import Role, UserAccount
-from app.models.common import mask_phone, utcnow
+from app.models.common import mask_phone, table_of, utcnow
 from app.models.mentoring import (
     Consultation,
     ConsultationCreate,
@@ -52,7 +53,7 @@ from app.models.sync import DeletedRecord, RecordKind
 from app.services import audit
 from app.services.cooperatives import PHONE_MASKED_ROLES, lock_cooperative
 
-_COLUMNS = Consultation.__table__.c
+_COLUMNS = table_of(Consultation).c
 _VILLAGE_LEVELS = {RegionLevel.desa.value, RegionLevel.kelurahan.value}
 _OFFICE_ROLES = {Role.admin.value, Role.officer.value}
 # A consultation "happened" at most this far ahead of the server clock (phones drift).
@@ -91,7 +92,7 @@ def _audit(
 
 def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
     return FollowUpPublic(
-        id=follow_up.id,  # type: ignore[arg-type]
+        id=follow_up.id,
         consultation_id=follow_up.consultation_id,
         description=follow_up.description,
         responsible=Responsible(follow_up.responsible),
@@ -104,7 +105,7 @@ def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
         closed_on=follow_up.closed_on,
         created_at=follow_up.created_at,
         updated_at=follow_up.updated_at,
-        change=follow_up.change,  # type: ignore[arg-type]
+        change=follow_up.change,
     )
 
 
@@ -117,13 +118,15 @@ async def _publish(
     follow_ups: dict[int, list[FollowUpPublic]] = {}
     if ids:
         for consultation_id, topic in await session.execute(
-            select(ConsultationTopic.consultation_id, ConsultationTopic.topic).where(
-                ConsultationTopic.consultation_id.in_(ids)
+            select(col(ConsultationTopic.consultation_id), col(ConsultationTopic.topic)).where(
+                col(ConsultationTopic.consultation_id).in_(ids)
             )
         ):
             topics.setdefault(consultation_id, []).append(Topic(topic))
         for follow_up in await session.scalars(
-            select(FollowUp).where(FollowUp.consultation_id.in_(ids)).order_by(FollowUp.id)
+            select(FollowUp)
+            .where(col(FollowUp.consultation_id).in_(ids))
+            .order_by(col(FollowUp.id))
         ):
             follow_ups.setdefault(follow_up.consultation_id, []).append(
                 _follow_up_public(follow_up, today)
@@ -137,8 +140,9 @@ async def _publish(
                 if name not in ("topics", "follow_ups", "contact_phone")
             },
             contact_phone=mask_phone(c.contact_phone) if mask else c.contact_phone,
-            topics=sorted(topics.get(c.id, []), key=list(Topic).index),  # type: ignore[arg-type]
-            follow_ups=follow_ups.get(c.id, []),  # type: ignore[arg-type]
+            # Read from the database, so each has its id.
+            topics=sorted(topics.get(cast(int, c.id), []), key=list(Topic).index),
+            follow_ups=follow_ups.get(cast(int, c.id), []),
         )
         for c in consultations
     ]
@@ -196,8 +200,8 @@ def _filter_conditions(caller: Caller, filters: ConsultationFilters) -> list[Any
     if filters.topic is not None:
         conditions.append(
             _COLUMNS.id.in_(
-                select(ConsultationTopic.consultation_id).where(
-                    ConsultationTopic.topic == filters.topic.value
+                select(col(ConsultationTopic.consultation_id)).where(
+                    col(ConsultationTopic.topic) == filters.topic.value
                 )
             )
         )
@@ -293,7 +297,7 @@ def _caller_user_id(caller: Caller) -> int | None:
     return caller.principal.id if caller.principal.kind == "user" else None
 
 
-def _check_follow_up_date(due: date, consultation: Consultation, loc: list) -> None:  # type: ignore[type-arg]
+def _check_follow_up_date(due: date, consultation: Consultation, loc: list[str | int]) -> None:
     happened = consultation.occurred_at
     if happened is not None and due < happened.date():
         raise Invalid.field(loc, f"due {due} is before the consultation itself ({happened.date()})")
@@ -304,7 +308,7 @@ async def _new_follow_up(
     caller: Caller,
     consultation: Consultation,
     data: FollowUpCreate,
-    loc: list,  # type: ignore[type-arg]
+    loc: list[str | int],
 ) -> FollowUp:
     _check_follow_up_date(data.due_date, consultation, [*loc, "due_date"])
     officer_id = None
@@ -315,7 +319,7 @@ async def _new_follow_up(
     elif data.responsible is Responsible.officer:
         officer_id = consultation.officer_id or _caller_user_id(caller)
     return FollowUp(
-        consultation_id=consultation.id,  # type: ignore[arg-type]
+        consultation_id=cast(int, consultation.id),  # stored
         description=data.description,
         responsible=data.responsible.value,
         officer_id=officer_id,
@@ -411,8 +415,9 @@ async def create_consultation(
     )
     session.add(consultation)
     await session.flush()
+    assert consultation.id is not None  # flushed
     session.add_all(
-        ConsultationTopic(consultation_id=consultation.id, topic=topic.value)  # type: ignore[arg-type]
+        ConsultationTopic(consultation_id=consultation.id, topic=topic.value)
         for topic in dict.fromkeys(data.topics)
     )
     for index, follow_up in enumerate(data.follow_ups):
@@ -472,7 +477,9 @@ async def update_consultation(
     if "topics" in changes:
         topics = changes.pop("topics") or []
         await session.execute(
-            delete(ConsultationTopic).where(ConsultationTopic.consultation_id == consultation_id)
+            delete(ConsultationTopic).where(
+                col(ConsultationTopic.consultation_id) == consultation_id
+            )
         )
         session.add_all(
             ConsultationTopic(consultation_id=consultation_id, topic=str(topic))
@@ -567,13 +574,16 @@ async def delete_consultation(
     consultation.deleted_reason = reason
     consultation.updated_at = now
     # It leaves every list, and its follow-ups with it: syncing clients must drop them.
-    where = {
+    where: dict[str, Any] = {
         "region_code": consultation.village_code,
         "cooperative_id": consultation.cooperative_id,
         "deleted_at": now,
     }
     follow_ups = await session.scalars(
-        select(FollowUp.id).where(FollowUp.consultation_id == consultation_id)
+        # The id column holds no NULL, whatever SQLModel's `int | None` says.
+        select(cast(Mapped[int], FollowUp.id)).where(
+            col(FollowUp.consultation_id) == consultation_id
+        )
     )
     session.add(DeletedRecord(kind=RecordKind.consultation, record_id=consultation_id, **where))
     session.add_all(
@@ -624,7 +634,7 @@ def _follow_up_visible(caller: Caller) -> list[Any]:
 async def _require_follow_up(session: AsyncSession, caller: Caller, follow_up_id: int) -> FollowUp:
     """The follow-up, if its consultation exists for this caller."""
     follow_up = await session.scalar(
-        select(FollowUp).where(FollowUp.id == follow_up_id, *_follow_up_visible(caller))
+        select(FollowUp).where(col(FollowUp.id) == follow_up_id, *_follow_up_visible(caller))
     )
     return _follow_up_found(follow_up, follow_up_id)
 

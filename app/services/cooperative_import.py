@@ -16,13 +16,15 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 from pydantic import Field as PydanticField
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import in_caller_scope, outside_caller_scope
@@ -225,7 +227,7 @@ async def _village_levels(session: AsyncSession, codes: list[str]) -> dict[str, 
         levels.update(
             (
                 await session.execute(
-                    select(Region.code, Region.level).where(Region.code.in_(batch))
+                    select(col(Region.code), col(Region.level)).where(col(Region.code).in_(batch))
                 )
             ).all()
         )
@@ -240,8 +242,10 @@ async def _single_cooperatives(session: AsyncSession, codes: list[str]) -> dict[
         found.update(
             (
                 await session.execute(
-                    select(Cooperative.village_code, Cooperative.id).where(
-                        Cooperative.village_code.in_(batch), Cooperative.is_joint.is_(False)
+                    # The id column holds no NULL, whatever SQLModel's `int | None` says.
+                    select(col(Cooperative.village_code), cast(Mapped[int], Cooperative.id)).where(
+                        col(Cooperative.village_code).in_(batch),
+                        col(Cooperative.is_joint).is_(False),
                     )
                 )
             ).all()

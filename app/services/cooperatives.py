@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller, LoginChecks
 from app.access.scope import (
@@ -36,7 +37,7 @@ from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, PageParams, cut_page
 from app.http.sync_feed import SyncPage
 from app.models.account import Role
-from app.models.common import mask_phone, utcnow
+from app.models.common import mask_phone, table_of, utcnow
 from app.models.cooperative import (
     BusinessUnit,
     Cooperative,
@@ -70,13 +71,18 @@ COOPERATIVE_EDITABLE = frozenset(
 # Roles that see phone numbers masked (UU 27/2022: no more personal data than the task needs).
 PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration})
 
-_COLUMNS = Cooperative.__table__.c
+_COLUMNS = table_of(Cooperative).c
 BUSINESS_UNITS = (
     # The separator as SQL text: as a string SQLAlchemy would make it a parameter rendered
     # into the text at each execution, which `read_rows` compiles only once.
-    select(func.aggregate_strings(CooperativeBusinessUnit.unit, literal_column("','")))
-    .where(CooperativeBusinessUnit.cooperative_id == _COLUMNS.id)
-    .correlate(Cooperative.__table__)
+    select(
+        func.aggregate_strings(
+            col(CooperativeBusinessUnit.unit),
+            literal_column("','"),  # type: ignore[arg-type]  # typed as str, taken as SQL too
+        )
+    )
+    .where(col(CooperativeBusinessUnit.cooperative_id) == _COLUMNS.id)
+    .correlate(table_of(Cooperative))
     .scalar_subquery()
     .label("business_units")
 )
@@ -127,8 +133,8 @@ def _condition(name: str, value: BindParameter[Any]) -> Any:
         return _COLUMNS.is_active == value
     if name == "unit":
         return _COLUMNS.id.in_(
-            select(CooperativeBusinessUnit.cooperative_id).where(
-                CooperativeBusinessUnit.unit == value
+            select(col(CooperativeBusinessUnit.cooperative_id)).where(
+                col(CooperativeBusinessUnit.unit) == value
             )
         )
     if name == "q":
@@ -212,8 +218,8 @@ def _found(caller: Caller, cooperative_id: int, cooperative: Cooperative | None)
 async def _units(session: AsyncSession, cooperative_id: int) -> set[str]:
     return set(
         await session.scalars(
-            select(CooperativeBusinessUnit.unit).where(
-                CooperativeBusinessUnit.cooperative_id == cooperative_id
+            select(col(CooperativeBusinessUnit.unit)).where(
+                col(CooperativeBusinessUnit.cooperative_id) == cooperative_id
             )
         )
     )
@@ -353,8 +359,8 @@ def _check_record_rules(
 
 async def _existing_single_in_village(session: AsyncSession, village_code: str) -> int | None:
     return await session.scalar(
-        select(Cooperative.id).where(
-            Cooperative.village_code == village_code, Cooperative.is_joint.is_(False)
+        select(col(Cooperative.id)).where(
+            col(Cooperative.village_code) == village_code, col(Cooperative.is_joint).is_(False)
         )
     )
 
@@ -400,6 +406,7 @@ async def create_cooperative(writer: Writer, data: CooperativeCreate) -> Coopera
     units = {unit.value for unit in data.business_units}
     try:
         await session.flush()
+        assert cooperative.id is not None  # flushed
         session.add_all(
             CooperativeBusinessUnit(cooperative_id=cooperative.id, unit=unit) for unit in units
         )
@@ -458,7 +465,7 @@ async def update_cooperative(
     if units != current_units:
         await session.execute(
             delete(CooperativeBusinessUnit).where(
-                CooperativeBusinessUnit.cooperative_id == cooperative_id
+                col(CooperativeBusinessUnit.cooperative_id) == cooperative_id
             )
         )
         session.add_all(
@@ -494,7 +501,7 @@ async def delete_cooperative(
     await _record_removal(session, caller, cooperative)
     disabled = await accounts.disable_accounts_bound_to(session, caller, cooperative_id)
     # Officers, business units and legal events go with it (ON DELETE CASCADE).
-    await session.execute(delete(Cooperative).where(Cooperative.id == cooperative_id))
+    await session.execute(delete(Cooperative).where(col(Cooperative.id) == cooperative_id))
     audit.record(
         session,
         caller,
@@ -515,12 +522,20 @@ async def _record_removal(session: AsyncSession, caller: Caller, cooperative: Co
     those officers, as if deleted on its own (their personal data goes); and new change numbers
     for the records that named it: consultations lose their link to it (the foreign key would
     clear it unseen), trainings lose its invitation (their seat count)."""
-    where = {"region_code": cooperative.village_code, "cooperative_id": cooperative.id}
+    assert cooperative.id is not None  # stored
+    where: dict[str, Any] = {
+        "region_code": cooperative.village_code,
+        "cooperative_id": cooperative.id,
+    }
     session.add(DeletedRecord(kind=RecordKind.cooperative, record_id=cooperative.id, **where))
     for officer in await session.scalars(
-        select(Officer).where(Officer.cooperative_id == cooperative.id).order_by(Officer.id)
+        select(Officer)
+        .where(col(Officer.cooperative_id) == cooperative.id)
+        .order_by(col(Officer.id))
     ):
-        session.add(DeletedRecord(kind=RecordKind.officer, record_id=officer.id, **where))
+        session.add(
+            DeletedRecord(kind=RecordKind.officer, record_id=cast(int, officer.id), **where)
+        )
         audit.record(
             session,
             caller,
@@ -532,12 +547,12 @@ async def _record_removal(session: AsyncSession, caller: Caller, cooperative: Co
         )
     now = utcnow()
     for consultation in await session.scalars(
-        select(Consultation).where(Consultation.cooperative_id == cooperative.id)
+        select(Consultation).where(col(Consultation.cooperative_id) == cooperative.id)
     ):
         consultation.cooperative_id = None
         consultation.updated_at = now
-    invited = select(TrainingInvitation.training_id).where(
-        TrainingInvitation.cooperative_id == cooperative.id
+    invited = select(col(TrainingInvitation.training_id)).where(
+        col(TrainingInvitation.cooperative_id) == cooperative.id
     )
-    for training in await session.scalars(select(Training).where(Training.id.in_(invited))):
+    for training in await session.scalars(select(Training).where(col(Training.id).in_(invited))):
         training.updated_at = now

@@ -34,10 +34,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.models.account import UserAccount
-from app.models.common import UNPRINTABLE, mask_phone
+from app.models.common import UNPRINTABLE, mask_phone, table_of
 from app.models.cooperative import Cooperative, CooperativeFilters
 from app.models.mentoring import (
     Consultation,
@@ -167,7 +168,7 @@ ToRow = Callable[[Any], list[Any]]
 
 
 def _region_name(column: Any) -> Any:
-    return select(Region.name).where(Region.code == column).scalar_subquery()
+    return select(col(Region.name)).where(col(Region.code) == column).scalar_subquery()
 
 
 def _yes_no(flag: bool) -> str:
@@ -177,7 +178,7 @@ def _yes_no(flag: bool) -> str:
 def cooperatives_export(caller: Caller, filters: CooperativeFilters) -> tuple[Any, ToRow]:
     """The query for the cooperatives the list would show, in village order, and how each
     result row becomes a spreadsheet row (phones masked as the caller's role requires)."""
-    columns = Cooperative.__table__.c
+    columns = table_of(Cooperative).c
     query = (
         select(
             *columns,
@@ -238,17 +239,17 @@ def consultations_export(
 ) -> tuple[Any, ToRow]:
     """Consultations in id order with their names, topics and open follow-ups, all in one
     query (so that a stream needs no lookups). Phones are always masked."""
-    columns = Consultation.__table__.c
+    columns = table_of(Consultation).c
     topics = (
-        select(func.aggregate_strings(ConsultationTopic.topic, ","))
-        .where(ConsultationTopic.consultation_id == columns.id)
+        select(func.aggregate_strings(col(ConsultationTopic.topic), ","))
+        .where(col(ConsultationTopic.consultation_id) == columns.id)
         .scalar_subquery()
     )
     open_follow_ups = (
         select(func.count())
         .where(
-            FollowUp.consultation_id == columns.id,
-            FollowUp.status == FollowUpStatus.open.value,
+            col(FollowUp.consultation_id) == columns.id,
+            col(FollowUp.status) == FollowUpStatus.open.value,
         )
         .scalar_subquery()
     )
@@ -258,14 +259,14 @@ def consultations_export(
             *columns,
             topics.label("topics"),
             open_follow_ups.label("open_follow_ups"),
-            select(Cooperative.name)
-            .where(Cooperative.id == columns.cooperative_id)
+            select(col(Cooperative.name))
+            .where(col(Cooperative.id) == columns.cooperative_id)
             .scalar_subquery()
             .label("cooperative"),
             _region_name(columns.village_code).label("village"),
             _region_name(columns.district_code).label("district"),
-            select(UserAccount.username)
-            .where(UserAccount.id == columns.officer_id)
+            select(col(UserAccount.username))
+            .where(col(UserAccount.id) == columns.officer_id)
             .scalar_subquery()
             .label("officer"),
         )
@@ -296,15 +297,18 @@ def consultations_export(
 
 
 def trainings_export(caller: Caller, filters: TrainingFilters) -> tuple[Any, ToRow]:
-    columns = Training.__table__.c
+    columns = table_of(Training).c
     seats = (
         select(func.coalesce(func.sum(TrainingInvitation.seats), 0))
-        .where(TrainingInvitation.training_id == columns.id)
+        .where(col(TrainingInvitation.training_id) == columns.id)
         .scalar_subquery()
     )
     attended = (
         select(func.count())
-        .where(TrainingAttendee.training_id == columns.id, TrainingAttendee.attended.is_(True))
+        .where(
+            col(TrainingAttendee.training_id) == columns.id,
+            col(TrainingAttendee.attended).is_(True),
+        )
         .scalar_subquery()
     )
     query = (

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.errors import Conflict
@@ -38,7 +39,7 @@ def derive_stage(milestones: list[LegalMilestone]) -> LegalStage:
 def _public(event: LegalEvent) -> LegalEventPublic:
     milestone = LegalMilestone(event.milestone)
     return LegalEventPublic(
-        id=event.id,  # type: ignore[arg-type]
+        id=event.id,
         milestone=milestone,
         stage=STAGE_OF_MILESTONE[milestone],
         occurred_on=event.occurred_on,
@@ -85,7 +86,7 @@ def _warnings(new: LegalEventCreate, earlier: list[LegalEvent]) -> list[str]:
 
 async def _events(session: AsyncSession, cooperative_id: int) -> list[LegalEvent]:
     events = await session.scalars(
-        select(LegalEvent).where(LegalEvent.cooperative_id == cooperative_id)
+        select(LegalEvent).where(col(LegalEvent.cooperative_id) == cooperative_id)
     )
     return sorted(events, key=lambda e: (_MILESTONE_ORDER.index(LegalMilestone(e.milestone)), e.id))
 

@@ -4,6 +4,7 @@ from limits import RateLimitItemPerHour
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.rate_limits import RateLimit
@@ -64,7 +65,7 @@ async def _lock_officer(
 ) -> tuple[Cooperative, Officer]:
     """The officer, if its cooperative exists for the writer's caller, locked."""
     cooperative = await require_cooperative(writer.session, writer.caller, cooperative_id)
-    officer = await writer.lock(Officer, officer_id, Officer.cooperative_id == cooperative_id)
+    officer = await writer.lock(Officer, officer_id, col(Officer.cooperative_id) == cooperative_id)
     if officer is None:
         raise _no_officer(cooperative_id, officer_id)
     return cooperative, officer
@@ -80,7 +81,9 @@ def _audit(
     action: str,
     cooperative: Cooperative,
     officer_id: int | None,
-    **change: OfficerPublic | None,
+    *,
+    before: OfficerPublic | None = None,
+    after: OfficerPublic | None = None,
 ) -> None:
     audit.record(
         session,
@@ -89,7 +92,8 @@ def _audit(
         resource_type="officer",
         resource_id=officer_id,
         region_code=cooperative.village_code,
-        **change,
+        before=before,
+        after=after,
     )
 
 
@@ -105,7 +109,7 @@ async def list_officers(
     if updated_since is not None:
         changes = await sync_feed.changes_page(
             session,
-            select(Officer).where(Officer.cooperative_id == cooperative_id),
+            select(Officer).where(col(Officer.cooperative_id) == cooperative_id),
             Officer.change,
             since=updated_since,
             codec=codec,
@@ -271,6 +275,6 @@ async def delete_officer(
             cooperative_id=cooperative_id,
         )
     )
-    await session.execute(delete(Officer).where(Officer.id == officer_id))
+    await session.execute(delete(Officer).where(col(Officer.id) == officer_id))
     _audit(session, caller, "officer.delete", cooperative, officer_id, before=before)
     await writer.commit()

@@ -66,11 +66,11 @@ def _to_request(body: LaunchComparisonIn) -> tuple[PlanRequest, int]:
 def _invalid(exc: PlannerError, preset_len: int) -> Invalid:
     loc: list[str | int] = list(exc.loc)
     # The planner counts preset groups first; the client only sees its own groups.
-    if len(loc) >= 2 and loc[0] == "groups" and isinstance(loc[1], int):
-        if loc[1] < preset_len:
+    if len(loc) >= 2 and loc[0] == "groups" and isinstance(group := loc[1], int):
+        if group < preset_len:
             loc = ["preset"]
         else:
-            loc[1] -= preset_len
+            loc[1] = group - preset_len
     return Invalid.field(["body", *loc], exc.message, "planner_error")
 
 

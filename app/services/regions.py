@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.sql import LIKE_ESCAPE, contains_pattern, dialect_insert
 from app.errors import NotFound
@@ -70,8 +71,10 @@ async def load_regions(
         await session.execute(stmt, rows[start : start + _BATCH])
     after = await session.scalar(select(func.count()).select_from(Region)) or 0
     listed = {row["code"] for row in rows}
-    stale = [code for code in await session.scalars(select(Region.code)) if code not in listed]
-    await session.execute(delete(ReferenceDataset).where(ReferenceDataset.name == REGION_DATASET))
+    stale = [code for code in await session.scalars(select(col(Region.code))) if code not in listed]
+    await session.execute(
+        delete(ReferenceDataset).where(col(ReferenceDataset.name) == REGION_DATASET)
+    )
     session.add(
         ReferenceDataset(
             name=REGION_DATASET, version=version, row_count=len(rows), loaded_at=utcnow()
@@ -96,11 +99,11 @@ async def list_regions(
 ) -> Page[RegionPublic]:
     conditions = []
     if parent is not None:
-        conditions.append(Region.parent_code == parent)
+        conditions.append(col(Region.parent_code) == parent)
     if level is not None:
-        conditions.append(Region.level == level.value)
+        conditions.append(col(Region.level) == level.value)
     if q:
-        conditions.append(Region.name.ilike(contains_pattern(q), escape=LIKE_ESCAPE))
+        conditions.append(col(Region.name).ilike(contains_pattern(q), escape=LIKE_ESCAPE))
     scope = {"parent": parent, "level": level, "q": q}
 
     query = select(Region).where(*conditions).order_by(Region.code).limit(page.page_size + 1)
@@ -119,7 +122,7 @@ async def list_regions(
 async def get_region(session: AsyncSession, code: str) -> RegionDetail:
     wanted = [*ancestor_codes(code), code]
     found = {
-        r.code: r for r in await session.scalars(select(Region).where(Region.code.in_(wanted)))
+        r.code: r for r in await session.scalars(select(Region).where(col(Region.code).in_(wanted)))
     }
     if code not in found:
         raise NotFound(f"region {code} is not in the Kemendagri list that is loaded")

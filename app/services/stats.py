@@ -6,11 +6,13 @@ from typing import Any
 
 from sqlalchemy import case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import caller_region, code_in_region, in_caller_scope, levels_in_region
 from app.core.sql import level_column
 from app.errors import Invalid, NotFound
+from app.models.common import table_of
 from app.models.cooperative import Cooperative, LegalProgress, LegalStage, StageCounts
 from app.models.mentoring import (
     Channel,
@@ -48,14 +50,14 @@ async def legal_progress(
             raise Invalid.field(
                 ["query", "region"], "a desa or kelurahan has no child regions; give its district"
             )
-        children_query = select(Region).where(Region.parent_code == region)
+        children_query = select(Region).where(col(Region.parent_code) == region)
     else:
-        children_query = select(Region).where(Region.level == RegionLevel.province.value)
+        children_query = select(Region).where(col(Region.level) == RegionLevel.province.value)
     children = list(await session.scalars(children_query.order_by(Region.code)))
 
-    columns = Cooperative.__table__.c
+    columns = table_of(Cooperative).c
     group = level_column(columns, _CHILD_LENGTH[len(region) if region else None])
-    counts_query = select(group, Cooperative.legal_stage, func.count()).group_by(
+    counts_query = select(group, col(Cooperative.legal_stage), func.count()).group_by(
         group, Cooperative.legal_stage
     )
     if region is not None:
@@ -112,7 +114,7 @@ async def mentoring(
         await session.scalars(
             select(Region)
             .where(
-                Region.level == RegionLevel.district.value,
+                col(Region.level) == RegionLevel.district.value,
                 code_in_region(Region.code, region),
             )
             .order_by(Region.code)
@@ -125,7 +127,7 @@ async def mentoring(
         date_to=date_to,
         no_contact_days=no_contact_days,
         today=today,
-        dialect=session.bind.dialect.name,
+        dialect=session.get_bind().dialect.name,
     )
     by_channel = await _counts(session, queries["by_channel"])
     by_topic = await _counts(session, queries["by_topic"])
@@ -182,7 +184,7 @@ def mentoring_queries(
     only the region's rows through an index: consultations by their level column and date,
     their topics and open follow-ups by consultation, a cooperative's last contact by
     cooperative and date (tests/api/test_query_plans.py holds them to that)."""
-    consultation = Consultation.__table__.c
+    consultation = table_of(Consultation).c
     held = [
         *consultation_visible_to(caller),
         levels_in_region(consultation, region),
@@ -198,7 +200,7 @@ def mentoring_queries(
         .group_by(consultation.district_code, consultation.channel)
     }
 
-    topic = ConsultationTopic.__table__.c
+    topic = table_of(ConsultationTopic).c
     if dialect == "postgresql":
         # Each consultation's topics by its primary key. As a plain join, PostgreSQL hashes
         # the whole topic table (two million rows) once a province's consultations are
@@ -210,7 +212,7 @@ def mentoring_queries(
         ).lateral("topics")
         queries["by_topic"] = (
             select(consultation.district_code, topics.c.topic, func.count())
-            .select_from(Consultation.__table__.join(topics, true()))
+            .select_from(table_of(Consultation).join(topics, true()))
             .where(*held, *in_period)
             .group_by(consultation.district_code, topics.c.topic)
         )
@@ -222,7 +224,7 @@ def mentoring_queries(
             .group_by(consultation.district_code, topic.topic)
         )
 
-    cooperative = Cooperative.__table__.c
+    cooperative = table_of(Cooperative).c
     cooperatives_here = [*cooperative_visible_to(caller), levels_in_region(cooperative, region)]
     seen_since = _day_start(date_to - timedelta(days=no_contact_days - 1))
     recently_seen = (
@@ -248,14 +250,14 @@ def mentoring_queries(
     )
 
     # Open and overdue in one pass over the region's consultations and their open follow-ups.
-    follow_up = FollowUp.__table__.c
+    follow_up = table_of(FollowUp).c
     queries["follow_ups"] = (
         select(
             consultation.district_code,
             func.count(),
             func.count(case((follow_up.due_date < today, 1))),
         )
-        .select_from(Consultation.__table__)
+        .select_from(table_of(Consultation))
         .join(FollowUp, follow_up.consultation_id == consultation.id)
         .where(
             *consultation_visible_to(caller),
@@ -265,24 +267,26 @@ def mentoring_queries(
         .group_by(consultation.district_code)
     )
 
-    queries["trainings_here"] = select(Training.region_code, Training.id, Training.status).where(
-        func.length(Training.region_code) >= 8,
+    queries["trainings_here"] = select(
+        col(Training.region_code), col(Training.id), col(Training.status)
+    ).where(
+        func.length(col(Training.region_code)) >= 8,
         code_in_region(Training.region_code, region),
     )
     queries["trainings_invited"] = (
-        select(Cooperative.district_code, Training.id, Training.status)
-        .join(TrainingInvitation, TrainingInvitation.cooperative_id == Cooperative.id)
-        .join(Training, Training.id == TrainingInvitation.training_id)
+        select(col(Cooperative.district_code), col(Training.id), col(Training.status))
+        .join(TrainingInvitation, col(TrainingInvitation.cooperative_id) == Cooperative.id)
+        .join(Training, col(Training.id) == TrainingInvitation.training_id)
         .where(levels_in_region(cooperative, region))
     )
     queries["people_trained"] = (
         select(cooperative.district_code, func.count())
         .select_from(TrainingAttendee)
-        .join(Training, Training.id == TrainingAttendee.training_id)
-        .join(Cooperative, Cooperative.id == TrainingAttendee.cooperative_id)
+        .join(Training, col(Training.id) == TrainingAttendee.training_id)
+        .join(Cooperative, col(Cooperative.id) == TrainingAttendee.cooperative_id)
         .where(
-            TrainingAttendee.attended.is_(True),
-            Training.status == TrainingStatus.held.value,
+            col(TrainingAttendee.attended).is_(True),
+            col(Training.status) == TrainingStatus.held.value,
             levels_in_region(cooperative, region),
         )
         .group_by(cooperative.district_code)
@@ -302,7 +306,7 @@ async def _counts(session: AsyncSession, query: Any) -> dict[str, dict[str, int]
 
 
 async def _totals(session: AsyncSession, query: Any) -> dict[str, int]:
-    return dict((await session.execute(query)).all())  # type: ignore[arg-type]
+    return dict((await session.execute(query)).all())
 
 
 async def _trainings_by_district(

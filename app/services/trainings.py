@@ -9,12 +9,14 @@ A cooperative's account sees only the trainings its cooperative is invited to: t
 is what grants it, so it is not also filtered by the account's region.
 """
 
+import typing
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import (
@@ -65,8 +67,8 @@ def visible_to(caller: Caller) -> list[Any]:
     """Conditions limiting trainings to those that exist for this caller (see the module doc)."""
     if caller.role is Role.cooperative:
         return [
-            Training.id.in_(
-                select(TrainingInvitation.training_id).where(
+            col(Training.id).in_(
+                select(col(TrainingInvitation.training_id)).where(
                     *of_own_cooperative(caller, TrainingInvitation.cooperative_id)
                 )
             )
@@ -77,7 +79,7 @@ def visible_to(caller: Caller) -> list[Any]:
 async def require_training(session: AsyncSession, caller: Caller, training_id: int) -> Training:
     """The training, if it exists for this caller."""
     training = await session.scalar(
-        select(Training).where(Training.id == training_id, *visible_to(caller))
+        select(Training).where(col(Training.id) == training_id, *visible_to(caller))
     )
     return _found(training, training_id)
 
@@ -109,33 +111,37 @@ async def _publics(session: AsyncSession, trainings: list[Training]) -> list[Tra
     seats = dict(
         (
             await session.execute(
-                select(TrainingInvitation.training_id, func.sum(TrainingInvitation.seats))
-                .where(TrainingInvitation.training_id.in_(ids))
-                .group_by(TrainingInvitation.training_id)
+                select(col(TrainingInvitation.training_id), func.sum(col(TrainingInvitation.seats)))
+                .where(col(TrainingInvitation.training_id).in_(ids))
+                .group_by(col(TrainingInvitation.training_id))
             )
         ).all()
     )
     present = dict(
         (
             await session.execute(
-                select(TrainingAttendee.training_id, func.count())
-                .where(TrainingAttendee.training_id.in_(ids), TrainingAttendee.attended.is_(True))
-                .group_by(TrainingAttendee.training_id)
+                select(col(TrainingAttendee.training_id), func.count())
+                .where(
+                    col(TrainingAttendee.training_id).in_(ids),
+                    col(TrainingAttendee.attended).is_(True),
+                )
+                .group_by(col(TrainingAttendee.training_id))
             )
         ).all()
     )
     history: dict[int, list[TransitionPublic]] = defaultdict(list)
     for step in await session.scalars(
         select(TrainingTransition)
-        .where(TrainingTransition.training_id.in_(ids))
-        .order_by(TrainingTransition.id)
+        .where(col(TrainingTransition.training_id).in_(ids))
+        .order_by(col(TrainingTransition.id))
     ):
         history[step.training_id].append(
             TransitionPublic.model_validate(step, from_attributes=True)
         )
+    # Read from the database, so each has its id.
     return [
         TrainingPublic(
-            id=t.id,  # type: ignore[arg-type]
+            id=t.id,
             title=t.title,
             topics=[Topic(topic) for topic in t.topics],
             modules=t.modules,
@@ -148,13 +154,13 @@ async def _publics(session: AsyncSession, trainings: list[Training]) -> list[Tra
             budget_line_id=t.budget_line_id,
             status=TrainingStatus(t.status),
             allowed_transitions=allowed_from(TrainingStatus(t.status)),
-            seats_invited=int(seats.get(t.id, 0)),
-            attendees=int(present.get(t.id, 0)),
-            transitions=history[t.id],  # type: ignore[index]
+            seats_invited=int(seats.get(typing.cast(int, t.id), 0)),
+            attendees=int(present.get(typing.cast(int, t.id), 0)),
+            transitions=history[typing.cast(int, t.id)],
             created_by=t.created_by,
             created_at=t.created_at,
             updated_at=t.updated_at,
-            change=t.change,  # type: ignore[arg-type]
+            change=t.change,
         )
         for t in trainings
     ]
@@ -195,8 +201,8 @@ def _check_dates(start: date | None, end: date | None) -> None:
 
 async def _seats_invited(session: AsyncSession, training_id: int) -> int:
     total = await session.scalar(
-        select(func.sum(TrainingInvitation.seats)).where(
-            TrainingInvitation.training_id == training_id
+        select(func.sum(col(TrainingInvitation.seats))).where(
+            col(TrainingInvitation.training_id) == training_id
         )
     )
     return int(total or 0)
@@ -207,7 +213,10 @@ async def _attended(session: AsyncSession, training_id: int) -> int:
         await session.scalar(
             select(func.count())
             .select_from(TrainingAttendee)
-            .where(TrainingAttendee.training_id == training_id, TrainingAttendee.attended.is_(True))
+            .where(
+                col(TrainingAttendee.training_id) == training_id,
+                col(TrainingAttendee.attended).is_(True),
+            )
         )
         or 0
     )
@@ -227,7 +236,9 @@ async def _check_cooperatives(
     villages = dict(
         (
             await session.execute(
-                select(Cooperative.id, Cooperative.village_code).where(Cooperative.id.in_(wanted))
+                select(col(Cooperative.id), col(Cooperative.village_code)).where(
+                    col(Cooperative.id).in_(wanted)
+                )
             )
         ).all()
     )
@@ -282,7 +293,7 @@ async def list_trainings(
         (after_id,) = codec.decode(page.cursor, scope)
         query = query.where(Training.id > after_id)
     trainings, next_cursor = cut_page(
-        list(await session.scalars(query.order_by(Training.id).limit(page.page_size + 1))),
+        list(await session.scalars(query.order_by(col(Training.id)).limit(page.page_size + 1))),
         page,
         codec,
         scope,
@@ -409,9 +420,9 @@ async def transition(writer: Writer, training_id: int, data: TransitionCreate) -
             "(PATCH the training) before scheduling it"
         )
     last = await session.scalar(
-        select(TrainingTransition.occurred_on)
-        .where(TrainingTransition.training_id == training_id)
-        .order_by(TrainingTransition.id.desc())
+        select(col(TrainingTransition.occurred_on))
+        .where(col(TrainingTransition.training_id) == training_id)
+        .order_by(col(TrainingTransition.id).desc())
         .limit(1)
     )
     if last is not None and data.occurred_on < last:
@@ -466,20 +477,25 @@ async def invite(writer: Writer, training_id: int, data: InvitationCreate) -> In
         raise Invalid.field(
             ["body", "cooperative_id"], "give either cooperative_id or person_name, not both"
         )
-    invited = select(TrainingInvitation.id).where(TrainingInvitation.training_id == training_id)
+    invited = select(col(TrainingInvitation.id)).where(
+        col(TrainingInvitation.training_id) == training_id
+    )
     if data.cooperative_id is not None:
         await _check_cooperatives(
             session, caller, {data.cooperative_id: ["body", "cooperative_id"]}
         )
         existing = await session.scalar(
-            invited.where(TrainingInvitation.cooperative_id == data.cooperative_id)
+            invited.where(col(TrainingInvitation.cooperative_id) == data.cooperative_id)
         )
         who = f"cooperative {data.cooperative_id}"
     else:
         if data.seats != 1:
             raise Invalid.field(["body", "seats"], "a named person takes one seat")
+        assert data.person_name is not None  # one of the two is given, checked above
         existing = await session.scalar(
-            invited.where(func.lower(TrainingInvitation.person_name) == data.person_name.lower())  # type: ignore[union-attr]
+            invited.where(
+                func.lower(col(TrainingInvitation.person_name)) == data.person_name.lower()
+            )
         )
         who = data.person_name
     if existing is not None:
@@ -513,7 +529,7 @@ async def list_invitations(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, training_id: int
 ) -> Page[InvitationPublic]:
     await require_training(session, caller, training_id)
-    conditions = [TrainingInvitation.training_id == training_id]
+    conditions = [col(TrainingInvitation.training_id) == training_id]
     # Which other cooperatives and people are invited is not a cooperative's business.
     conditions.extend(of_own_cooperative(caller, TrainingInvitation.cooperative_id))
     return await _page(
@@ -549,8 +565,8 @@ async def record_attendance(
     # A retried upload (poor connectivity) must not count people twice: a person is their
     # name (any case) within their cooperative.
     rows = await session.execute(
-        select(TrainingAttendee.name, TrainingAttendee.cooperative_id).where(
-            TrainingAttendee.training_id == training_id
+        select(col(TrainingAttendee.name), col(TrainingAttendee.cooperative_id)).where(
+            col(TrainingAttendee.training_id) == training_id
         )
     )
     seen = {(name.casefold(), cooperative_id) for name, cooperative_id in rows}
@@ -597,11 +613,14 @@ async def list_attendance(
     session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, training_id: int
 ) -> Page[AttendeePublic]:
     await require_training(session, caller, training_id)
-    conditions = [TrainingAttendee.training_id == training_id]
+    conditions = [col(TrainingAttendee.training_id) == training_id]
     conditions.extend(of_own_cooperative(caller, TrainingAttendee.cooperative_id))
     return await _page(
         session, codec, page, training_id, TrainingAttendee, conditions, _attendee_public
     )
+
+
+_Listed = TypeVar("_Listed", TrainingInvitation, TrainingAttendee)
 
 
 async def _page(
@@ -609,7 +628,7 @@ async def _page(
     codec: CursorCodec,
     page: PageParams,
     training_id: int,
-    table: type[TrainingInvitation] | type[TrainingAttendee],
+    table: type[_Listed],
     conditions: list[Any],
     to_public: Any,
 ) -> Page[Any]:
@@ -619,9 +638,9 @@ async def _page(
     query = select(table).where(*conditions)
     if page.cursor:
         (after_id,) = codec.decode(page.cursor, scope)
-        query = query.where(table.id > after_id)  # type: ignore[operator]
+        query = query.where(col(table.id) > after_id)
     rows, next_cursor = cut_page(
-        list(await session.scalars(query.order_by(table.id).limit(page.page_size + 1))),  # type: ignore[arg-type]
+        list(await session.scalars(query.order_by(col(table.id)).limit(page.page_size + 1))),
         page,
         codec,
         scope,
