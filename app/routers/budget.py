@@ -27,7 +27,7 @@ from app.models.budget import (
     ReversalCreate,
 )
 from app.routers.params import RecordId
-from app.services import budget
+from app.services import budget, refocusings
 
 router = APIRouter(tags=["budget"], route_class=StrictJSONRoute)
 
@@ -95,7 +95,7 @@ async def budget_summary(
 async def create_refocusing(writer: IdempotentWriterDep, data: RefocusingCreate) -> Response:
     """Draft a refocusing: movements between lines, its reason, legal basis and document."""
     return await writer.once(
-        status.HTTP_201_CREATED, budget.create_refocusing(writer, data), etag=True
+        status.HTTP_201_CREATED, refocusings.create_refocusing(writer, data), etag=True
     )
 
 
@@ -109,7 +109,7 @@ async def list_refocusings(
     status: RefocusingStatus | None = None,
 ) -> Page[RefocusingPublic]:
     """Refocusings, newest first, with their movements and what they unblock."""
-    return await budget.list_refocusings(session, caller, codec, page, fiscal_year, status)
+    return await refocusings.list_refocusings(session, caller, codec, page, fiscal_year, status)
 
 
 @router.get(
@@ -124,7 +124,9 @@ async def get_refocusing(
     if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     """One refocusing. Its `ETag` goes in `If-Match` when you edit the draft."""
-    return represent(await budget.get_refocusing(session, caller, refocusing_id), if_none_match)
+    return represent(
+        await refocusings.get_refocusing(session, caller, refocusing_id), if_none_match
+    )
 
 
 @router.patch(
@@ -140,7 +142,9 @@ async def update_refocusing(
 ) -> Response:
     """Edit a draft. Requires `If-Match` with its current ETag, so that an edit made offline
     never silently overwrites someone else's."""
-    return represent(await budget.update_draft(writer, refocusing_id, patch, if_match=if_match))
+    return represent(
+        await refocusings.update_draft(writer, refocusing_id, patch, if_match=if_match)
+    )
 
 
 @router.post(
@@ -150,7 +154,9 @@ async def update_refocusing(
 )
 async def submit_refocusing(writer: IdempotentWriterDep, refocusing_id: RefocusingId) -> Response:
     """Send the draft for approval."""
-    return await writer.once(status.HTTP_200_OK, budget.submit(writer, refocusing_id), etag=True)
+    return await writer.once(
+        status.HTTP_200_OK, refocusings.submit(writer, refocusing_id), etag=True
+    )
 
 
 @router.post(
@@ -161,7 +167,9 @@ async def submit_refocusing(writer: IdempotentWriterDep, refocusing_id: Refocusi
 async def approve_refocusing(writer: IdempotentWriterDep, refocusing_id: RefocusingId) -> Response:
     """Approve a submitted refocusing. The approver must be neither its drafter nor its
     submitter."""
-    return await writer.once(status.HTTP_200_OK, budget.approve(writer, refocusing_id), etag=True)
+    return await writer.once(
+        status.HTTP_200_OK, refocusings.approve(writer, refocusing_id), etag=True
+    )
 
 
 @router.post(
@@ -172,7 +180,9 @@ async def approve_refocusing(writer: IdempotentWriterDep, refocusing_id: Refocus
 async def apply_refocusing(writer: IdempotentWriterDep, refocusing_id: RefocusingId) -> Response:
     """Move the money of an approved refocusing, exactly once. Refused (409) if any line would
     fall below what is committed against it."""
-    return await writer.once(status.HTTP_200_OK, budget.apply(writer, refocusing_id), etag=True)
+    return await writer.once(
+        status.HTTP_200_OK, refocusings.apply(writer, refocusing_id), etag=True
+    )
 
 
 @router.post(
@@ -189,5 +199,5 @@ async def reverse_refocusing(
     """Draft the reversal of an applied refocusing: the same movements the other way. It is
     approved and applied like any refocusing; the original is never changed."""
     return await writer.once(
-        status.HTTP_201_CREATED, budget.reverse(writer, refocusing_id, data), etag=True
+        status.HTTP_201_CREATED, refocusings.reverse(writer, refocusing_id, data), etag=True
     )

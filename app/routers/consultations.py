@@ -31,7 +31,7 @@ from app.models.mentoring import (
     RequestDecision,
 )
 from app.routers.params import RecordId
-from app.services import consultations
+from app.services import consultations, follow_ups
 
 router = APIRouter(tags=["consultations"], route_class=StrictJSONRoute)
 
@@ -184,7 +184,7 @@ async def add_follow_up(
     """Add a follow-up action with its due date."""
     return await writer.once(
         status.HTTP_201_CREATED,
-        consultations.add_follow_up(writer, consultation_id, data, today),
+        follow_ups.add_follow_up(writer, consultation_id, data, today),
         etag=True,
     )
 
@@ -201,7 +201,7 @@ async def list_follow_ups(
 ) -> SyncPage[FollowUpPublic]:
     """Follow-ups by due date, e.g. `?status=open&due_before=2025-09-01&officer=me`; with
     `updated_since`, what changed since a client's last sync, in change order."""
-    return await consultations.list_follow_ups(
+    return await follow_ups.list_follow_ups(
         session, caller, codec, page, filters, today, updated_since
     )
 
@@ -220,7 +220,7 @@ async def get_follow_up(
 ) -> Response:
     """One follow-up. Its `ETag` goes in `If-Match` to change or close it."""
     return represent(
-        await consultations.get_follow_up(session, caller, follow_up_id, today), if_none_match
+        await follow_ups.get_follow_up(session, caller, follow_up_id, today), if_none_match
     )
 
 
@@ -239,5 +239,5 @@ async def update_follow_up(
     """Reschedule or reassign an open follow-up, or close it: `done` (with its outcome) or
     `cancelled` (with a reason)."""
     return represent(
-        await consultations.update_follow_up(writer, follow_up_id, patch, today, if_match=if_match)
+        await follow_ups.update_follow_up(writer, follow_up_id, patch, today, if_match=if_match)
     )

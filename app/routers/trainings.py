@@ -29,7 +29,7 @@ from app.models.mentoring import (
     TransitionCreate,
 )
 from app.routers.params import RecordId
-from app.services import trainings
+from app.services import roster, trainings
 
 router = APIRouter(prefix="/trainings", tags=["trainings"], route_class=StrictJSONRoute)
 
@@ -123,7 +123,7 @@ async def list_invitations(
     training_id: TrainingId,
 ) -> Page[InvitationPublic]:
     """Who is invited: cooperatives with their seats, and named people."""
-    return await trainings.list_invitations(session, caller, codec, page, training_id)
+    return await roster.list_invitations(session, caller, codec, page, training_id)
 
 
 @router.post(
@@ -139,7 +139,7 @@ async def invite(
 ) -> Response:
     """Invite a cooperative of your region with a number of seats, or one named person. The
     seats invited never exceed the capacity (409)."""
-    return await writer.once(status.HTTP_201_CREATED, trainings.invite(writer, training_id, data))
+    return await writer.once(status.HTTP_201_CREATED, roster.invite(writer, training_id, data))
 
 
 @router.get("/{training_id}/attendance", responses=problems(400, 404))
@@ -151,7 +151,7 @@ async def list_attendance(
     training_id: TrainingId,
 ) -> Page[AttendeePublic]:
     """The attendance list, in the order it was recorded."""
-    return await trainings.list_attendance(session, caller, codec, page, training_id)
+    return await roster.list_attendance(session, caller, codec, page, training_id)
 
 
 @router.post(
@@ -169,5 +169,5 @@ async def record_attendance(
     scheduled or held training. People present never exceed the capacity (409), and a person
     already on the list is a 409, so a retried upload does not count anyone twice."""
     return await writer.once(
-        status.HTTP_201_CREATED, trainings.record_attendance(writer, training_id, data)
+        status.HTTP_201_CREATED, roster.record_attendance(writer, training_id, data)
     )

@@ -1,4 +1,5 @@
-"""Consultations and field mentoring, with their follow-ups.
+"""Consultations and field mentoring, and the follow-ups made with them (the follow-ups' own
+reads and changes are `app.services.follow_ups`).
 
 A cooperative's own account can only *request* a consultation; the office accepts or declines
 it. Records are corrected, never erased: deleting marks a record with who, when and why.
@@ -9,12 +10,11 @@ from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.access.auth import Caller
 from app.access.scope import (
-    caller_region,
     in_caller_scope,
     levels_in_caller_scope,
     levels_in_region,
@@ -40,10 +40,8 @@ from app.models.mentoring import (
     ConsultationUpdate,
     FollowUp,
     FollowUpCreate,
-    FollowUpFilters,
     FollowUpPublic,
     FollowUpStatus,
-    FollowUpUpdate,
     RequestDecision,
     Responsible,
     Topic,
@@ -70,7 +68,7 @@ def visible_to(caller: Caller) -> list[Any]:
     ]
 
 
-def _audit(
+def audit_event(
     session: AsyncSession,
     caller: Caller,
     action: str,
@@ -90,7 +88,7 @@ def _audit(
     )
 
 
-def _follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
+def follow_up_public(follow_up: FollowUp, today: date) -> FollowUpPublic:
     return FollowUpPublic(
         id=follow_up.id,
         consultation_id=follow_up.consultation_id,
@@ -129,7 +127,7 @@ async def _publish(
             .order_by(col(FollowUp.id))
         ):
             follow_ups.setdefault(follow_up.consultation_id, []).append(
-                _follow_up_public(follow_up, today)
+                follow_up_public(follow_up, today)
             )
     mask = caller.role in PHONE_MASKED_ROLES
     return [
@@ -275,7 +273,7 @@ async def list_consultations(
     return SyncPage(items=items, next_cursor=next_cursor, total=total)
 
 
-async def _office_account(
+async def office_account(
     session: AsyncSession, caller: Caller, user_id: int, village_code: str, loc: list[str | int]
 ) -> int:
     """`user_id` if it is an active officer or admin whose region covers the village. An
@@ -297,23 +295,23 @@ def _caller_user_id(caller: Caller) -> int | None:
     return caller.principal.id if caller.principal.kind == "user" else None
 
 
-def _check_follow_up_date(due: date, consultation: Consultation, loc: list[str | int]) -> None:
+def check_follow_up_date(due: date, consultation: Consultation, loc: list[str | int]) -> None:
     happened = consultation.occurred_at
     if happened is not None and due < happened.date():
         raise Invalid.field(loc, f"due {due} is before the consultation itself ({happened.date()})")
 
 
-async def _new_follow_up(
+async def new_follow_up(
     session: AsyncSession,
     caller: Caller,
     consultation: Consultation,
     data: FollowUpCreate,
     loc: list[str | int],
 ) -> FollowUp:
-    _check_follow_up_date(data.due_date, consultation, [*loc, "due_date"])
+    check_follow_up_date(data.due_date, consultation, [*loc, "due_date"])
     officer_id = None
     if data.officer_id is not None:
-        officer_id = await _office_account(
+        officer_id = await office_account(
             session, caller, data.officer_id, consultation.village_code, [*loc, "officer_id"]
         )
     elif data.responsible is Responsible.officer:
@@ -386,7 +384,7 @@ async def create_consultation(
     officer_id = None
     if not is_request:
         officer_id = (
-            await _office_account(
+            await office_account(
                 session, caller, data.officer_id, village_code, ["body", "officer_id"]
             )
             if data.officer_id is not None
@@ -422,13 +420,13 @@ async def create_consultation(
     )
     for index, follow_up in enumerate(data.follow_ups):
         session.add(
-            await _new_follow_up(
+            await new_follow_up(
                 session, caller, consultation, follow_up, ["body", "follow_ups", index]
             )
         )
     await session.flush()
     public = (await _publish(session, caller, [consultation], today))[0]
-    _audit(
+    audit_event(
         session,
         caller,
         "consultation.request" if is_request else "consultation.create",
@@ -467,7 +465,7 @@ async def update_consultation(
     if status == ConsultationStatus.held and occurred_at is None:
         raise Invalid.field(["body", "occurred_at"], "a held consultation needs its date")
     if "officer_id" in changes and changes["officer_id"] is not None:
-        await _office_account(
+        await office_account(
             session,
             caller,
             changes["officer_id"],
@@ -493,7 +491,7 @@ async def update_consultation(
     consultation.updated_at = utcnow()
     await session.flush()
     after = (await _publish(session, caller, [consultation], today))[0]
-    _audit(
+    audit_event(
         session,
         caller,
         "consultation.update",
@@ -527,7 +525,7 @@ async def decide_request(
     ).value
     if accept:
         consultation.officer_id = (
-            await _office_account(
+            await office_account(
                 session,
                 caller,
                 decision.officer_id,
@@ -542,7 +540,7 @@ async def decide_request(
     consultation.updated_at = utcnow()
     await session.flush()
     after = (await _publish(session, caller, [consultation], today))[0]
-    _audit(
+    audit_event(
         session,
         caller,
         "consultation.accept" if accept else "consultation.decline",
@@ -590,7 +588,7 @@ async def delete_consultation(
         DeletedRecord(kind=RecordKind.follow_up, record_id=follow_up_id, **where)
         for follow_up_id in follow_ups
     )
-    _audit(
+    audit_event(
         session,
         caller,
         "consultation.delete",
@@ -600,191 +598,3 @@ async def delete_consultation(
         after={"deleted_reason": reason},
     )
     await writer.commit()
-
-
-# --- follow-ups ---------------------------------------------------------------------------
-
-
-async def add_follow_up(
-    writer: Writer, consultation_id: int, data: FollowUpCreate, today: date
-) -> FollowUpPublic:
-    session, caller = writer.session, writer.caller
-    # Locked: the consultation changes with its follow-ups (`_follow_ups_changed`).
-    consultation = await lock_consultation(writer, consultation_id)
-    follow_up = await _new_follow_up(session, caller, consultation, data, ["body"])
-    session.add(follow_up)
-    _follow_ups_changed(consultation)
-    await session.flush()
-    public = _follow_up_public(follow_up, today)
-    _audit(session, caller, "follow_up.create", follow_up.id, consultation, after=public)
-    await writer.record(public)
-    await writer.commit()
-    return public
-
-
-def _follow_ups_changed(consultation: Consultation) -> None:
-    # A consultation is shown with its follow-ups: when they change, so does it.
-    consultation.updated_at = utcnow()
-
-
-def _follow_up_visible(caller: Caller) -> list[Any]:
-    return [FollowUp.consultation_id == _COLUMNS.id, *visible_to(caller)]
-
-
-async def _require_follow_up(session: AsyncSession, caller: Caller, follow_up_id: int) -> FollowUp:
-    """The follow-up, if its consultation exists for this caller."""
-    follow_up = await session.scalar(
-        select(FollowUp).where(col(FollowUp.id) == follow_up_id, *_follow_up_visible(caller))
-    )
-    return _follow_up_found(follow_up, follow_up_id)
-
-
-async def _lock_follow_up(writer: Writer, follow_up_id: int) -> tuple[FollowUp, Consultation]:
-    """The follow-up, locked, and its consultation, if it exists for the writer's caller."""
-    follow_up = _follow_up_found(
-        await writer.lock(FollowUp, follow_up_id, *_follow_up_visible(writer.caller)),
-        follow_up_id,
-    )
-    consultation = await writer.session.get(Consultation, follow_up.consultation_id)
-    assert consultation is not None  # the follow-up was found through it
-    return follow_up, consultation
-
-
-def _follow_up_found(follow_up: FollowUp | None, follow_up_id: int) -> FollowUp:
-    if follow_up is None:
-        raise NotFound(f"follow-up {follow_up_id} does not exist")
-    return follow_up
-
-
-async def get_follow_up(
-    session: AsyncSession, caller: Caller, follow_up_id: int, today: date
-) -> FollowUpPublic:
-    follow_up = await _require_follow_up(session, caller, follow_up_id)
-    return _follow_up_public(follow_up, today)
-
-
-async def update_follow_up(
-    writer: Writer,
-    follow_up_id: int,
-    patch: FollowUpUpdate,
-    today: date,
-    *,
-    if_match: str | None,
-) -> FollowUpPublic:
-    session, caller = writer.session, writer.caller
-    follow_up, consultation = await _lock_follow_up(writer, follow_up_id)
-    before = _follow_up_public(follow_up, today)
-    changes = patch.model_dump(exclude_unset=True)
-    require_if_match(if_match, before, "follow-up")
-    if follow_up.status != FollowUpStatus.open:
-        raise Conflict(
-            f"follow-up {follow_up_id} is already {follow_up.status}; a closed follow-up is "
-            "kept as it was — add a new one instead"
-        )
-    status = changes.get("status", FollowUpStatus.open)
-    if status == FollowUpStatus.cancelled and not changes.get("cancel_reason"):
-        raise Invalid.field(["body", "cancel_reason"], "say why the follow-up is cancelled")
-    if status != FollowUpStatus.cancelled and changes.get("cancel_reason"):
-        raise Invalid.field(["body", "cancel_reason"], "only for cancelling")
-    if "due_date" in changes:
-        _check_follow_up_date(changes["due_date"], consultation, ["body", "due_date"])
-    if changes.get("officer_id") is not None:
-        await _office_account(
-            session,
-            caller,
-            changes["officer_id"],
-            consultation.village_code,
-            ["body", "officer_id"],
-        )
-    follow_up.sqlmodel_update(changes)
-    if status != FollowUpStatus.open:
-        follow_up.closed_on = today
-    follow_up.updated_at = utcnow()
-    _follow_ups_changed(consultation)
-    await session.flush()  # stamps the change numbers the answer shows
-    after = _follow_up_public(follow_up, today)
-    _audit(
-        session,
-        caller,
-        "follow_up.update",
-        follow_up_id,
-        consultation,
-        before=before,
-        after=after,
-    )
-    await writer.commit()
-    return after
-
-
-async def list_follow_ups(
-    session: AsyncSession,
-    caller: Caller,
-    codec: CursorCodec,
-    page: PageParams,
-    filters: FollowUpFilters,
-    today: date,
-    updated_since: int | None,
-) -> SyncPage[FollowUpPublic]:
-    conditions = _follow_up_visible(caller)
-    if filters.status is not None:
-        conditions.append(FollowUp.status == filters.status.value)
-    if filters.due_before is not None:
-        conditions.append(FollowUp.due_date < filters.due_before)
-    if (officer := officer_id(caller, filters.officer)) is not None:
-        conditions.append(FollowUp.officer_id == officer)
-    if filters.cooperative_id is not None:
-        conditions.append(_COLUMNS.cooperative_id == filters.cooperative_id)
-    if filters.region:
-        conditions.append(levels_in_region(_COLUMNS, filters.region))
-    if filters.overdue is not None:
-        overdue = (FollowUp.status == FollowUpStatus.open.value) & (FollowUp.due_date < today)
-        conditions.append(overdue if filters.overdue else ~overdue)
-    scope = {"filters": filters.model_dump(mode="json"), "today": today}
-    query = select(FollowUp).where(*conditions)
-    if updated_since is not None:
-        changes = await sync_feed.changes_page(
-            session,
-            query,
-            FollowUp.change,
-            since=updated_since,
-            codec=codec,
-            page=page,
-            scope=scope,
-            removed=sync_feed.tombstones(
-                RecordKind.follow_up,
-                caller,
-                region=filters.region,
-                cooperative_id=filters.cooperative_id,
-            ),
-        )
-        return changes.page([_follow_up_public(f, today) for f in changes.rows])
-    if page.cursor:
-        due, after_id = codec.decode(page.cursor, scope)
-        position = (FollowUp.due_date > date.fromisoformat(due)) | (
-            (FollowUp.due_date == date.fromisoformat(due)) & (FollowUp.id > after_id)
-        )
-        query = query.where(position)
-    listed: Any = FollowUp
-    narrowest = max(caller_region(caller) or "", filters.region or "", key=len)
-    if len(narrowest) >= 5 or filters.cooperative_id is not None:
-        # A regency's follow-ups (a few thousand at most) are found through its consultations,
-        # then sorted. Left to itself, PostgreSQL may walk every follow-up in due order (the
-        # national list's index) looking for the regency's: 310-440 ms for Kukar's 0.3%. OFFSET
-        # 0 keeps the filtered rows a subquery of their own. A province is left to the planner:
-        # walking finds a page of Jawa Tengah's in 2 ms, and sorting them all takes 360 ms.
-        listed = aliased(FollowUp, query.offset(0).subquery())
-        query = select(listed)
-    rows = list(
-        await session.scalars(query.order_by(listed.due_date, listed.id).limit(page.page_size + 1))
-    )
-    follow_ups, next_cursor = cut_page(
-        rows, page, codec, scope, lambda f: [f.due_date.isoformat(), f.id]
-    )
-    total = None
-    if page.total:
-        total = await session.scalar(select(func.count()).select_from(FollowUp).where(*conditions))
-    return SyncPage(
-        items=[_follow_up_public(f, today) for f in follow_ups],
-        next_cursor=next_cursor,
-        total=total,
-    )

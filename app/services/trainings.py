@@ -1,5 +1,5 @@
 """Trainings: planned while they wait for budget, then funded, scheduled and held (or
-cancelled), with the cooperatives and people invited and who attended.
+cancelled). Who is invited and who attended is their roster (`app.services.roster`).
 
 Scoping (BOLA): a training belongs to the region it serves (`region_code`: a district, a
 regency, ...). An office sees the trainings whose region lies within its own scope: an office
@@ -12,7 +12,7 @@ is what grants it, so it is not also filtered by the account's region.
 import typing
 from collections import defaultdict
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,24 +23,18 @@ from app.access.scope import (
     check_in_caller_scope,
     code_in_caller_scope,
     code_in_region,
-    in_caller_scope,
     of_own_cooperative,
 )
 from app.errors import Conflict, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
-from app.http.pagination import CursorCodec, Page, PageParams, cut_page
+from app.http.pagination import CursorCodec, PageParams, cut_page
 from app.http.sync_feed import SyncPage
 from app.models.account import Role
 from app.models.common import utcnow
-from app.models.cooperative import Cooperative
 from app.models.mentoring import (
     TRAINING_TRANSITIONS,
-    AttendanceCreate,
-    AttendeePublic,
-    InvitationCreate,
-    InvitationPublic,
     Topic,
     Training,
     TrainingAttendee,
@@ -55,12 +49,10 @@ from app.models.mentoring import (
     TransitionPublic,
 )
 from app.models.region import Region
-from app.services import audit, budget
+from app.services import audit, ledger
 
 # Once held or cancelled a training is history: it is kept as it was.
 _CLOSED = frozenset({TrainingStatus.held, TrainingStatus.cancelled})
-# Attendance is taken on the day, or recorded afterwards from the sign-in sheet.
-_ATTENDANCE_OPEN = frozenset({TrainingStatus.scheduled, TrainingStatus.held})
 
 
 def visible_to(caller: Caller) -> list[Any]:
@@ -170,7 +162,7 @@ async def _public(session: AsyncSession, training: Training) -> TrainingPublic:
     return (await _publics(session, [training]))[0]
 
 
-def _audit(
+def audit_event(
     session: AsyncSession,
     caller: Caller,
     action: str,
@@ -199,7 +191,7 @@ def _check_dates(start: date | None, end: date | None) -> None:
         raise Invalid.field(["body", "planned_end"], f"{end} is before the planned start ({start})")
 
 
-async def _seats_invited(session: AsyncSession, training_id: int) -> int:
+async def seats_invited(session: AsyncSession, training_id: int) -> int:
     total = await session.scalar(
         select(func.sum(col(TrainingInvitation.seats))).where(
             col(TrainingInvitation.training_id) == training_id
@@ -208,7 +200,7 @@ async def _seats_invited(session: AsyncSession, training_id: int) -> int:
     return int(total or 0)
 
 
-async def _attended(session: AsyncSession, training_id: int) -> int:
+async def attended_count(session: AsyncSession, training_id: int) -> int:
     return int(
         await session.scalar(
             select(func.count())
@@ -220,32 +212,6 @@ async def _attended(session: AsyncSession, training_id: int) -> int:
         )
         or 0
     )
-
-
-async def _check_cooperatives(
-    session: AsyncSession, caller: Caller, wanted: dict[int, list[str | int]]
-) -> None:
-    """Each cooperative (id -> where the body names it) must exist within the caller's scope.
-
-    One outside the scope is answered exactly like one that does not exist, so nothing leaks.
-    It is a 422 naming the field, not a 404: the URL's training does exist for the caller,
-    and it is a value in the body that is wrong.
-    """
-    if not wanted:
-        return
-    villages = dict(
-        (
-            await session.execute(
-                select(col(Cooperative.id), col(Cooperative.village_code)).where(
-                    col(Cooperative.id).in_(wanted)
-                )
-            )
-        ).all()
-    )
-    for cooperative_id, loc in wanted.items():
-        village = villages.get(cooperative_id)
-        if village is None or not in_caller_scope(caller, village):
-            raise Invalid.field(loc, f"cooperative {cooperative_id} does not exist")
 
 
 # --- trainings --------------------------------------------------------------------------------
@@ -318,7 +284,7 @@ async def create_training(writer: Writer, data: TrainingCreate) -> TrainingPubli
     check_in_caller_scope(caller, data.region_code, ["body", "region_code"])
     _check_dates(data.planned_start, data.planned_end)
     if data.budget_line_id is not None:
-        await budget.require_line(
+        await ledger.require_line(
             session, caller, data.budget_line_id, loc=["body", "budget_line_id"]
         )
     training = Training(
@@ -330,13 +296,13 @@ async def create_training(writer: Writer, data: TrainingCreate) -> TrainingPubli
     session.add(training)
     await session.flush()
     created = await _public(session, training)
-    _audit(session, caller, "training.create", training, after=created)
+    audit_event(session, caller, "training.create", training, after=created)
     await writer.record(created)
     await writer.commit()
     return created
 
 
-def _refuse_if_closed(training: Training, doing: str) -> None:
+def refuse_if_closed(training: Training, doing: str) -> None:
     if training.status in _CLOSED:
         raise Conflict(
             f"training {training.id} is {training.status}: a held or cancelled training is "
@@ -357,7 +323,7 @@ async def update_training(
     changes = patch.model_dump(exclude_unset=True)
     before = await _public(session, training)
     require_if_match(if_match, before, "training")
-    _refuse_if_closed(training, "be changed")
+    refuse_if_closed(training, "be changed")
     start = changes.get("planned_start", training.planned_start)
     end = changes.get("planned_end", training.planned_end)
     if training.status == TrainingStatus.scheduled and (start is None or end is None):
@@ -368,7 +334,7 @@ async def update_training(
     _check_dates(start, end)
     if "capacity" in changes:
         taken = max(
-            await _seats_invited(session, training_id), await _attended(session, training_id)
+            await seats_invited(session, training_id), await attended_count(session, training_id)
         )
         if changes["capacity"] < taken:
             raise Conflict(
@@ -386,14 +352,14 @@ async def update_training(
                 "budget line; cancel it and plan a new one to change that"
             )
     if changes.get("budget_line_id") is not None:
-        await budget.require_line(
+        await ledger.require_line(
             session, caller, changes["budget_line_id"], loc=["body", "budget_line_id"]
         )
 
     training.sqlmodel_update(changes)
     training.updated_at = utcnow()
     updated = await _public(session, training)
-    _audit(session, caller, "training.update", training, before=before, after=updated)
+    audit_event(session, caller, "training.update", training, before=before, after=updated)
     await writer.commit()
     return updated
 
@@ -442,13 +408,13 @@ async def transition(writer: Writer, training_id: int, data: TransitionCreate) -
     session.add(step)
     # Funding holds the estimated cost on the budget line; cancelling gives it back.
     if data.to == TrainingStatus.funded:
-        await budget.commit_for_training(writer, training)
+        await ledger.commit_for_training(writer, training)
     elif data.to == TrainingStatus.cancelled:
-        await budget.release_for_training(session, training)
+        await ledger.release_for_training(session, training)
     training.status = data.to.value
     training.updated_at = utcnow()
     await session.flush()
-    _audit(
+    audit_event(
         session,
         caller,
         "training.transition",
@@ -460,193 +426,3 @@ async def transition(writer: Writer, training_id: int, data: TransitionCreate) -
     await writer.record(moved)
     await writer.commit()
     return moved
-
-
-# --- invitations ------------------------------------------------------------------------------
-
-
-def _invitation_public(invitation: TrainingInvitation) -> InvitationPublic:
-    return InvitationPublic.model_validate(invitation, from_attributes=True)
-
-
-async def invite(writer: Writer, training_id: int, data: InvitationCreate) -> InvitationPublic:
-    session, caller = writer.session, writer.caller
-    training = await lock_training(writer, training_id)
-    _refuse_if_closed(training, "take invitations")
-    if (data.cooperative_id is None) == (data.person_name is None):
-        raise Invalid.field(
-            ["body", "cooperative_id"], "give either cooperative_id or person_name, not both"
-        )
-    invited = select(col(TrainingInvitation.id)).where(
-        col(TrainingInvitation.training_id) == training_id
-    )
-    if data.cooperative_id is not None:
-        await _check_cooperatives(
-            session, caller, {data.cooperative_id: ["body", "cooperative_id"]}
-        )
-        existing = await session.scalar(
-            invited.where(col(TrainingInvitation.cooperative_id) == data.cooperative_id)
-        )
-        who = f"cooperative {data.cooperative_id}"
-    else:
-        if data.seats != 1:
-            raise Invalid.field(["body", "seats"], "a named person takes one seat")
-        assert data.person_name is not None  # one of the two is given, checked above
-        existing = await session.scalar(
-            invited.where(
-                func.lower(col(TrainingInvitation.person_name)) == data.person_name.lower()
-            )
-        )
-        who = data.person_name
-    if existing is not None:
-        # Most likely a retried request: say which invitation already holds the seats.
-        raise Conflict(
-            f"{who} is already invited to training {training_id}; "
-            "one invitation per cooperative or person",
-            existing_id=existing,
-        )
-    taken = await _seats_invited(session, training_id)
-    if taken + data.seats > training.capacity:
-        raise Conflict(
-            f"not enough seats: capacity {training.capacity}, {taken} already invited, "
-            f"{training.capacity - taken} free, {data.seats} asked",
-            capacity=training.capacity,
-            seats_invited=taken,
-        )
-
-    invitation = TrainingInvitation(training_id=training_id, **data.model_dump())
-    session.add(invitation)
-    training.updated_at = utcnow()  # its seat count changed
-    await session.flush()
-    created = _invitation_public(invitation)
-    _audit(session, caller, "training.invite", training, after=created)
-    await writer.record(created)
-    await writer.commit()
-    return created
-
-
-async def list_invitations(
-    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, training_id: int
-) -> Page[InvitationPublic]:
-    await require_training(session, caller, training_id)
-    conditions = [col(TrainingInvitation.training_id) == training_id]
-    # Which other cooperatives and people are invited is not a cooperative's business.
-    conditions.extend(of_own_cooperative(caller, TrainingInvitation.cooperative_id))
-    return await _page(
-        session, codec, page, training_id, TrainingInvitation, conditions, _invitation_public
-    )
-
-
-# --- attendance -------------------------------------------------------------------------------
-
-
-def _attendee_public(attendee: TrainingAttendee) -> AttendeePublic:
-    return AttendeePublic.model_validate(attendee, from_attributes=True)
-
-
-async def record_attendance(
-    writer: Writer, training_id: int, data: AttendanceCreate
-) -> list[AttendeePublic]:
-    """Record who came (and who did not), all or nothing. Names only: no NIK is needed."""
-    session, caller = writer.session, writer.caller
-    training = await lock_training(writer, training_id)
-    if training.status not in _ATTENDANCE_OPEN:
-        raise Conflict(
-            f"training {training_id} is {training.status}: attendance is recorded only for a "
-            "scheduled or held training",
-            training_status=training.status,
-        )
-    wanted: dict[int, list[str | int]] = {}
-    for index, person in enumerate(data.attendees):
-        if person.cooperative_id is not None:
-            wanted.setdefault(person.cooperative_id, ["body", "attendees", index, "cooperative_id"])
-    await _check_cooperatives(session, caller, wanted)
-
-    # A retried upload (poor connectivity) must not count people twice: a person is their
-    # name (any case) within their cooperative.
-    rows = await session.execute(
-        select(col(TrainingAttendee.name), col(TrainingAttendee.cooperative_id)).where(
-            col(TrainingAttendee.training_id) == training_id
-        )
-    )
-    seen = {(name.casefold(), cooperative_id) for name, cooperative_id in rows}
-    for index, person in enumerate(data.attendees):
-        key = (person.name.casefold(), person.cooperative_id)
-        if key in seen:
-            raise Conflict(
-                f"attendees.{index}: {person.name} is already on the attendance list "
-                f"of training {training_id}"
-            )
-        seen.add(key)
-
-    present = await _attended(session, training_id)
-    coming = sum(person.attended for person in data.attendees)
-    if present + coming > training.capacity:
-        raise Conflict(
-            f"over capacity: capacity {training.capacity}, {present} already attended, "
-            f"{coming} more would make {present + coming}",
-            capacity=training.capacity,
-            attended=present,
-        )
-
-    attendees = [
-        TrainingAttendee(training_id=training_id, **person.model_dump())
-        for person in data.attendees
-    ]
-    session.add_all(attendees)
-    training.updated_at = utcnow()  # its attendee count changed
-    await session.flush()
-    recorded = [_attendee_public(a) for a in attendees]
-    _audit(
-        session,
-        caller,
-        "training.attendance",
-        training,
-        after={"attendees": [a.model_dump(mode="json") for a in recorded]},
-    )
-    await writer.record(recorded)
-    await writer.commit()
-    return recorded
-
-
-async def list_attendance(
-    session: AsyncSession, caller: Caller, codec: CursorCodec, page: PageParams, training_id: int
-) -> Page[AttendeePublic]:
-    await require_training(session, caller, training_id)
-    conditions = [col(TrainingAttendee.training_id) == training_id]
-    conditions.extend(of_own_cooperative(caller, TrainingAttendee.cooperative_id))
-    return await _page(
-        session, codec, page, training_id, TrainingAttendee, conditions, _attendee_public
-    )
-
-
-_Listed = TypeVar("_Listed", TrainingInvitation, TrainingAttendee)
-
-
-async def _page(
-    session: AsyncSession,
-    codec: CursorCodec,
-    page: PageParams,
-    training_id: int,
-    table: type[_Listed],
-    conditions: list[Any],
-    to_public: Any,
-) -> Page[Any]:
-    """One page of a training's invitations or attendees, in the order they were recorded."""
-    # A cursor is bound to its list and training; the role filter is fixed per caller.
-    scope = {"list": table.__tablename__, "training": training_id}
-    query = select(table).where(*conditions)
-    if page.cursor:
-        (after_id,) = codec.decode(page.cursor, scope)
-        query = query.where(col(table.id) > after_id)
-    rows, next_cursor = cut_page(
-        list(await session.scalars(query.order_by(col(table.id)).limit(page.page_size + 1))),
-        page,
-        codec,
-        scope,
-        lambda row: [row.id],
-    )
-    total = None
-    if page.total:
-        total = await session.scalar(select(func.count()).select_from(table).where(*conditions))
-    return Page(items=[to_public(r) for r in rows], next_cursor=next_cursor, total=total)

@@ -50,7 +50,7 @@ from app.models.budget import (
     ReversalCreate,
 )
 from app.models.mentoring import Training, TrainingCreate, TrainingStatus, TransitionCreate
-from app.services import budget, regions, trainings
+from app.services import budget, refocusings, regions, trainings
 from app.settings import Settings
 
 # Each machine run takes the next (fiscal year, district of Kukar) pair: 75 years x 20
@@ -229,7 +229,7 @@ class BudgetLedger(RuleBasedStateMachine):
         )
         created = self.expect(
             Invalid if bad else None,
-            lambda s: budget.create_refocusing(as_(s, who), data),
+            lambda s: refocusings.create_refocusing(as_(s, who), data),
         )
         if created is not None:
             assert created.status == "draft" and created.total_moved == sum(a for *_, a in moves)
@@ -254,7 +254,7 @@ class BudgetLedger(RuleBasedStateMachine):
     def submit(self, choice: tuple[int, bool], who: str) -> None:
         rid = self.pick(choice, "draft")
         ok = self.status[rid] == "draft"
-        if self.expect(None if ok else Conflict, lambda s: budget.submit(as_(s, who), rid)):
+        if self.expect(None if ok else Conflict, lambda s: refocusings.submit(as_(s, who), rid)):
             self.status[rid] = "submitted"
             self.submitted_by[rid] = who
 
@@ -268,7 +268,7 @@ class BudgetLedger(RuleBasedStateMachine):
             refusal = Forbidden  # maker-checker: not one's own
         else:
             refusal = None
-        approved = self.expect(refusal, lambda s: budget.approve(as_(s, who), rid))
+        approved = self.expect(refusal, lambda s: refocusings.approve(as_(s, who), rid))
         if approved is not None:
             assert approved.approved_by == ACTORS[who].principal.actor
             assert approved.approved_by not in (approved.created_by, approved.submitted_by)
@@ -284,7 +284,7 @@ class BudgetLedger(RuleBasedStateMachine):
             change[t] += amount
         fits = all(self.available(line) + delta >= 0 for line, delta in change.items())
         ok = self.status[rid] == "approved" and fits
-        if self.expect(None if ok else Conflict, lambda s: budget.apply(as_(s, who), rid)):
+        if self.expect(None if ok else Conflict, lambda s: refocusings.apply(as_(s, who), rid)):
             self.status[rid] = "applied"
             for line, delta in change.items():
                 self.current[line] += delta
@@ -297,7 +297,7 @@ class BudgetLedger(RuleBasedStateMachine):
         ok = self.status[rid] == "applied" and rid not in self.reversed
         data = ReversalCreate(**DOCUMENT)
         reversal = self.expect(
-            None if ok else Conflict, lambda s: budget.reverse(as_(s, who), rid, data)
+            None if ok else Conflict, lambda s: refocusings.reverse(as_(s, who), rid, data)
         )
         if reversal is not None:
             assert reversal.reverses_id == rid and reversal.status == "draft"
