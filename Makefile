@@ -26,11 +26,15 @@ seed: migrate ## Load the Kemendagri regions and Kukar demo data (both idempoten
 run: seed ## Serve the API on http://$(HOST):$(PORT) (docs at /docs).
 	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
 
+# One worker process per core, each with databases of its own (tests/conftest.py); a worker
+# that finishes early takes tests from the other's queue.
+XDIST := -n auto --dist worksteal
+
 test: install ## Run the whole suite: on SQLite, and on PostgreSQL when it is reachable.
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 test-sqlite: install ## Run the suite on SQLite only.
-	$(BIN)/pytest -k "not postgresql"
+	$(BIN)/pytest $(XDIST) -k "not postgresql"
 
 lint: install ## Check style, common mistakes and types.
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@ from the same reference regions and no records: mutable tables are emptied after
 
 PostgreSQL is used when reachable at KOPDES_TEST_POSTGRES_URL (default: the local cluster);
 with KOPDES_TEST_REQUIRE_POSTGRES=1 an unreachable server fails the run instead of skipping.
+Under pytest-xdist (`make test` runs one worker per core) each worker process has databases of
+its own, named after it (`database_name`).
 """
 
 import asyncio
@@ -43,6 +45,8 @@ POSTGRES_URL = os.environ.get(
     "KOPDES_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/kopdes_test"
 )
 REQUIRE_POSTGRES = os.environ.get("KOPDES_TEST_REQUIRE_POSTGRES") == "1"
+# pytest-xdist names each worker process (gw0, gw1, ...); empty without xdist.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Kept between tests: the regions, and the sync clock's single row (change numbers only grow).
 REFERENCE_TABLES = {"region", "reference_dataset", "alembic_version", "sync_clock"}
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -72,6 +76,13 @@ async def recreate_postgres_database(url: str) -> None:
         await admin.close()
 
 
+def database_name(purpose: str = "") -> str:
+    """This test process's PostgreSQL database for `purpose` (the suite's own when empty): the
+    name of KOPDES_TEST_POSTGRES_URL's, then the xdist worker's, then the purpose."""
+    base = make_url(POSTGRES_URL).database or "kopdes_test"
+    return "_".join(part for part in (base, WORKER, purpose) if part)
+
+
 def fresh_database(backend: str, name: str, tmp_path: Path) -> str:
     """An empty database for `backend`; skips (or fails) when PostgreSQL is unreachable."""
     if backend == "sqlite":
@@ -98,11 +109,7 @@ def reference_region_rows() -> list[dict[str, str | None]]:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = fresh_database(
-        request.param,
-        make_url(POSTGRES_URL).database or "kopdes_test",
-        tmp_path_factory.mktemp(request.param),
-    )
+    url = fresh_database(request.param, database_name(), tmp_path_factory.mktemp(request.param))
     migrate_and_load_regions(url)
     if request.param == "sqlite":
         database = Path(make_url(url).database or "")
@@ -322,9 +329,28 @@ def in_app_session(
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A full NIK outside the gated endpoint, or a full phone number in the logs, fails the
-    whole run, whichever test caused it."""
+    whole run, whichever test caused it. An xdist worker hands what it saw to the controller
+    (`pytest_testnodedown`), which decides."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["personal_data"] = {
+            "niks": sorted(SENT_NIKS),
+            "phones": sorted(SENT_PHONES),
+            "nik_leaks": NIK_LEAKS,
+            "phone_leaks": PHONE_LEAKS,
+        }
     if NIK_LEAKS or PHONE_LEAKS:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the controller, as each worker ends
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    seen = getattr(node, "workeroutput", {}).get("personal_data")
+    if seen:
+        SENT_NIKS.update(seen["niks"])
+        SENT_PHONES.update(seen["phones"])
+        NIK_LEAKS.extend(seen["nik_leaks"])
+        PHONE_LEAKS.extend(seen["phone_leaks"])
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -13,6 +13,7 @@ import atexit
 import json
 import re
 import shutil
+import sqlite3
 import tempfile
 import uuid
 import zlib
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 import schemathesis
 from alembic import command
@@ -30,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.security import NikCipher, hash_password
-from app.core.db import build_engine
+from app.core.db import build_engine, metadata
 from app.core.migrations import alembic_config
 from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.main import create_app
@@ -42,7 +44,9 @@ from app.services.accounts import open_login
 from app.settings import Settings
 from tests.conftest import (
     POSTGRES_URL,
+    REFERENCE_TABLES,
     TEST_PASSWORD,
+    database_name,
     fresh_database,
     reference_region_rows,
     settings_for,
@@ -117,7 +121,7 @@ schemathesis.serializer.alias(XLSX_MEDIA_TYPE, "application/octet-stream")
 
 _WORKDIR = Path(tempfile.mkdtemp(prefix="kopdes-fuzz-"))
 atexit.register(shutil.rmtree, _WORKDIR, ignore_errors=True)
-_POSTGRES_NAME = (make_url(POSTGRES_URL).database or "kopdes_test") + "_fuzz"
+_POSTGRES_NAME = database_name("fuzz")
 
 
 @dataclass
@@ -129,6 +133,7 @@ class Target:
     schema: schemathesis.BaseSchema = field(init=False)
     token: str = ""
     unavailable: str = ""
+    restored_for: str = ""  # the test that last found the database as seeded
 
     def __post_init__(self) -> None:
         app = create_app(settings_for(self.url, access_token_minutes=60))
@@ -155,6 +160,34 @@ class Target:
         assert url == self.url
         command.upgrade(alembic_config(url), "head")
         self.token = asyncio.run(_seed(url))
+        if self.backend == "sqlite":
+            shutil.copyfile(self._sqlite_file, self._sqlite_file.with_suffix(".seeded"))
+        else:
+            asyncio.run(_postgres(url, _KEEP_SEEDED))
+
+    def restore(self, test: str) -> None:
+        """Put the database back as seeded when `test` starts, so that each test sees the same
+        data whatever ran before it, in this process or another: the verdict does not depend
+        on the order. Hypothesis calls a test once per example; only its first one restores."""
+        if self.restored_for == test:
+            return
+        self.restored_for = test
+        if self.backend == "sqlite":
+            # SQLite's backup API copies the pages under the app's open connections, which
+            # see the seeded data at their next transaction.
+            seeded = sqlite3.connect(self._sqlite_file.with_suffix(".seeded"))
+            live = sqlite3.connect(self._sqlite_file)
+            try:
+                seeded.backup(live)
+            finally:
+                seeded.close()
+                live.close()
+        else:
+            asyncio.run(_postgres(self.url, _RESTORE_SEEDED))
+
+    @property
+    def _sqlite_file(self) -> Path:
+        return Path(make_url(self.url).database or "")
 
 
 async def _seed(url: str) -> str:
@@ -175,6 +208,37 @@ async def _seed(url: str) -> str:
         pair = await open_login(session, settings_for(url, access_token_minutes=60), admin)
     await engine.dispose()
     return pair.access_token
+
+
+# What the seed wrote (every table but the reference ones), copied aside in a schema of its own,
+# with where each sequence stood.
+_SEEDED = [t.name for t in metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+_KEEP_SEEDED = f"""
+CREATE SCHEMA seeded;
+{"".join(f'CREATE TABLE seeded."{t}" AS TABLE public."{t}";' for t in _SEEDED)}
+CREATE TABLE seeded.sequences AS
+    SELECT sequencename AS name, last_value, last_value IS NOT NULL AS is_called
+    FROM pg_sequences WHERE schemaname = 'public';
+"""
+# As replica: no trigger fires (the append-only tables' own, the sync clock's, the foreign keys').
+_RESTORE_SEEDED = f"""
+SET session_replication_role = replica;
+TRUNCATE {", ".join(f'public."{t}"' for t in _SEEDED)};
+{"".join(f'INSERT INTO public."{t}" SELECT * FROM seeded."{t}";' for t in _SEEDED)}
+SELECT setval(format('public.%I', name), coalesce(last_value, 1), is_called)
+    FROM seeded.sequences;
+"""
+
+
+async def _postgres(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database=parsed.database
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
 
 
 TARGETS = {
@@ -206,6 +270,7 @@ def _target_of(schema: schemathesis.BaseSchema) -> Target:
 def test_every_operation(case: schemathesis.Case) -> None:
     """Every generated request, with every check; each valid one is sent made hostile too."""
     target = _target_of(case.operation.schema)
+    target.restore(case.operation.label)
     case.call_and_validate()
     if case.meta is not None and case.meta.generation.mode.is_positive:
         _send_made_hostile(target, case)
@@ -214,6 +279,7 @@ def test_every_operation(case: schemathesis.Case) -> None:
 @pytest.mark.parametrize("backend", TARGETS)
 def test_stateful(backend: str) -> None:
     target = _target_of(TARGETS[backend].schema)
+    target.restore("stateful")
     machine = target.schema.as_state_machine()
     # Schemathesis infers the links from the document: a create leads to the record's reads,
     # changes and removal. Guard against a schema change that loses them.

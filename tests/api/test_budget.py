@@ -5,8 +5,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.models.account import Role
-from tests.api.test_concurrency import _race
 from tests.factories import NO_IDEMPOTENCY_KEY, assert_problem, create_budget_line
+from tests.races import overlapping_pairs, race
 
 MOVE = {
     "fiscal_year": 2025,
@@ -260,10 +260,12 @@ def test_the_same_request_sent_again_has_one_effect(client, login_as):
 
     refocusing = approved(client, login_as, body["movements"])
     apply_key = key()
-    responses = _race(
+    timed = race(
         client,
         [("POST", f"/api/v1/refocusings/{refocusing['id']}/apply", {"headers": apply_key})] * 50,
     )
+    assert overlapping_pairs(timed) > 0
+    responses = [r for r, _, _ in timed]
     codes = sorted(r.status_code for r in responses)
     assert set(codes) <= {200, 409} and 200 in codes, codes
     successes = [r.json() for r in responses if r.status_code == 200]

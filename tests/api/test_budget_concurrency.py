@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from app.models.account import Role
 from app.models.budget import BudgetEntry
-from tests.api.test_concurrency import _race
 from tests.factories import create_budget_line
+from tests.races import overlapping_pairs, race
 
 ROUNDS = 4
 RACERS = 50
@@ -113,6 +113,7 @@ def test_racing_applies_and_fundings_equal_a_serial_replay(client, login_as, in_
     applied: dict[int, list[tuple[int, int, int]]] = {}
     funded: dict[int, tuple[int, int]] = {}
     outcomes: Counter[int] = Counter()
+    overlapping = 0
 
     for _ in range(ROUNDS):
         refocusings = []
@@ -153,7 +154,9 @@ def test_racing_applies_and_fundings_equal_a_serial_replay(client, login_as, in_
         ]
         order = list(range(RACERS))
         rng.shuffle(order)  # applies and fundings interleaved
-        responses = dict(zip(order, _race(client, [requests[i] for i in order]), strict=True))
+        timed = race(client, [requests[i] for i in order])
+        overlapping += overlapping_pairs(timed)
+        responses = dict(zip(order, (r for r, _, _ in timed), strict=True))
 
         for i, (rid, movements) in enumerate(refocusings):
             response = responses[i]
@@ -206,4 +209,5 @@ def test_racing_applies_and_fundings_equal_a_serial_replay(client, login_as, in_
 
     # The race must have decided something both ways, or it tested nothing: some requests
     # succeeded and (the money being tight) some were refused for a shortfall.
+    assert overlapping > 0
     assert outcomes[200] and outcomes[201] and outcomes[409], outcomes

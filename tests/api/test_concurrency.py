@@ -1,37 +1,12 @@
 """Requests that race each other, as retrying phones in the field make them do."""
 
-import asyncio
 import uuid
 from collections import Counter
-
-import httpx
 
 from app.models.account import Role
 from tests.conftest import TEST_PASSWORD
 from tests.factories import assert_problem, create_cooperative, if_match
-
-
-def _race(client, requests, stagger=0.0):
-    """Send `requests` ([(method, url, kwargs)]) all at once into the running app (without
-    the test client's hooks: POSTs that write need their own Idempotency-Key). With `stagger`,
-    each starts that many seconds after the one before it, still while the others run."""
-
-    async def send_all():
-        transport = httpx.ASGITransport(app=client.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=dict(client.headers)
-        ) as concurrent:
-
-            async def send(order, method, url, kwargs):
-                await asyncio.sleep(order * stagger)
-                return await concurrent.request(method, url, **kwargs)
-
-            return await asyncio.gather(
-                *(send(order, *request) for order, request in enumerate(requests))
-            )
-
-    return client.portal.call(send_all)
-
+from tests.races import overlapping_pairs, race
 
 MILESTONES = [
     "sosialisasi",
@@ -46,10 +21,11 @@ MILESTONES = [
 
 
 def test_milestones_recorded_at_once_still_add_up_to_the_furthest_stage(client):
+    overlapping = 0
     for attempt in range(3):
         coop = create_cooperative(client, is_joint=True, name=f"Kop {attempt}")
         url = f"/api/v1/cooperatives/{coop['id']}/legal-events"
-        responses = _race(
+        timed = race(
             client,
             [
                 (
@@ -63,19 +39,23 @@ def test_milestones_recorded_at_once_still_add_up_to_the_furthest_stage(client):
                 for m in MILESTONES
             ],
         )
-        assert sorted(r.status_code for r in responses) == [201] * len(MILESTONES)
+        overlapping += overlapping_pairs(timed)
+        assert sorted(r.status_code for r, _, _ in timed) == [201] * len(MILESTONES)
         assert client.get(f"/api/v1/cooperatives/{coop['id']}").json()["legal_stage"] == "operating"
         assert len(client.get(url).json()["events"]) == len(MILESTONES)
+    assert overlapping > 0  # the milestones were in the app at the same time
 
 
 def test_of_parallel_edits_from_the_same_read_only_one_lands(client):
     coop = create_cooperative(client)
     url = f"/api/v1/cooperatives/{coop['id']}"
     headers = if_match(client, url)
-    responses = _race(
+    timed = race(
         client,
         [("PATCH", url, {"json": {"members_male": n}, "headers": headers}) for n in range(1, 21)],
     )
+    assert overlapping_pairs(timed) > 0
+    responses = [r for r, _, _ in timed]
     assert sorted(r.status_code for r in responses) == [200] + [412] * 19
     (winner,) = (r for r in responses if r.status_code == 200)
     final = client.get(url)
@@ -85,12 +65,16 @@ def test_of_parallel_edits_from_the_same_read_only_one_lands(client):
 
 def test_a_refresh_token_raced_by_a_thief_is_honoured_at_most_once(client, account):
     account("ani", Role.officer, "64.02")
+    overlapping, statuses = 0, Counter()
     for _ in range(3):
         pair = client.post(
             "/api/v1/auth/token", data={"username": "ani", "password": TEST_PASSWORD}
         ).json()
         body = {"json": {"refresh_token": pair["refresh_token"]}}
-        responses = _race(client, [("POST", "/api/v1/auth/refresh", body)] * 5)
+        timed = race(client, [("POST", "/api/v1/auth/refresh", body)] * 5)
+        overlapping += overlapping_pairs(timed)
+        responses = [r for r, _, _ in timed]
+        statuses.update(r.status_code for r in responses)
         assert sum(r.status_code == 200 for r in responses) <= 1
         assert {r.status_code for r in responses} <= {200, 401}
         for response in responses:
@@ -102,6 +86,8 @@ def test_a_refresh_token_raced_by_a_thief_is_honoured_at_most_once(client, accou
                     json={"refresh_token": response.json()["refresh_token"]},
                 )
                 assert again.status_code == 401
+    # The thief's copies were in flight beside the owner's, and were refused.
+    assert overlapping > 0 and statuses[401] > 0, statuses
 
 
 def test_text_with_nul_characters_is_refused_not_a_crash(client):
@@ -127,6 +113,7 @@ def test_a_cooperative_removed_while_others_write_to_it_refuses_them_cleanly(cli
     already gone; none is a 500, and nothing is left pointing at it."""
     officer_body = {"body": "pengurus", "role": "anggota", "name": "Siti"}
     outcomes: Counter[int] = Counter()
+    overlapping = 0
     for attempt in range(4):
         coop = create_cooperative(client, is_joint=True, name=f"Kop {attempt}")
         url = f"/api/v1/cooperatives/{coop['id']}"
@@ -154,8 +141,9 @@ def test_a_cooperative_removed_while_others_write_to_it_refuses_them_cleanly(cli
         # a head start, so that some land before it and some after it.
         position = 4 * (attempt + 1)
         requests = [*writes[:position], delete, *writes[position:]]
-        responses = _race(client, requests, stagger=0.002)
-        for (method, target, _), response in zip(requests, responses, strict=True):
+        timed = race(client, requests, stagger=0.002)
+        overlapping += overlapping_pairs(timed)
+        for (method, target, _), (response, _, _) in zip(requests, timed, strict=True):
             if method == "DELETE":
                 assert response.status_code == 204, response.text
                 continue
@@ -169,5 +157,6 @@ def test_a_cooperative_removed_while_others_write_to_it_refuses_them_cleanly(cli
         assert client.get(url + "/officers").status_code == 404
         linked = client.get("/api/v1/consultations", params={"cooperative_id": coop["id"]})
         assert linked.json()["items"] == []
-    # Some writes landed before a removal and some came after one, or nothing raced.
+    # The writes were in flight beside the removal: some landed before it and some after.
+    assert overlapping > 0
     assert outcomes[201] and outcomes[404] and outcomes[422], outcomes

@@ -10,7 +10,6 @@ import pytest
 from app.models.account import Role
 from app.models.idempotency import IdempotencyRecord
 from tests.api.test_budget import MOVE, approved, draft, two_lines
-from tests.api.test_concurrency import _race
 from tests.api.test_consultations import WITA, created
 from tests.api.test_trainings import create_training, moved, training_body
 from tests.factories import (
@@ -20,6 +19,7 @@ from tests.factories import (
     create_budget_line,
     create_cooperative,
 )
+from tests.races import overlapping_pairs, race
 
 DOCUMENT = {k: MOVE[k] for k in ("legal_basis", "document_type", "document_number")}
 _CONSULT = {
@@ -408,9 +408,9 @@ def test_a_create_raced_with_itself_under_one_key_happens_once(client):
     or get the stored answer."""
     body = cooperative_body(is_joint=True)  # so that a second record would be allowed
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    responses = _race(
-        client, [("POST", "/api/v1/cooperatives", {"json": body, "headers": key})] * 6
-    )
+    timed = race(client, [("POST", "/api/v1/cooperatives", {"json": body, "headers": key})] * 6)
+    assert overlapping_pairs(timed) > 0
+    responses = [r for r, _, _ in timed]
     statuses = [r.status_code for r in responses]
     assert 201 in statuses and set(statuses) <= {201, 409}, statuses
     assert len({r.json()["id"] for r in responses if r.status_code == 201}) == 1

@@ -8,48 +8,16 @@ to the same consultation, or officers to the same cooperative. Every request mus
 the race must really have happened: requests were in the app at the same time.
 """
 
-import asyncio
-import time
 import uuid
 from collections import Counter
 
-import httpx
 import pytest
 
 from tests.factories import create_cooperative
+from tests.races import overlapping_pairs, race
 
 ROUNDS = 3
 PAIRS = 20  # a PATCH and a POST each
-
-
-def _race_timed(client, requests):
-    """Send `requests` ([(method, url, kwargs)]) all at once into the running app, and return
-    each response with the moments it was sent and answered."""
-
-    async def send_all():
-        transport = httpx.ASGITransport(app=client.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=dict(client.headers)
-        ) as concurrent:
-
-            async def send(method, url, kwargs):
-                sent = time.perf_counter()
-                response = await concurrent.request(method, url, **kwargs)
-                return response, sent, time.perf_counter()
-
-            return await asyncio.gather(*(send(*request) for request in requests))
-
-    return client.portal.call(send_all)
-
-
-def _overlapping_pairs(timed):
-    spans = sorted((sent, answered) for _, sent, answered in timed)
-    return sum(
-        1
-        for i, (_, answered) in enumerate(spans)
-        for later_sent, _ in spans[i + 1 :]
-        if later_sent < answered
-    )
 
 
 def _post(url, body):
@@ -131,14 +99,16 @@ def _officer_race(client, round_):
 
 
 @pytest.mark.parametrize(
-    "race", [_consultation_race, _follow_up_race, _officer_race], ids=lambda r: r.__name__[1:]
+    "make_requests",
+    [_consultation_race, _follow_up_race, _officer_race],
+    ids=lambda r: r.__name__[1:],
 )
-def test_changes_racing_new_children_all_succeed(client, race):
+def test_changes_racing_new_children_all_succeed(client, make_requests):
     statuses: Counter[int] = Counter()
     overlapping = 0
     for round_ in range(ROUNDS):
-        timed = _race_timed(client, race(client, round_))
-        overlapping += _overlapping_pairs(timed)
+        timed = race(client, make_requests(client, round_))
+        overlapping += overlapping_pairs(timed)
         statuses.update(f"{r.request.method} {r.status_code}" for r, _, _ in timed)
     # The race happened: requests were in the app at the same time, and both kinds ran.
     assert overlapping > 0

@@ -50,6 +50,16 @@ def test_a_cooperative_refuses_control_characters_in_any_text(client, character,
     assert client.get(url).json()["notary_name"] == coop["notary_name"]
 
 
+def test_a_control_character_at_either_end_is_refused_not_trimmed(client):
+    """Python counts U+0085 as white space: trimming the ends must not make it vanish (the
+    fuzzer's find: a code framed by it was stored, though longer than its documented limit)."""
+    for name in ("\x85KDMP Maju", "KDMP Maju\x85", "\x85\x85KDMP Maju\x85"):
+        refused(
+            client.post("/api/v1/cooperatives", json=cooperative_body(name=name)), "name", "0085"
+        )
+    assert client.get("/api/v1/cooperatives").json()["items"] == []
+
+
 def test_a_lone_surrogate_is_refused_not_a_server_error(client):
     # JSON can name one (\ud800); no database can store it. Pydantic refused it already: this
     # keeps it so.
