@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate seed run test test-sqlite lint format bench faults clean
+.PHONY: install migrate seed run test test-sqlite lint format bench faults clean i18n-update browser
 
 $(BIN)/kopdes: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("kopdes needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -14,7 +14,20 @@ $(BIN)/kopdes: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/kopdes ## Create .venv and install kopdes with its development tools.
+# The web app's message catalogs, compiled from their .po files whenever those change.
+CATALOGS := $(wildcard app/web/translations/*/LC_MESSAGES/messages.po)
+
+%.mo: %.po $(BIN)/kopdes
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+install: $(BIN)/kopdes $(CATALOGS:.po=.mo) ## Create .venv and install kopdes with its development tools.
+
+i18n-update: install ## Extract the web app's messages into the catalogs (then translate the new ones in id).
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o app/web/translations/messages.pot .
+	$(BIN)/pybabel update -i app/web/translations/messages.pot -d app/web/translations --no-fuzzy-matching --ignore-obsolete
+
+browser: ## Install Debian's Chromium for the browser tests (needs root and the Debian mirror).
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 migrate: install ## Bring the database (KOPDES_DATABASE_URL; default var/kopdes.sqlite3) to the latest schema.
 	$(BIN)/alembic upgrade head

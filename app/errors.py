@@ -39,6 +39,12 @@ class Problem(BaseModel):
     request_id: str | None = None
 
 
+def N_(message: str) -> str:
+    """Marks a message for the web app's catalogs (`make i18n-update` extracts it), so that a
+    page can show it in the reader's language."""
+    return message
+
+
 class AppError(Exception):
     status_code = 500
     slug = "internal-error"

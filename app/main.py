@@ -9,8 +9,10 @@ from uuid import UUID
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.middleware.sessions import SessionMiddleware
 
 from app import errors
 from app.access.auth import API_KEY_HEADER, LoginChecks, authorize, verified_tokens
@@ -21,6 +23,7 @@ from app.core.logs import configure_logging
 from app.http.body_limit import LIMIT_KEY, BodySizeLimit
 from app.http.observability import ObservabilityMiddleware
 from app.http.pagination import CursorCodec
+from app.http.security_headers import SecurityHeaders
 from app.routers import (
     api_keys,
     audit_events,
@@ -44,6 +47,9 @@ from app.routers.params import only_known_query_parameters
 from app.services.accounts import LoginLimiter
 from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
+from app.web import api_docs, pages
+from app.web import errors as web_errors
+from app.web.rendering import STATIC_FILES
 
 API_PREFIX = "/api/v1"
 API_ROUTERS = [
@@ -114,7 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs" if settings.docs_enabled else None,
+        # Served by app.web.api_docs from the service's own files.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         dependencies=[Depends(authorize), Depends(only_known_query_parameters)],
@@ -128,15 +135,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.nik_cipher = NikCipher(settings.nik_encryption_key.get_secret_value())
     app.state.verified_tokens = verified_tokens(settings)
     app.state.login_checks = LoginChecks(settings.account_check_seconds)
+    # The web app's login; a signed cookie sent again with each page, so it lapses when idle.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="kopdes_sesi",
+        max_age=settings.web_idle_minutes * 60,
+        same_site="lax",
+        https_only=settings.environment == "prod",
+    )
     app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     # Inside the request-id middleware, so that the access line carries the id.
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=_is_uuid)
     errors.register(app)
+    web_errors.register(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    if settings.docs_enabled:
+        app.include_router(api_docs.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_FILES), name="static")
     app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app
 

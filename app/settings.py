@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     docs_enabled: bool = True
+    # A web page's login lapses after this long without a page (the session cookie's life).
+    web_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     log_level: str = "INFO"
     # JSON lines for log collectors; readable text for a developer's terminal. Unset: json in
     # prod, console in dev.

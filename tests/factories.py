@@ -4,6 +4,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.web import pages
+
 TABANG_VILLAGE = "64.02.12.2001"  # Gunung Sari, a desa in Tabang, Kukar
 TENGGARONG_KELURAHAN = "64.02.06.1001"  # Jahab, a kelurahan in Tenggarong
 VALID_NPWP_16 = "0012345674721000"  # 0 + a Luhn-valid 15-digit organisation NPWP
@@ -11,6 +13,10 @@ VALID_NIK = "6402125304850001"  # Tabang registration, woman born 13 Apr 1985
 # Sent as a POST's headers, the test client removes the Idempotency-Key it would otherwise add
 # (tests/conftest.py), so that the request arrives without one.
 NO_IDEMPOTENCY_KEY = {"Idempotency-Key": "test-client: send none"}
+
+# The web app's pages: they take the session cookie, never a bearer token or an API key, so the
+# API's permission walks leave them to tests/web.
+WEB_PAGES = {route.path for route in pages.router.routes}
 
 
 def if_match(client: TestClient, url: str, headers: dict[str, str] | None = None) -> dict[str, str]:

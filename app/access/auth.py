@@ -1,4 +1,5 @@
-"""Who is calling: bearer access tokens for people, API keys for other systems.
+"""Who is calling: bearer access tokens for people, API keys for other systems, and the web
+app's session cookie for people at its pages.
 
 `authorize` runs before every route. It looks the route up in `app.access.permissions`, refuses a
 caller without the permission, and leaves a `Caller` for the services; `app.access.scope` tells
@@ -34,6 +35,9 @@ from app.models.common import utcnow
 from app.settings import Settings
 
 API_KEY_HEADER = "X-API-Key"
+# The web app's session (Starlette's signed cookie) holds its login under this key: the account
+# and the refresh family `accounts.login` opened for it.
+WEB_LOGIN = "login"
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -237,7 +241,59 @@ def _same_hash(a: str, b: str) -> bool:
     return hmac.compare_digest(a, b)
 
 
+async def _from_web_login(request: Request) -> Principal:
+    """The principal of a web page's session: its login must hold as an access token's does (the
+    same `LoginChecks`), and the account is read afresh, so that a new role or scope shows at
+    the next page."""
+    login = request.session.get(WEB_LOGIN)
+    if not isinstance(login, dict):
+        raise Unauthorized("log in first")
+    rows = await read_rows(request.app.state.autocommit_engine, _ACCOUNT, {"id": login["user"]})
+    if not rows or not rows[0]["is_active"]:
+        raise Unauthorized("the account is disabled; log in again")
+    account = rows[0]
+    principal = user_principal(
+        {
+            "sub": account["id"],
+            "name": account["username"],
+            "role": account["role"],
+            "scope": account["region_scope"],
+            "coop": account["cooperative_id"],
+        }
+    )
+    verified = _VerifiedToken(principal, login["version"], login["family"], expires=0)
+    if not await request.app.state.login_checks.holds(
+        request.app.state.autocommit_engine, verified
+    ):
+        raise Unauthorized(
+            "this login has ended: you logged out, or the account changed; log in again"
+        )
+    return principal
+
+
+_ACCOUNT = select(
+    col(UserAccount.id),
+    col(UserAccount.username),
+    col(UserAccount.role),
+    col(UserAccount.region_scope),
+    col(UserAccount.cooperative_id),
+    col(UserAccount.is_active),
+).where(col(UserAccount.id) == bindparam("id"))
+
+
+def is_web_page(request: Request) -> bool:
+    """A page of the web app, rather than the API, its documents or the probes."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/docs", "/redoc", "/openapi.json", "/static/")) and (
+        path not in ("/healthz", "/readyz", "/metrics")
+    )
+
+
 async def authenticate(request: Request) -> Principal:
+    if is_web_page(request):
+        # Pages take only the session cookie, and the API never does: the API's callers hold
+        # no CSRF token, so a cookie must never speak for them.
+        return await _from_web_login(request)
     authorization = request.headers.get("Authorization", "")
     scheme, _, token = authorization.partition(" ")
     api_key = request.headers.get(API_KEY_HEADER)

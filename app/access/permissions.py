@@ -107,6 +107,16 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     # Not an API operation: the route checks KOPDES_METRICS_TOKEN itself
     # (app/http/observability.py).
     ("GET", "/metrics"): P.public,
+    ("GET", "/docs"): P.public,
+    ("GET", "/redoc"): P.public,
+    # The web app's pages (app/web/pages.py).
+    ("GET", "/masuk"): P.public,
+    ("POST", "/masuk"): P.public,
+    ("POST", "/keluar"): P.public,
+    ("POST", "/bahasa"): P.public,
+    ("GET", "/akun"): P.authenticated,
+    ("POST", "/akun"): P.authenticated,
+    ("GET", "/"): P.stats_read,
     ("POST", "/api/v1/auth/token"): P.public,
     ("POST", "/api/v1/auth/refresh"): P.public,
     ("POST", "/api/v1/auth/logout"): P.public,

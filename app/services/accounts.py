@@ -23,7 +23,7 @@ from app.access.security import (
     verify_password,
 )
 from app.core.sql import rowcount
-from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
 from app.http.observability import LOGINS_FAILED
@@ -366,6 +366,36 @@ async def update_user(
     if ended:
         logins.forget(user_id)
     return after
+
+
+async def change_own_password(
+    writer: Writer, settings: Settings, logins: LoginChecks, *, current: str, new: str
+) -> TokenPair:
+    """The caller's new password, once they have typed their current one. Like a reset, it ends
+    every login the account had; the caller gets a new one, and stays logged in."""
+    session, caller = writer.session, writer.caller
+    user = await writer.lock(UserAccount, caller.principal.id)
+    if user is None or caller.principal.kind != "user":
+        raise Forbidden("only a person's account has a password")
+    if not verify_password(current, user.password_hash):
+        raise Invalid.field(["body", "current_password"], N_("the current password is not right"))
+    if new == current:
+        raise Invalid.field(["body", "new_password"], N_("the new password is the current one"))
+    user.password_hash = hash_password(new)
+    user.updated_at = utcnow()
+    user.token_version += 1
+    await _end_sessions(session, user)
+    audit.record(
+        session,
+        caller,
+        action="user.password_change",
+        resource_type="user",
+        resource_id=user.id,
+        region_code=user.region_scope,
+    )
+    pair = await open_login(session, settings, user)  # commits the change with the new login
+    logins.forget(user.id or 0)
+    return pair
 
 
 async def disable_accounts_bound_to(

@@ -32,20 +32,26 @@ def test_framework_errors_are_problems(client):
     assert client.get("/api/v1/budget-lines/import").headers["allow"] == "POST"
 
 
-def test_unhandled_errors_are_a_500_problem_without_internals(tmp_path, monkeypatch):
+def test_unhandled_errors_are_a_500_without_internals(tmp_path, monkeypatch):
+    monkeypatch.setitem(ROUTE_PERMISSIONS, ("GET", "/api/v1/boom"), Permission.public)
     monkeypatch.setitem(ROUTE_PERMISSIONS, ("GET", "/boom"), Permission.public)
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/x.sqlite3"))
 
-    @app.get("/boom")
+    @app.get("/api/v1/boom")
+    @app.get("/boom")  # a web page
     async def boom() -> None:
         raise RuntimeError("secret internal detail in /srv/app.py line 42")
 
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/boom")
+        response = client.get("/api/v1/boom")
+        page = client.get("/boom")
     body = assert_problem(response, 500)
     assert "secret" not in response.text and "Traceback" not in response.text
-    assert body["instance"] == "/boom"
+    assert body["instance"] == "/api/v1/boom"
     assert body["request_id"] == response.headers["x-request-id"]
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Terjadi kesalahan" in page.text
+    assert "secret" not in page.text and "Traceback" not in page.text
 
 
 def test_openapi_documents_every_route_and_problem_shape(client):

@@ -1,0 +1,113 @@
+"""The web app's languages: Bahasa Indonesia first, English beside it, from Babel catalogs.
+
+The catalogs live in `app/web/translations/<locale>/LC_MESSAGES/messages.po`; `make install`
+compiles them (`make i18n-update` refreshes them from the templates and code). Numbers, money and
+dates are formatted by Babel for the page's locale, times in the office's zone
+(`KOPDES_TIMEZONE`, WITA by default).
+"""
+
+from contextvars import ContextVar
+from datetime import date, datetime, tzinfo
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date, format_time, get_timezone
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+from fastapi import Request
+
+from app.settings import get_settings
+
+LOCALES = ("id", "en")
+DEFAULT_LOCALE = "id"
+LANGUAGE_COOKIE = "bahasa"
+CATALOGS = Path(__file__).parent / "translations"
+
+_locale: ContextVar[str] = ContextVar("web_locale", default=DEFAULT_LOCALE)
+
+
+def negotiate(request: Request) -> str:
+    """The page's language: the one the user chose (remembered in a cookie), else the first of
+    `Accept-Language` we speak, else Indonesian."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    for tag in _accepted(request.headers.get("Accept-Language", "")):
+        language = tag.split("-")[0].lower()
+        if language in LOCALES:
+            return language
+    return DEFAULT_LOCALE
+
+
+def _accepted(header: str) -> list[str]:
+    """The language tags of an `Accept-Language` header, most wanted first (RFC 9110 §12.5.4)."""
+    weighted = []
+    for order, item in enumerate(header.split(",")):
+        tag, _, parameters = item.strip().partition(";")
+        quality = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            weighted.append((-quality, order, tag.strip()))
+    return [tag for *_, tag in sorted(weighted)]
+
+
+def use(locale: str) -> None:
+    """From here to the end of the request (each runs in a context of its own), `gettext` and
+    the formatters speak `locale`."""
+    _locale.set(locale)
+
+
+def current_locale() -> str:
+    return _locale.get()
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    return Translations.load(CATALOGS, [locale], domain="messages")
+
+
+def gettext(message: str) -> str:
+    return translations(_locale.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_locale.get()).ngettext(singular, plural, n)
+
+
+def rupiah(amount: int) -> str:
+    """`Rp1.250.000`: whole rupiah, as the office writes them."""
+    return format_currency(
+        amount, "IDR", format="¤#,##0", currency_digits=False, locale=_locale.get()
+    )
+
+
+def number(value: int) -> str:
+    return format_decimal(value, locale=_locale.get())
+
+
+def long_date(value: date) -> str:
+    """`1 Juni 2025`."""
+    return format_date(value, "long", locale=_locale.get())
+
+
+def date_time(value: datetime) -> str:
+    """`1 Juni 2025 09.30 WITA`: the moment in the office's time zone."""
+    locale, office = _locale.get(), _office_time_zone()
+    local = value.astimezone(office)
+    time = format_time(local, "short", tzinfo=office, locale=locale)
+    zone = format_time(local, "z", tzinfo=office, locale=locale)
+    return f"{format_date(local, 'long', locale=locale)} {time} {zone}"
+
+
+@cache
+def _office_time_zone() -> tzinfo:
+    return get_timezone(get_settings().timezone)
+
+
+# Each language in its own words, for the switch.
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}

@@ -1,0 +1,154 @@
+"""The web app's pages: thin handlers that call the same services as the API and render them.
+
+Every page is in the permission table (`app.access.permissions`) and goes through `authorize`
+like an API route; a page that needs a login sends the browser to `/masuk` instead of a 401.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from app.access.auth import CallerDep
+from app.access.permissions import ROLE_PERMISSIONS, Permission
+from app.core.db import SessionDep
+from app.errors import Invalid, TooManyRequests, Unauthorized
+from app.http.idempotency import WriterDep
+from app.http.json_bodies import StrictJSONRoute
+from app.services import accounts, stats
+from app.web import i18n
+from app.web.forms import PasswordChange, field_errors
+from app.web.rendering import render
+from app.web.session import begin, end, origin, require_csrf
+
+
+async def _speak_the_callers_language(request: Request) -> None:
+    i18n.use(i18n.negotiate(request))
+
+
+router = APIRouter(
+    include_in_schema=False,
+    # Pages take forms; a JSON body sent to one is read as strictly as the API's.
+    route_class=StrictJSONRoute,
+    dependencies=[Depends(_speak_the_callers_language), Depends(require_csrf)],
+)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _local(target: str | None) -> str:
+    """Where to go after the login: only a page of this site (`/koperasi?…`), never another."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+@router.get("/masuk")
+async def login_page(request: Request, lanjut: str | None = None) -> Response:
+    return render(request, "masuk.html", {"next": _local(lanjut)})
+
+
+@router.post("/masuk")
+async def log_in(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    lanjut: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    state = request.app.state
+    try:
+        pair = await accounts.login(
+            session,
+            state.settings,
+            state.login_limiter,
+            origin(request),
+            username=username,
+            password=password,
+        )
+    except (Unauthorized, TooManyRequests) as refused:
+        message = (
+            i18n.gettext("Wrong username or password, or the account is disabled.")
+            if isinstance(refused, Unauthorized)
+            else i18n.gettext("Too many attempts. Wait a minute, then try again.")
+        )
+        return render(
+            request,
+            "masuk.html",
+            {"next": _local(lanjut), "username": username, "error": message},
+            status_code=refused.status_code,
+        )
+    role = begin(request, pair)
+    target = _local(lanjut)
+    if target == "/" and Permission.stats_read not in ROLE_PERMISSIONS[role]:
+        target = "/akun"  # the morning table is the office's; a cooperative starts here
+    return _see_other(target)
+
+
+@router.post("/keluar")
+async def log_out(request: Request, session: SessionDep) -> Response:
+    refresh_token = end(request)
+    if refresh_token:
+        await accounts.logout(
+            session, request.app.state.login_checks, origin(request), refresh_token
+        )
+    return _see_other("/masuk")
+
+
+@router.get("/akun")
+async def account_page(request: Request, caller: CallerDep, diubah: bool = False) -> Response:
+    """`diubah`: the password has just been changed."""
+    return render(request, "akun.html", {"changed": diubah})
+
+
+@router.post("/akun")
+async def change_password(
+    request: Request,
+    writer: WriterDep,
+    current_password: Annotated[str, Form(max_length=200)] = "",
+    new_password: Annotated[str, Form(max_length=200)] = "",
+    repeat_password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        change = PasswordChange(
+            current_password=current_password,
+            new_password=new_password,
+            repeat_password=repeat_password,
+        )
+        state = request.app.state
+        pair = await accounts.change_own_password(
+            writer,
+            state.settings,
+            state.login_checks,
+            current=change.current_password,
+            new=change.new_password,
+        )
+    except (ValidationError, Invalid) as invalid:
+        return render(request, "akun.html", {"errors": field_errors(invalid)}, status_code=422)
+    begin(request, pair)
+    return _see_other("/akun?diubah=1")
+
+
+@router.post("/bahasa")
+async def choose_language(
+    request: Request,
+    bahasa: Annotated[str, Form(max_length=10)] = i18n.DEFAULT_LOCALE,
+    lanjut: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    response = _see_other(_local(lanjut))
+    if bahasa in i18n.LOCALES:
+        # Remembered for a year, and across logins: it is the person's, not the session's.
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE, bahasa, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
+        )
+    return response
+
+
+@router.get("/")
+async def home(request: Request, caller: CallerDep, session: SessionDep) -> Response:
+    progress = await stats.legal_progress(session, caller, None)
+    return render(request, "beranda.html", {"progress": progress})
