@@ -250,7 +250,9 @@ TARGETS = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
+# Once per test process: under xdist a worker may leave this module for another's tests and come
+# back, and a module-scoped fixture would seed the databases again.
+@pytest.fixture(scope="session", autouse=True)
 def _databases() -> Iterator[None]:
     for target in TARGETS.values():
         target.prepare()

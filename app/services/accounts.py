@@ -394,7 +394,7 @@ async def change_own_password(
         region_code=user.region_scope,
     )
     pair = await open_login(session, settings, user)  # commits the change with the new login
-    logins.forget(user.id or 0)
+    logins.forget(caller.principal.id)
     return pair
 
 

@@ -76,10 +76,12 @@ def live_server(web_database: str) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_server: str) -> Iterator[object]:
-    # After the server (and its database) is ready: Playwright's sync API keeps an event loop
-    # running in this thread, where `asyncio.run` can no longer be called.
+    # Playwright's sync API keeps an event loop running in this thread while it is open, where
+    # `asyncio.run` (the database fixtures, Alembic) cannot be called: so it starts after the
+    # server and its database, and stops as soon as the next test is another module's (an
+    # xdist worker may run other modules' tests between this module's).
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
         if REQUIRE_BROWSER:
@@ -117,7 +119,13 @@ def page(browser, live_server, request):  # type: ignore[no-untyped-def]
     # What the browser refused to run (CSP), asked of another origin, or could not load.
     opened.on("console", note_error)
     opened.on("response", note_response)
-    opened.on("requestfailed", lambda r: refused.append(f"{r.url}: {r.failure}"))
+
+    def note_failure(request) -> None:  # type: ignore[no-untyped-def]
+        # A page load that a newer navigation replaced was not refused, only left.
+        if not (request.resource_type == "document" and "ERR_ABORTED" in (request.failure or "")):
+            refused.append(f"{request.url}: {request.failure}")
+
+    opened.on("requestfailed", note_failure)
     opened.on(
         "request",
         lambda r: (
