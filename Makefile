@@ -22,8 +22,9 @@ CATALOGS := $(wildcard app/web/translations/*/LC_MESSAGES/messages.po)
 
 install: $(BIN)/kopdes $(CATALOGS:.po=.mo) ## Create .venv and install kopdes with its development tools.
 
+# `-k ValueError`: an input rule's message (app/models) is shown to people next to their field.
 i18n-update: install ## Extract the web app's messages into the catalogs (then translate the new ones in id).
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o app/web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ValueError --no-location --sort-output -o app/web/translations/messages.pot .
 	$(BIN)/pybabel update -i app/web/translations/messages.pot -d app/web/translations --no-fuzzy-matching --ignore-obsolete
 
 browser: ## Install Debian's Chromium for the browser tests (needs root and the Debian mirror).

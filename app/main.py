@@ -47,7 +47,7 @@ from app.routers.params import only_known_query_parameters
 from app.services.accounts import LoginLimiter
 from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
-from app.web import api_docs, pages
+from app.web import api_docs, desk, pages, registry
 from app.web import errors as web_errors
 from app.web.rendering import STATIC_FILES
 
@@ -69,6 +69,7 @@ API_ROUTERS = [
     api_keys.router,
     audit_events.router,
 ]
+WEB_ROUTERS = [pages.router, registry.router, desk.router]
 
 DESCRIPTION = """
 The Kopdes service for a cooperatives office (Dinas Koperasi dan UMKM): the Kemendagri regions,
@@ -157,7 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     if settings.docs_enabled:
         app.include_router(api_docs.router)
-    app.include_router(pages.router)
+    for web_router in WEB_ROUTERS:
+        app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_FILES), name="static")
     app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]  # FastAPI's documented hook
     return app

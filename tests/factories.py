@@ -1,10 +1,11 @@
 """Plain builders for request bodies and records, with keyword overrides."""
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.web import pages
+from app.main import WEB_ROUTERS
 
 TABANG_VILLAGE = "64.02.12.2001"  # Gunung Sari, a desa in Tabang, Kukar
 TENGGARONG_KELURAHAN = "64.02.06.1001"  # Jahab, a kelurahan in Tenggarong
@@ -16,7 +17,7 @@ NO_IDEMPOTENCY_KEY = {"Idempotency-Key": "test-client: send none"}
 
 # The web app's pages: they take the session cookie, never a bearer token or an API key, so the
 # API's permission walks leave them to tests/web.
-WEB_PAGES = {route.path for route in pages.router.routes}
+WEB_PAGES = {re.sub(r":\w+}", "}", route.path) for router in WEB_ROUTERS for route in router.routes}
 
 
 def if_match(client: TestClient, url: str, headers: dict[str, str] | None = None) -> dict[str, str]:

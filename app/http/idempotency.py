@@ -206,12 +206,18 @@ class Writer:
                 "and the same one again if you retry"
             )
         name = f"{request.method} {request.url.path}"
-        body = await request.body()
-        request_hash = _digest(name, await _comparable(request, body))
-        # Keys claimed before JSON bodies were compared as JSON hold the digest of the bytes as
-        # sent; a retry sending those bytes again still gets its answer. They have all expired
-        # 30 days (KEY_WINDOW) after the upgrade, and `sent_hash` can go then.
-        sent_hash = _digest(name, body)
+        if _is_form(request):
+            # A web form, already read as its fields (its bytes are gone): compared by them.
+            fields = (await request.form()).multi_items()
+            body = json.dumps(sorted((k, v) for k, v in fields if isinstance(v, str))).encode()
+            request_hash = sent_hash = _digest(name, body)
+        else:
+            body = await request.body()
+            request_hash = _digest(name, await _comparable(request, body))
+            # Keys claimed before JSON bodies were compared as JSON hold the digest of the bytes
+            # as sent; a retry sending those bytes again still gets its answer. They have all
+            # expired 30 days (KEY_WINDOW) after the upgrade, and `sent_hash` can go then.
+            sent_hash = _digest(name, body)
         actor = self.caller.principal.actor
         replay = await _claim(self.session, actor, self._key, name, (request_hash, sent_hash))
         if replay is None:
@@ -231,6 +237,11 @@ class Writer:
             )
         )
         await self.session.commit()
+
+
+def _is_form(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/x-www-form-urlencoded"
 
 
 def _digest(name: str, body: bytes) -> str:

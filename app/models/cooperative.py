@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.id import nik as stdnum_nik
 from stdnum.id import npwp as stdnum_npwp
@@ -138,8 +139,16 @@ def _digits(value: str) -> str:
 def _npwp(value: str) -> str:
     try:
         compact = stdnum_npwp.validate(value)
-    except StdnumError as exc:
-        raise ValueError(f"not a valid NPWP ({exc}); give 16 digits, or the old 15") from None
+    except InvalidLength:
+        raise ValueError("an NPWP has 16 digits, or 15 in the old form; count them again") from None
+    except InvalidChecksum:
+        raise ValueError(
+            "the NPWP's check digit does not match; check the digits against the card"
+        ) from None
+    except StdnumError:
+        raise ValueError(
+            "not a valid NPWP; give the 16 digits on the card, or the old 15"
+        ) from None
     # Organisations carry their old 15-digit number behind a leading 0 in the 16-digit scheme.
     return compact if len(compact) == 16 else "0" + compact
 
@@ -161,8 +170,14 @@ def _nik_koperasi(value: str) -> str:
 def _person_nik(value: str) -> str:
     try:
         return stdnum_nik.validate(value)
-    except StdnumError as exc:
-        raise ValueError(f"not a valid NIK ({exc}); give the 16 digits on the KTP") from None
+    except InvalidLength:
+        raise ValueError("a NIK has 16 digits; count the digits on the KTP again") from None
+    except InvalidComponent:
+        raise ValueError(
+            "the NIK's region or birth date part is not possible; check it against the KTP"
+        ) from None
+    except StdnumError:
+        raise ValueError("not a valid NIK; give the 16 digits on the KTP") from None
 
 
 def mask_nik(nik: str) -> str:

@@ -554,6 +554,9 @@ class TrainingFilters(BaseModel):
     )
     status: TrainingStatus | None = None
     topic: Topic | None = None
+    cooperative_id: IdFilter = PydanticField(
+        None, description="Only the trainings this cooperative is invited to."
+    )
 
 
 class DistrictMentoring(BaseModel):

@@ -1,12 +1,12 @@
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.access.auth import CallerDep
-from app.core.db import SessionDep, stream_session
+from app.core.db import SessionDep
 from app.errors import Invalid, problems
+from app.http.downloads import MEDIA_TYPES, attachment, streamed
 from app.http.json_bodies import StrictJSONRoute
 from app.models.cooperative import CooperativeFilters
 from app.models.mentoring import (
@@ -18,10 +18,6 @@ from app.services.exports import ExportFormat, HeaderLanguage
 
 router = APIRouter(prefix="/exports", tags=["exports"], route_class=StrictJSONRoute)
 
-MEDIA_TYPES = {
-    ExportFormat.csv: "text/csv; charset=utf-8",
-    ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 FILE_RESPONSES = {
     200: {
         "description": "The spreadsheet, as an attachment.",
@@ -35,29 +31,6 @@ HeadersQuery = Annotated[
 ]
 
 
-def _file(
-    content: AsyncIterator[bytes], export_format: ExportFormat, name: str
-) -> StreamingResponse:
-    return StreamingResponse(
-        content,
-        media_type=MEDIA_TYPES[export_format],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{export_format.value}"'},
-    )
-
-
-def _streamed(
-    request: Request,
-    export: tuple[Any, exports.ToRow],
-    layout: exports.Layout,
-    export_format: ExportFormat,
-    headers: HeaderLanguage,
-    name: str,
-) -> StreamingResponse:
-    query, to_row = export
-    rows = exports.partitions(stream_session(request), query, to_row)
-    return _file(exports.write(layout, rows, export_format, headers), export_format, name)
-
-
 @router.get("/cooperatives", response_class=StreamingResponse, responses=FILE_RESPONSES)
 async def export_cooperatives(
     request: Request,
@@ -69,7 +42,7 @@ async def export_cooperatives(
     """The cooperatives the list would show (the same filters), in village order, as CSV or
     XLSX, streamed: the whole country is one file. Phones are masked as the list masks them
     for your role. The Indonesian headers are the import's, so the file can be imported."""
-    return _streamed(
+    return streamed(
         request,
         exports.cooperatives_export(caller, filters),
         exports.COOPERATIVE_LAYOUT,
@@ -89,7 +62,7 @@ async def export_consultations(
 ) -> StreamingResponse:
     """The consultations that the list would show, as CSV or XLSX, streamed. Phones are
     masked."""
-    return _streamed(
+    return streamed(
         request,
         exports.consultations_export(caller, filters, request.app.state.settings.timezone),
         exports.CONSULTATION_LAYOUT,
@@ -109,7 +82,7 @@ async def export_trainings(
 ) -> StreamingResponse:
     """The trainings the list would show (the same filters), with their funding status, seats
     and attendance, streamed."""
-    return _streamed(
+    return streamed(
         request,
         exports.trainings_export(caller, filters),
         exports.TRAINING_LAYOUT,
@@ -140,4 +113,4 @@ async def export_budget_summary(
         export_format,
         HeaderLanguage.id,
     )
-    return _file(content, export_format, f"anggaran-{fiscal_year}")
+    return attachment(content, export_format, f"anggaran-{fiscal_year}")

@@ -9,6 +9,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.access.auth import Caller
+from app.access.scope import code_in_caller_scope
 from app.core.sql import LIKE_ESCAPE, contains_pattern, dialect_insert
 from app.errors import NotFound
 from app.http.pagination import CursorCodec, Page, PageParams, cut_page
@@ -130,3 +132,44 @@ async def get_region(session: AsyncSession, code: str) -> RegionDetail:
         **_public(found[code]).model_dump(),
         ancestors=[_public(found[c]) for c in ancestor_codes(code) if c in found],
     )
+
+
+async def children(session: AsyncSession, code: str | None) -> list[RegionPublic]:
+    """The regions directly inside `code` (the provinces for None), in code order: at most a
+    district's villages, a few hundred."""
+    parent = (
+        col(Region.parent_code) == code if code else col(Region.level) == RegionLevel.province.value
+    )
+    found = await session.scalars(select(Region).where(parent).order_by(Region.code))
+    return [_public(r) for r in found]
+
+
+async def search_villages(
+    session: AsyncSession, caller: Caller, q: str, limit: int
+) -> list[RegionDetail]:
+    """Villages within the caller's region whose name holds `q`, with their district."""
+    villages = list(
+        await session.scalars(
+            select(Region)
+            .where(
+                col(Region.level).in_([RegionLevel.desa.value, RegionLevel.kelurahan.value]),
+                col(Region.name).ilike(contains_pattern(q), escape=LIKE_ESCAPE),
+                *code_in_caller_scope(caller, col(Region.code)),
+            )
+            .order_by(Region.code)
+            .limit(limit)
+        )
+    )
+    districts = {
+        r.code: r
+        for r in await session.scalars(
+            select(Region).where(col(Region.code).in_({v.parent_code for v in villages}))
+        )
+    }
+    return [
+        RegionDetail(
+            **_public(v).model_dump(),
+            ancestors=[_public(districts[v.parent_code])] if v.parent_code in districts else [],
+        )
+        for v in villages
+    ]

@@ -228,6 +228,11 @@ def conditions_for(caller: Caller, filters: TrainingFilters) -> list[Any]:
         # Topics are a JSON list of enum values; its text holds `"rat"` exactly when the list
         # does (the quotes keep `rat` from matching a longer name). Works on both databases.
         conditions.append(cast(Training.topics, String).like(f'%"{filters.topic.value}"%'))
+    if filters.cooperative_id is not None:
+        invited = select(col(TrainingInvitation.training_id)).where(
+            col(TrainingInvitation.cooperative_id) == filters.cooperative_id
+        )
+        conditions.append(col(Training.id).in_(invited))
     return conditions
 
 

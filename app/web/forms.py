@@ -1,15 +1,37 @@
 """What the web forms take, and their errors in the page's language next to each field.
 
-A form's rules are its API model's (the same pydantic types); only the words are the page's.
+A form is read into the API's own input model, validated as the API validates a JSON body
+(`parse`), so a rule has one home; only the words are the page's.
 """
 
-from typing import Any
+import json
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from starlette.datastructures import FormData
 
-from app.errors import Invalid
+from app.errors import AppError
 from app.models.account import Password
 from app.web.i18n import gettext
+
+Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
+
+
+def _none_if_blank(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Blank = Annotated[T | None, BeforeValidator(_none_if_blank)]
+"""A query parameter from a form's select or text box, where "nothing chosen" is empty."""
 
 
 class PasswordChange(BaseModel):
@@ -27,29 +49,90 @@ class PasswordChange(BaseModel):
         return repeated
 
 
-def field_errors(invalid: ValidationError | Invalid) -> dict[str, str]:
-    """Each field's first error, in the page's language; the form's own under `""`."""
+def parse(model: type[Model], form: FormData | Mapping[str, Any], fields: Iterable[str]) -> Model:
+    """The form's `fields` as `model` takes them from the API: a list from repeated fields
+    (checkboxes), a flag from a checkbox, a number from its digits, an empty box as null where
+    the field may be null. Raises the model's ValidationError."""
+    return model.model_validate_json(json.dumps(form_values(model, form, fields)))
+
+
+def form_values(
+    model: type[BaseModel], form: FormData | Mapping[str, Any], fields: Iterable[str]
+) -> dict[str, Any]:
+    properties = model.model_json_schema()["properties"]
+    values: dict[str, Any] = {}
+    for name in fields:
+        kinds = _kinds(properties[name])
+        if "array" in kinds:
+            values[name] = form.getlist(name) if isinstance(form, FormData) else form.get(name, [])
+        elif "boolean" in kinds:
+            values[name] = form.get(name) in ("on", "true", "1")
+        else:
+            raw = form.get(name)
+            text = raw.strip() if isinstance(raw, str) else ""
+            if not text:
+                values[name] = None if "null" in kinds else text
+            elif "integer" in kinds and text.lstrip("-").isdigit():
+                values[name] = int(text)
+            else:
+                values[name] = text
+    return values
+
+
+def _kinds(schema: Mapping[str, Any]) -> set[str]:
+    kinds = {schema["type"]} if isinstance(schema.get("type"), str) else set()
+    for option in schema.get("anyOf", ()):
+        kinds |= _kinds(option)
+    return kinds or {"string"}  # an enum ($ref) is a string
+
+
+def field_errors(invalid: ValidationError | AppError) -> dict[str, str]:
+    """Each field's first error, in the page's language; the form's own under `""` (a
+    conflict, such as a milestone already recorded)."""
     found: dict[str, str] = {}
-    if isinstance(invalid, Invalid):
+    if isinstance(invalid, AppError):
         for error in invalid.errors or [{"loc": [], "msg": invalid.detail}]:
             found.setdefault(_field(error["loc"]), gettext(error["msg"]))
         return found
     for detail in invalid.errors(include_url=False):
-        found.setdefault(_field(detail["loc"]), _message(detail))
+        found.setdefault(_field(detail["loc"]), message(detail))
     return found
 
 
 def _field(loc: Any) -> str:
-    names = [part for part in loc if isinstance(part, str) and part != "body"]
-    return names[-1] if names else ""
+    """`occurred_on`; `follow_ups.due_date` for a field of a list's item."""
+    return ".".join(part for part in loc if isinstance(part, str) and part not in ("body", "query"))
 
 
-def _message(error: Any) -> str:
+def message(error: Mapping[str, Any]) -> str:
+    """A pydantic error, as a person would be told what to fix, in the page's language."""
     context = error.get("ctx") or {}
-    if error["type"] in ("string_too_short", "too_short"):
+    kind = error["type"]
+    if kind in ("string_too_short", "too_short"):
+        if context.get("min_length") == 1:
+            return gettext("Fill this in.")
         return gettext("Use at least %(count)s characters.") % {"count": context["min_length"]}
-    if error["type"] in ("string_too_long", "too_long"):
+    if kind in ("string_too_long", "too_long"):
         return gettext("Use at most %(count)s characters.") % {"count": context["max_length"]}
-    if error["type"] == "value_error" and "differ" in error["msg"]:
-        return gettext("The two new passwords differ: type the same one twice.")
+    if kind in ("missing", "null_forbidden", "none_required"):
+        return gettext("Fill this in.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return gettext("Give a whole number.")
+    if kind == "greater_than_equal":
+        return gettext("Give %(limit)s or more.") % {"limit": context["ge"]}
+    if kind == "less_than_equal":
+        return gettext("Give %(limit)s or less.") % {"limit": context["le"]}
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return gettext("Give a date as day, month and year.")
+    if kind == "enum":
+        return gettext("Choose one of the options.")
+    if kind == "string_pattern_mismatch":
+        return gettext("Check the format of this field.")
+    if kind == "value_error":
+        reason = str(context.get("error", ""))
+        if "differ" in reason:
+            return gettext("The two new passwords differ: type the same one twice.")
+        translated = gettext(reason)
+        if translated != reason:  # a rule's own explanation, in the catalog
+            return translated[:1].upper() + translated[1:] + "."
     return gettext("Check this field.")

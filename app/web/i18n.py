@@ -111,3 +111,23 @@ def _office_time_zone() -> tzinfo:
 
 # Each language in its own words, for the switch.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+def office_now() -> datetime:
+    """Now, on the office's clock (what a form's date and time fields start at)."""
+    return datetime.now(_office_time_zone())
+
+
+def office_moment(local: str) -> str | None:
+    """A form's `datetime-local` value (`2025-06-02T09:30`, the office's clock) as the aware
+    ISO 8601 moment the API takes; text that is no such value is passed on, to be refused with
+    the field's error."""
+    if not local.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(local)
+    except ValueError:
+        return local
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_office_time_zone())
+    return moment.isoformat()

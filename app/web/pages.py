@@ -6,8 +6,7 @@ like an API route; a page that needs a login sends the browser to `/masuk` inste
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi import Form, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -16,40 +15,19 @@ from app.access.permissions import ROLE_PERMISSIONS, Permission
 from app.core.db import SessionDep
 from app.errors import Invalid, TooManyRequests, Unauthorized
 from app.http.idempotency import WriterDep
-from app.http.json_bodies import StrictJSONRoute
 from app.services import accounts, stats
 from app.web import i18n
 from app.web.forms import PasswordChange, field_errors
 from app.web.rendering import render
-from app.web.session import begin, end, origin, require_csrf
+from app.web.routing import local_page, page_router, see_other
+from app.web.session import begin, end, origin
 
-
-async def _speak_the_callers_language(request: Request) -> None:
-    i18n.use(i18n.negotiate(request))
-
-
-router = APIRouter(
-    include_in_schema=False,
-    # Pages take forms; a JSON body sent to one is read as strictly as the API's.
-    route_class=StrictJSONRoute,
-    dependencies=[Depends(_speak_the_callers_language), Depends(require_csrf)],
-)
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _local(target: str | None) -> str:
-    """Where to go after the login: only a page of this site (`/koperasi?…`), never another."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+router = page_router()
 
 
 @router.get("/masuk")
 async def login_page(request: Request, lanjut: str | None = None) -> Response:
-    return render(request, "masuk.html", {"next": _local(lanjut)})
+    return render(request, "masuk.html", {"next": local_page(lanjut)})
 
 
 @router.post("/masuk")
@@ -79,14 +57,14 @@ async def log_in(
         return render(
             request,
             "masuk.html",
-            {"next": _local(lanjut), "username": username, "error": message},
+            {"next": local_page(lanjut), "username": username, "error": message},
             status_code=refused.status_code,
         )
     role = begin(request, pair)
-    target = _local(lanjut)
+    target = local_page(lanjut)
     if target == "/" and Permission.stats_read not in ROLE_PERMISSIONS[role]:
         target = "/akun"  # the morning table is the office's; a cooperative starts here
-    return _see_other(target)
+    return see_other(target)
 
 
 @router.post("/keluar")
@@ -96,7 +74,7 @@ async def log_out(request: Request, session: SessionDep) -> Response:
         await accounts.logout(
             session, request.app.state.login_checks, origin(request), refresh_token
         )
-    return _see_other("/masuk")
+    return see_other("/masuk")
 
 
 @router.get("/akun")
@@ -130,7 +108,7 @@ async def change_password(
     except (ValidationError, Invalid) as invalid:
         return render(request, "akun.html", {"errors": field_errors(invalid)}, status_code=422)
     begin(request, pair)
-    return _see_other("/akun?diubah=1")
+    return see_other("/akun?diubah=1")
 
 
 @router.post("/bahasa")
@@ -139,7 +117,7 @@ async def choose_language(
     bahasa: Annotated[str, Form(max_length=10)] = i18n.DEFAULT_LOCALE,
     lanjut: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    response = _see_other(_local(lanjut))
+    response = see_other(local_page(lanjut))
     if bahasa in i18n.LOCALES:
         # Remembered for a year, and across logins: it is the person's, not the session's.
         response.set_cookie(

@@ -13,9 +13,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import Response
 
 from app.access.permissions import Permission
-from app.models.cooperative import LegalStage
+from app.http.conditional import etag_of
+from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage
+from app.models.mentoring import Channel, Responsible, Topic
 from app.web import i18n, words
-from app.web.session import CSRF_FIELD, csrf_token
+from app.web.session import CSRF_FIELD, csrf_token, take_notices
 
 STATIC_FILES = Path(__file__).parent / "static"
 _environment = Environment(
@@ -31,6 +33,11 @@ _environment.install_gettext_callables(  # type: ignore[attr-defined]  # added b
 _environment.filters.update(
     rupiah=i18n.rupiah, number=i18n.number, long_date=i18n.long_date, date_time=i18n.date_time
 )
+# The codes whose words (`words(Topic)`) the templates list in forms and tables.
+_environment.globals.update(
+    {kind.__name__: kind for kind in (LegalStage, LegalMilestone, BusinessUnit, Channel, Topic)}
+)
+_environment.globals.update(Responsible=Responsible, etag_of=etag_of)
 templates = Jinja2Templates(env=_environment)
 
 
@@ -50,9 +57,9 @@ def render(
             "csrf_token": csrf_token(request),
             "locale": locale,
             "languages": i18n.LANGUAGE_NAMES.items(),
-            "stages": list(LegalStage),
-            "stage_names": words.stage_names(),
-            "role_names": words.role_names(),
+            "word": words.name_of,
+            "words": words.names,
+            "notices": take_notices(request),
             **(context or {}),
         },
         status_code=status_code,

@@ -79,3 +79,16 @@ def end(request: Request) -> str | None:
     login = request.session.get(WEB_LOGIN)
     request.session.clear()
     return login.get("refresh") if isinstance(login, dict) else None
+
+
+_NOTICES = "notices"
+
+
+def flash(request: Request, notice: str) -> None:
+    """Say `notice` on the next page (the one a write redirects to)."""
+    request.session[_NOTICES] = [*request.session.get(_NOTICES, []), notice]
+
+
+def take_notices(request: Request) -> list[str]:
+    notices = request.session.pop(_NOTICES, [])
+    return [n for n in notices if isinstance(n, str)] if isinstance(notices, list) else []

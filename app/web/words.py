@@ -1,34 +1,109 @@
 """The office's words for the service's codes (`../shared/reference/web-app-notes.md`), in
-English here and in Indonesian in the catalog; `gettext` turns each into the page's language."""
+English here and in Indonesian in the catalog; `names()` turns them into the page's language."""
+
+from enum import StrEnum
+from typing import Any
 
 from app.errors import N_
 from app.models.account import Role
-from app.models.cooperative import LegalStage
+from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage, OfficerRole
+from app.models.mentoring import Channel, FollowUpStatus, Responsible, Topic, TrainingStatus
 from app.web.i18n import gettext
 
-_STAGES = {
-    LegalStage.none: N_("Not started"),
-    LegalStage.sosialisasi: N_("Socialisation"),
-    LegalStage.musdesus: N_("Special village meeting"),
-    LegalStage.founding_meeting: N_("Founding meeting"),
-    LegalStage.notary_deed: N_("Notary deed"),
-    LegalStage.sk_ahu_requested: N_("SK AHU requested"),
-    LegalStage.sk_ahu_issued: N_("SK AHU issued"),
-    LegalStage.registration: N_("Registrations"),
-    LegalStage.operating: N_("Operating"),
+_WORDS: dict[type[StrEnum], dict[Any, str]] = {
+    LegalStage: {
+        LegalStage.none: N_("Not started"),
+        LegalStage.sosialisasi: N_("Socialisation"),
+        LegalStage.musdesus: N_("Special village meeting"),
+        LegalStage.founding_meeting: N_("Founding meeting"),
+        LegalStage.notary_deed: N_("Notary deed"),
+        LegalStage.sk_ahu_requested: N_("SK AHU requested"),
+        LegalStage.sk_ahu_issued: N_("SK AHU issued"),
+        LegalStage.registration: N_("Registrations"),
+        LegalStage.operating: N_("Operating"),
+    },
+    Role: {
+        Role.admin: N_("Administrator"),
+        Role.officer: N_("Officer"),
+        Role.viewer: N_("Viewer"),
+        Role.cooperative: N_("Cooperative"),
+        Role.integration: N_("Integration"),
+    },
+    BusinessUnit: {
+        BusinessUnit.kantor_koperasi: N_("Cooperative office"),
+        BusinessUnit.gerai_sembako: N_("Grocery outlet"),
+        BusinessUnit.simpan_pinjam: N_("Savings and loans"),
+        BusinessUnit.klinik_desa: N_("Village clinic"),
+        BusinessUnit.apotek_desa: N_("Village pharmacy"),
+        BusinessUnit.cold_storage_pergudangan: N_("Cold storage and warehousing"),
+        BusinessUnit.logistik: N_("Logistics"),
+        BusinessUnit.lainnya: N_("Other"),
+    },
+    Channel: {
+        Channel.walk_in: N_("Walk-in"),
+        Channel.phone: N_("Phone or WhatsApp"),
+        Channel.field_visit: N_("Field visit"),
+        Channel.online: N_("Online meeting"),
+    },
+    Topic: {
+        Topic.legalitas: N_("Legal entity"),
+        Topic.business_plan: N_("Business plan"),
+        Topic.simpan_pinjam: N_("Savings and loans"),
+        Topic.bookkeeping: N_("Bookkeeping"),
+        Topic.rat: N_("Annual members' meeting (RAT)"),
+        Topic.tax: N_("Tax"),
+        Topic.permits: N_("Permits"),
+        Topic.financing: N_("Financing"),
+        Topic.outlet_warehouse: N_("Outlet and warehouse"),
+        Topic.digital: N_("Digital tools"),
+        Topic.other: N_("Other"),
+    },
+    FollowUpStatus: {
+        FollowUpStatus.open: N_("Open"),
+        FollowUpStatus.done: N_("Done"),
+        FollowUpStatus.cancelled: N_("Cancelled"),
+    },
+    Responsible: {
+        Responsible.officer: N_("Officer"),
+        Responsible.cooperative: N_("Cooperative"),
+    },
+    TrainingStatus: {
+        TrainingStatus.waiting_for_budget: N_("Waiting for budget"),
+        TrainingStatus.funded: N_("Funded"),
+        TrainingStatus.scheduled: N_("Scheduled"),
+        TrainingStatus.held: N_("Held"),
+        TrainingStatus.cancelled: N_("Cancelled"),
+    },
+    OfficerRole: {
+        OfficerRole.ketua: N_("Chair"),
+        OfficerRole.wakil_ketua: N_("Vice chair"),
+        OfficerRole.wakil_ketua_bidang_anggota: N_("Vice chair for members"),
+        OfficerRole.wakil_ketua_bidang_usaha: N_("Vice chair for business"),
+        OfficerRole.sekretaris: N_("Secretary"),
+        OfficerRole.bendahara: N_("Treasurer"),
+        OfficerRole.anggota: N_("Member"),
+    },
 }
-_ROLES = {
-    Role.admin: N_("Administrator"),
-    Role.officer: N_("Officer"),
-    Role.viewer: N_("Viewer"),
-    Role.cooperative: N_("Cooperative"),
-    Role.integration: N_("Integration"),
+# A milestone that completes a stage is named as the stage is.
+_STAGE_CODES = {stage.value for stage in LegalStage}
+_WORDS[LegalMilestone] = {
+    **{
+        m: _WORDS[LegalStage][LegalStage(m.value)]
+        for m in LegalMilestone
+        if m.value in _STAGE_CODES
+    },
+    LegalMilestone.nik_koperasi: N_("NIK koperasi"),
+    LegalMilestone.npwp: N_("NPWP"),
+    LegalMilestone.nib: N_("NIB"),
+    LegalMilestone.bank_account: N_("Bank account"),
 }
 
 
-def stage_names() -> dict[LegalStage, str]:
-    return {stage: gettext(name) for stage, name in _STAGES.items()}
+def name_of(code: StrEnum) -> str:
+    """The office's word for `code`, in the page's language."""
+    return gettext(_WORDS[type(code)][code])
 
 
-def role_names() -> dict[Role, str]:
-    return {role: gettext(name) for role, name in _ROLES.items()}
+def names(kind: type[StrEnum]) -> dict[StrEnum, str]:
+    """Every member of `kind` with its word, in the page's language and the code's order."""
+    return {member: name_of(member) for member in kind}

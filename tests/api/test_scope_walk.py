@@ -375,8 +375,8 @@ def _check_reads_by_id(client, world: World, identity: Identity, headers) -> Non
     }
     for (method, template), permission in ROUTE_PERMISSIONS.items():
         names = tuple(re.findall(r"\{(\w+)\}", template))
-        if method != "GET" or not names:
-            continue
+        if method != "GET" or not names or template in WEB_PAGES:
+            continue  # the pages take no token: tests/web walks them in the browser
         assert names in records, f"no records for {template} here"
         for params, visible in records[names]:
             url = template.format(**params)

@@ -18,10 +18,16 @@ import pytest
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.auth import Caller, Principal
+from app.access.permissions import ROLE_PERMISSIONS
 from app.access.security import NikCipher
 from app.core.db import build_engine
+from app.http.idempotency import Writer
 from app.main import create_app
+from app.models.account import Role
+from app.models.cooperative import CooperativeCreate
 from app.seed import demo
+from app.services import cooperatives
 from tests.conftest import fresh_database, migrate_and_load_regions, run, settings_for
 
 CHROMIUM = Path(os.environ.get("KOPDES_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -31,6 +37,27 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+# Beyond the demo data: a cooperative whose name is markup (it must show as text) and one in
+# Kutai Barat, outside the demo accounts' Kukar.
+SCRIPT_NAME = "<script>alert(1)</script>"
+OUTSIDE_KUKAR = "Koperasi Desa Merah Putih Samurangau"
+OWN_RECORDS = {SCRIPT_NAME: "64.02.06.1001", OUTSIDE_KUKAR: "64.01.01.2009"}
+NATIONAL_ADMIN = Caller(
+    Principal(
+        kind="user",
+        id=0,
+        name="tests",
+        role=Role.admin,
+        region_scope="",
+        cooperative_id=None,
+        api_scopes=frozenset(),
+        permissions=ROLE_PERMISSIONS[Role.admin],
+    ),
+    request_id=None,
+    client_ip=None,
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +73,10 @@ def web_database(tmp_path_factory: pytest.TempPathFactory) -> str:
             await demo.load_demo(session, cipher)
         async with AsyncSession(engine, expire_on_commit=False) as session:
             await demo.load_demo_accounts(session, DEMO_PASSWORD)
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            for name, village in OWN_RECORDS.items():
+                data = CooperativeCreate(name=name, village_code=village, is_joint=True)
+                await cooperatives.create_cooperative(Writer(session, NATIONAL_ADMIN), data)
         await engine.dispose()
 
     run(load())

@@ -1,0 +1,42 @@
+"""Spreadsheet downloads, streamed: the API's exports and the web app's Unduh buttons answer
+with the same file."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from app.core.db import stream_session
+from app.services import exports
+from app.services.exports import ExportFormat, HeaderLanguage
+
+MEDIA_TYPES = {
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def attachment(
+    content: AsyncIterator[bytes], export_format: ExportFormat, name: str
+) -> StreamingResponse:
+    return StreamingResponse(
+        content,
+        media_type=MEDIA_TYPES[export_format],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{export_format.value}"'},
+    )
+
+
+def streamed(
+    request: Request,
+    export: tuple[Any, exports.ToRow],
+    layout: exports.Layout,
+    export_format: ExportFormat,
+    headers: HeaderLanguage,
+    name: str,
+) -> StreamingResponse:
+    """The rows of `export` (a query and how each result becomes a row), read on a connection
+    of their own while the file is sent."""
+    query, to_row = export
+    rows = exports.partitions(stream_session(request), query, to_row)
+    return attachment(exports.write(layout, rows, export_format, headers), export_format, name)

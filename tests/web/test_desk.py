@@ -1,0 +1,101 @@
+"""The walk-in desk, a consultation's page and the follow-ups, in a real browser."""
+
+import re
+import time
+from datetime import date, timedelta
+
+import pytest
+
+from tests.web.conftest import check_page, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _tab_to(page, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab until `element_id` has the focus: the keyboard alone, as an officer would."""
+    for _ in range(60):
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"Tab never reached #{element_id}")
+
+
+def test_a_walk_in_is_recorded_by_keyboard_alone_in_under_30_seconds(page):
+    log_in(page, "demo-officer")
+    page.goto("/meja")
+    check_page(page, "meja")
+    started = time.monotonic()
+    page.keyboard.type("Merah Putih Bukit Biru")  # the name box has the focus
+    page.get_by_role("radio").first.wait_for()
+    _tab_to(page, "tempat-1")  # the first match is chosen; the arrows would choose another
+    _tab_to(page, "contact_name")
+    page.keyboard.type("Ibu Sari")
+    _tab_to(page, "topic-legalitas")
+    page.keyboard.press("Space")
+    _tab_to(page, "advice")
+    page.keyboard.type("Lengkapi berkas akta notaris sebelum mengajukan SK AHU.")
+    _tab_to(page, "simpan")
+    page.keyboard.press("Enter")
+    page.get_by_text("Konsultasi telah dicatat.").wait_for()
+    elapsed = time.monotonic() - started
+    assert elapsed < 30, f"{elapsed:.1f} s"
+
+    page.get_by_role("link", name="Buka").click()
+    assert page.get_by_role("heading", level=1).inner_text().endswith("Bukit Biru")
+    details = page.locator("dl").inner_text()
+    assert "Datang langsung" in details  # the channel's default
+    assert "Legalitas badan hukum" in details
+    assert "Lengkapi berkas akta notaris" in details
+    check_page(page, "konsultasi")
+
+
+def test_a_group_still_forming_picks_its_village_and_must_say_who_came(page):
+    log_in(page, "demo-officer")
+    page.goto("/meja")
+    page.get_by_label("Koperasi atau desa").fill("Loa Ipuh")
+    page.get_by_label(re.compile("sedang membentuk koperasi$")).first.check()
+    page.get_by_role("button", name="Simpan konsultasi").click()
+    assert page.locator("#contact_name-error").is_visible()
+    assert page.get_by_label(re.compile("sedang membentuk koperasi$")).first.is_checked()
+    page.get_by_label("Yang datang (wajib untuk kelompok yang sedang membentuk koperasi)").fill(
+        "Pak Darto"
+    )
+    page.get_by_role("button", name="Simpan konsultasi").click()
+    assert page.get_by_text("Konsultasi telah dicatat.").is_visible()
+
+
+def test_sending_the_desk_form_twice_records_one_consultation(page):
+    log_in(page, "demo-officer")
+    page.goto("/meja")
+    form = {
+        name: page.locator(f"main input[name={name}]").input_value()
+        for name in ("csrf_token", "idempotency_key", "occurred_at")
+    }
+    form |= {"cari": "Merah Putih Timbau", "channel": "walk_in", "advice": "Sekali saja."}
+    first = page.request.post("/meja", form=form, max_redirects=0)
+    again = page.request.post("/meja", form=form, max_redirects=0)  # a double click, a retry
+    assert first.status == again.status == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert re.fullmatch(r"/meja\?tersimpan=\d+", first.headers["location"])
+
+
+def test_follow_ups_are_listed_by_due_date_and_closed_with_a_note(page):
+    log_in(page, "demo-officer")
+    page.goto("/meja")
+    page.get_by_label("Koperasi atau desa").fill("Merah Putih Melayu")
+    page.get_by_role("radio").first.wait_for()
+    page.get_by_text("Tambahkan tindak lanjut (opsional)").click()
+    page.get_by_label("Yang harus dilakukan").fill("Antar contoh AD/ART ke kantor desa.")
+    page.get_by_label("Tanggal jatuh tempo").fill((date.today() + timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Simpan konsultasi").click()
+    assert page.get_by_text("Konsultasi telah dicatat.").is_visible()
+
+    page.get_by_role("link", name="Tindak lanjut", exact=True).click()
+    page.get_by_role("link", name="Jatuh tempo dalam seminggu").click()
+    card = page.locator(".card").filter(has_text="Antar contoh AD/ART")
+    assert card.is_visible()
+    check_page(page, "tindak-lanjut")
+    card.get_by_label("Catatan: hasilnya, atau alasan pembatalan").fill("Sudah diantar.")
+    card.get_by_role("button", name="Tandai selesai").click()
+    assert page.get_by_text("Ditandai selesai.").is_visible()
+    assert page.locator(".card").filter(has_text="Antar contoh AD/ART").count() == 0
