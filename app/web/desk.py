@@ -105,9 +105,7 @@ async def suggestions(
 
 
 @router.get("/meja")
-async def desk_page(
-    request: Request, reader: ReaderDep, caller: CallerDep, tersimpan: RecordId | None = None
-) -> Response:
+async def desk_page(request: Request, tersimpan: RecordId | None = None) -> Response:
     """`tersimpan`: the consultation just recorded, for the notice."""
     return _desk_form(request, {"channel": Channel.walk_in.value}, saved=tersimpan)
 
