@@ -6,6 +6,7 @@ A form is read into the API's own input model, validated as the API validates a 
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -59,7 +60,7 @@ def parse(model: type[Model], form: FormData | Mapping[str, Any], fields: Iterab
 def form_values(
     model: type[BaseModel], form: FormData | Mapping[str, Any], fields: Iterable[str]
 ) -> dict[str, Any]:
-    properties = model.model_json_schema()["properties"]
+    properties = _properties(model)
     values: dict[str, Any] = {}
     for name in fields:
         kinds = _kinds(properties[name])
@@ -77,6 +78,12 @@ def form_values(
             else:
                 values[name] = text
     return values
+
+
+@cache
+def _properties(model: type[BaseModel]) -> dict[str, Any]:
+    # Built once per model: a JSON schema takes far longer to make than a form to read.
+    return dict(model.model_json_schema()["properties"])
 
 
 def _kinds(schema: Mapping[str, Any]) -> set[str]:

@@ -35,9 +35,10 @@ _environment.filters.update(
 )
 # The codes whose words (`words(Topic)`) the templates list in forms and tables.
 _environment.globals.update(
-    {kind.__name__: kind for kind in (LegalStage, LegalMilestone, BusinessUnit, Channel, Topic)}
+    {kind.__name__: kind for kind in (LegalStage, LegalMilestone, BusinessUnit, Channel, Topic)},
+    Responsible=Responsible,
+    etag_of=etag_of,
 )
-_environment.globals.update(Responsible=Responsible, etag_of=etag_of)
 templates = Jinja2Templates(env=_environment)
 
 
