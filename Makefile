@@ -22,9 +22,15 @@ CATALOGS := $(wildcard app/web/translations/*/LC_MESSAGES/messages.po)
 
 install: $(BIN)/kopdes $(CATALOGS:.po=.mo) ## Create .venv and install kopdes with its development tools.
 
-# `-k ValueError`: an input rule's message (app/models) is shown to people next to their field.
+# Beyond gettext's own: an input rule's ValueError (app/models), shown next to its field, and
+# every problem the API raises (app/errors.py; `field:2` is `Invalid.field(loc, message)`), which
+# a reader who asks for Indonesian gets in Indonesian. tests/web/test_catalogs.py reads this list.
+I18N_KEYWORDS := -k N_ -k ValueError -k field:2 -k AppError -k BadRequest -k Unauthorized \
+	-k Forbidden -k NotFound -k Conflict -k PreconditionFailed -k PreconditionRequired \
+	-k UnsupportedMediaType -k Invalid -k TooManyRequests -k ServiceUnavailable -k ContentTooLarge
+
 i18n-update: install ## Extract the web app's messages into the catalogs (then translate the new ones in id).
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ValueError --no-location --sort-output -o app/web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output -o app/web/translations/messages.pot .
 	$(BIN)/pybabel update -i app/web/translations/messages.pot -d app/web/translations --no-fuzzy-matching --ignore-obsolete
 
 browser: ## Install Debian's Chromium for the browser tests (needs root and the Debian mirror).

@@ -2,7 +2,7 @@
 
 import logging
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 from asgi_correlation_id import correlation_id
@@ -46,41 +46,76 @@ def N_(message: str) -> str:
 
 
 class AppError(Exception):
+    """An answer the API gives as problem details.
+
+    `detail` is an English sentence and, as written, a message of the web app's catalogs (the
+    argument of every raise is a literal: `make i18n-update` extracts it, and a test refuses an
+    f-string). The values it names come in `params`, as `{name}` fields: then a reader who asks
+    for Indonesian gets the same sentence translated, with the same values."""
+
     status_code = 500
     slug = "internal-error"
-    title = "Internal server error"
+    title = N_("Internal server error")
 
     def __init__(
         self,
         detail: str,
         *,
+        params: Mapping[str, Any] | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        self.message = detail
+        self.params = dict(params or {})
+        self.location: str | None = None  # `field` sets it: the field the message is about
+        self.detail = self.reworded(_as_written)
+        super().__init__(self.detail)
         self.errors = errors
         self.headers = headers
         self.extensions = extensions
 
     @classmethod
-    def field(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> Self:
+    def field(
+        cls,
+        loc: list[str | int],
+        msg: str,
+        type_: str = "value_error",
+        *,
+        params: Mapping[str, Any] | None = None,
+    ) -> Self:
         """The error of one field, named in `detail` and in `errors`."""
-        where = ".".join(str(part) for part in loc)
-        return cls(f"{where}: {msg}", errors=[{"loc": loc, "msg": msg, "type": type_}])
+        error = cls(msg, params=params)
+        error.location = ".".join(str(part) for part in loc)
+        error.errors = [{"loc": loc, "msg": error.detail, "type": type_}]
+        error.detail = error.reworded(_as_written)
+        return error
+
+    def reworded(self, translate: Callable[[str], str]) -> str:
+        """`detail` in the words `translate` gives its message (`gettext`)."""
+        said = self.said(translate)
+        return f"{self.location}: {said}" if self.location else said
+
+    def said(self, translate: Callable[[str], str]) -> str:
+        """The message with its values, without the field it is about."""
+        words = translate(self.message)
+        return words.format_map(self.params) if self.params else words
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 class BadRequest(AppError):
     status_code = 400
     slug = "bad-request"
-    title = "Bad request"
+    title = N_("Bad request")
 
 
 class Unauthorized(AppError):
     status_code = 401
     slug = "unauthorized"
-    title = "Unauthorized"
+    title = N_("Unauthorized")
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
@@ -89,37 +124,37 @@ class Unauthorized(AppError):
 class Forbidden(AppError):
     status_code = 403
     slug = "forbidden"
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotFound(AppError):
     status_code = 404
     slug = "not-found"
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(AppError):
     status_code = 409
     slug = "conflict"
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class PreconditionFailed(AppError):
     status_code = 412
     slug = "precondition-failed"
-    title = "Precondition failed"
+    title = N_("Precondition failed")
 
 
 class PreconditionRequired(AppError):
     status_code = 428
     slug = "precondition-required"
-    title = "Precondition required"
+    title = N_("Precondition required")
 
 
 class UnsupportedMediaType(AppError):
     status_code = 415
     slug = "unsupported-media-type"
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
 
 
 class Invalid(AppError):
@@ -127,22 +162,24 @@ class Invalid(AppError):
 
     status_code = 422
     slug = "validation-error"
-    title = "Invalid request"
+    title = N_("Invalid request")
 
 
 class TooManyRequests(AppError):
     status_code = 429
     slug = "too-many-requests"
-    title = "Too many requests"
+    title = N_("Too many requests")
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+    def __init__(
+        self, detail: str, *, retry_after: int, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(detail, params=params, headers={"Retry-After": str(retry_after)})
 
 
 class ServiceUnavailable(AppError):
     status_code = 503
     slug = "service-unavailable"
-    title = "Service unavailable"
+    title = N_("Service unavailable")
 
 
 # A conflict, a timeout or a restarting server: the same request will pass shortly.
@@ -156,20 +193,20 @@ class DatabaseBusy(ServiceUnavailable):
 
 
 _SLUG_BY_STATUS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Unauthorized"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    409: ("conflict", "Conflict"),
-    412: ("precondition-failed", "Precondition failed"),
-    413: ("payload-too-large", "Payload too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    422: ("validation-error", "Invalid request"),
-    428: ("precondition-required", "Precondition required"),
-    429: ("too-many-requests", "Too many requests"),
-    503: ("service-unavailable", "Service unavailable"),
+    400: ("bad-request", N_("Bad request")),
+    401: ("unauthorized", N_("Unauthorized")),
+    403: ("forbidden", N_("Forbidden")),
+    404: ("not-found", N_("Not found")),
+    405: ("method-not-allowed", N_("Method not allowed")),
+    406: ("not-acceptable", N_("Not acceptable")),
+    409: ("conflict", N_("Conflict")),
+    412: ("precondition-failed", N_("Precondition failed")),
+    413: ("payload-too-large", N_("Payload too large")),
+    415: ("unsupported-media-type", N_("Unsupported media type")),
+    422: ("validation-error", N_("Invalid request")),
+    428: ("precondition-required", N_("Precondition required")),
+    429: ("too-many-requests", N_("Too many requests")),
+    503: ("service-unavailable", N_("Service unavailable")),
 }
 
 

@@ -40,6 +40,7 @@ from app.routers import (
     planner,
     regions,
     stats,
+    targets,
     trainings,
     users,
 )
@@ -47,7 +48,7 @@ from app.routers.params import only_known_query_parameters
 from app.services.accounts import LoginLimiter
 from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
-from app.web import api_docs, desk, pages, registry
+from app.web import api_docs, desk, home, pages, registry
 from app.web import errors as web_errors
 from app.web.rendering import STATIC_FILES
 
@@ -64,12 +65,13 @@ API_ROUTERS = [
     budget.router,
     budget_import.router,
     stats.router,
+    targets.router,
     planner.router,
     users.router,
     api_keys.router,
     audit_events.router,
 ]
-WEB_ROUTERS = [pages.router, registry.router, desk.router]
+WEB_ROUTERS = [pages.router, home.router, registry.router, desk.router]
 
 DESCRIPTION = """
 The Kopdes service for a cooperatives office (Dinas Koperasi dan UMKM): the Kemendagri regions,

@@ -339,7 +339,10 @@ async def authorize(request: Request) -> None:
         # Checked before the permission, so that every route gives it the same answer.
         raise unbound_cooperative_account()
     if permission is not Permission.authenticated and permission not in principal.permissions:
-        raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
+        raise Forbidden(
+            "your role ({role}) may not do this ({permission})",
+            params={"role": principal.role, "permission": permission},
+        )
     request.state.caller = Caller(
         principal=principal,
         request_id=correlation_id.get(),

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     officers_write = "officers_write"
     nik_read = "nik_read"
     stats_read = "stats_read"
+    targets_write = "targets_write"
     planner_use = "planner_use"
     consultations_read = "consultations_read"
     consultations_create = "consultations_create"
@@ -67,8 +68,11 @@ _OFFICE_WRITE = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(
-        # The head of office approves refocusings (maker-checker: never their own).
-        _READ | _OFFICE_WRITE | {P.users_manage, P.api_keys_manage, P.audit_read, P.budget_approve}
+        # The head of office approves refocusings (maker-checker: never their own) and sets
+        # the office's SK AHU targets.
+        _READ
+        | _OFFICE_WRITE
+        | {P.users_manage, P.api_keys_manage, P.audit_read, P.budget_approve, P.targets_write}
     ),
     Role.officer: frozenset(_READ | _OFFICE_WRITE),
     Role.viewer: frozenset(_READ),
@@ -117,6 +121,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/akun"): P.authenticated,
     ("POST", "/akun"): P.authenticated,
     ("GET", "/"): P.stats_read,
+    ("POST", "/target-sk-ahu"): P.targets_write,
+    ("POST", "/target-sk-ahu/{target_id}/hapus"): P.targets_write,
     ("GET", "/koperasi"): P.cooperatives_read,
     ("GET", "/koperasi/unduh"): P.exports_read,
     ("GET", "/koperasi/{cooperative_id}"): P.cooperatives_read,
@@ -153,6 +159,12 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", _OFFICER + "/nik"): P.nik_read,
     ("GET", "/api/v1/stats/legal-progress"): P.stats_read,
     ("GET", "/api/v1/stats/mentoring"): P.stats_read,
+    ("GET", "/api/v1/stats/headline"): P.stats_read,
+    ("GET", "/api/v1/sk-ahu-targets"): P.stats_read,
+    ("POST", "/api/v1/sk-ahu-targets"): P.targets_write,
+    ("GET", "/api/v1/sk-ahu-targets/{target_id}"): P.stats_read,
+    ("DELETE", "/api/v1/sk-ahu-targets/{target_id}"): P.targets_write,
+    ("GET", "/api/v1/sk-ahu-targets/{target_id}/progress"): P.stats_read,
     ("POST", "/api/v1/planner/launch-comparison"): P.planner_use,
     ("POST", "/api/v1/planner/launch-comparison/chart"): P.planner_use,
     ("GET", "/api/v1/planner/catalog"): P.planner_use,

@@ -15,7 +15,7 @@ from sqlalchemy import BindParameter, ColumnElement, or_
 
 from app.access.auth import Caller, unbound_cooperative_account
 from app.core.sql import level_column
-from app.errors import Invalid
+from app.errors import N_, Invalid
 from app.models.account import ApiKey, Role, UserAccount
 from app.models.common import table_of
 from app.models.cooperative import Cooperative
@@ -43,15 +43,20 @@ def caller_region(caller: Caller) -> str | None:
 # --- refusals ---------------------------------------------------------------------------------
 
 
+_OUTSIDE = N_("{code} lies outside your region ({scope})")
+
+
 def outside_caller_scope(caller: Caller, code: str) -> str:
     """How a refusal of `code` for lying outside the caller's scope is worded."""
-    return f"{code} lies outside your region ({caller.principal.region_scope})"
+    return _OUTSIDE.format(code=code, scope=caller.principal.region_scope)
 
 
 def check_in_caller_scope(caller: Caller, code: str, loc: list[str | int]) -> None:
     """A 422 on the field at `loc` unless region `code` lies within the caller's scope."""
     if not in_caller_scope(caller, code):
-        raise Invalid.field(loc, outside_caller_scope(caller, code))
+        raise Invalid.field(
+            loc, _OUTSIDE, params={"code": code, "scope": caller.principal.region_scope}
+        )
 
 
 def check_grantable_scope(caller: Caller, scope: str) -> None:
@@ -60,7 +65,8 @@ def check_grantable_scope(caller: Caller, scope: str) -> None:
     if not in_caller_scope(caller, scope):
         raise Invalid.field(
             ["body", "region_scope"],
-            f"must lie within your own scope ({caller.principal.region_scope!r})",
+            "must lie within your own scope ({scope!r})",
+            params={"scope": caller.principal.region_scope},
         )
 
 

@@ -20,7 +20,7 @@ from xml.parsers import expat
 
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
-from app.errors import AppError, Invalid
+from app.errors import N_, AppError, Invalid
 
 # Columns past this one are not read at all.
 MAX_COLUMNS = 100
@@ -65,13 +65,42 @@ CSV_MEDIA_TYPES = {"text/csv", "application/csv", "text/comma-separated-values"}
 class ContentTooLarge(AppError):
     status_code = 413
     slug = "payload-too-large"
-    title = "Payload too large"
+    title = N_("Payload too large")
 
 
 class UnsupportedMediaType(AppError):
     status_code = 415
     slug = "unsupported-media-type"
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
+
+
+# A refused file's detail: how many rows are wrong, then the first errors as they are (all are
+# under `errors`); by which rows, and whether there are more errors than those quoted.
+_IMPORT_REFUSED = {
+    ("none", False): N_(
+        "the file cannot be imported; nothing was written. Fix and send the whole file "
+        "again. {quoted}"
+    ),
+    ("none", True): N_(
+        "the file cannot be imported; nothing was written. Fix and send the whole file "
+        "again. {quoted} (and {more} more under `errors`)"
+    ),
+    ("one", False): N_(
+        "1 row cannot be imported; nothing was written. Fix and send the whole file again. {quoted}"
+    ),
+    ("one", True): N_(
+        "1 row cannot be imported; nothing was written. Fix and send the whole file "
+        "again. {quoted} (and {more} more under `errors`)"
+    ),
+    ("many", False): N_(
+        "{count} rows cannot be imported; nothing was written. Fix and send the whole "
+        "file again. {quoted}"
+    ),
+    ("many", True): N_(
+        "{count} rows cannot be imported; nothing was written. Fix and send the whole "
+        "file again. {quoted} (and {more} more under `errors`)"
+    ),
+}
 
 
 class ImportFormat(StrEnum):
@@ -103,8 +132,9 @@ class Sheet:
 def check_size(content: bytes, expected: Expected) -> None:
     if len(content) > expected.max_bytes:
         raise ContentTooLarge(
-            f"the file is {len(content) / 2**20:.1f} MB; the limit is "
-            f"{expected.max_bytes // 2**20} MB. Split it into smaller files."
+            "the file is {size_mb:.1f} MB; the limit is {limit_mb} MB. Split it into smaller "
+            "files.",
+            params={"size_mb": len(content) / 2**20, "limit_mb": expected.max_bytes // 2**20},
         )
 
 
@@ -120,7 +150,8 @@ def detect_format(
         declared = ImportFormat.xlsx
     elif extension in ("xls", "xlsm", "ods"):
         raise UnsupportedMediaType(
-            f"a .{extension} file cannot be read; save it as .xlsx (Excel workbook) or .csv"
+            "a .{extension} file cannot be read; save it as .xlsx (Excel workbook) or .csv",
+            params={"extension": extension},
         )
     elif media_type == XLSX_MEDIA_TYPE:
         declared = ImportFormat.xlsx
@@ -128,8 +159,9 @@ def detect_format(
         declared = ImportFormat.csv
     else:
         raise UnsupportedMediaType(
-            f"send {expected.document} as a .csv or .xlsx file (the file name's extension, or a "
-            f"content type of text/csv or {XLSX_MEDIA_TYPE})"
+            "send {expected_document} as a .csv or .xlsx file (the file name's extension, or a "
+            "content type of text/csv or {XLSX_MEDIA_TYPE})",
+            params={"expected_document": expected.document, "XLSX_MEDIA_TYPE": XLSX_MEDIA_TYPE},
         )
     is_zip = content.startswith(b"PK\x03\x04")
     if declared is ImportFormat.csv and is_zip:
@@ -151,7 +183,9 @@ def read_sheet(content: bytes, file_format: ImportFormat, expected: Expected) ->
     )
     if not sheet.rows:
         raise Invalid.field(
-            ["file"], f"the file has a header row but no {expected.records} below it"
+            ["file"],
+            "the file has a header row but no {expected_records} below it",
+            params={"expected_records": expected.records},
         )
     return sheet
 
@@ -167,8 +201,12 @@ def _collect(sheet: Sheet, numbered_rows: Iterator[tuple[int, Any]], expected: E
         if len(sheet.rows) == expected.max_rows:
             raise Invalid.field(
                 ["file"],
-                f"the file has more than {expected.max_rows:,} {expected.records}; split it "
-                f"into files of at most {expected.max_rows:,} rows",
+                "the file has more than {expected_max_rows:,} {expected_records}; split it into "
+                "files of at most {expected_max_rows:,} rows",
+                params={
+                    "expected_max_rows": expected.max_rows,
+                    "expected_records": expected.records,
+                },
             )
         sheet.rows.append((number, list(cells)))
     return sheet
@@ -201,7 +239,7 @@ def _read_csv(content: bytes, expected: Expected) -> Sheet:
         )
     except csv.Error as exc:
         raise Invalid.field(
-            ["file", "row", reader.line_num], f"not readable as CSV: {exc}"
+            ["file", "row", reader.line_num], "not readable as CSV: {exc}", params={"exc": exc}
         ) from None
 
 
@@ -260,15 +298,21 @@ def _check_parts(archive: zipfile.ZipFile, expected: Expected) -> None:
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:
         raise ContentTooLarge(
-            f"the workbook unpacks to {unpacked // 2**20:,} MB; a workbook may unpack to at most "
-            f"{MAX_UNPACKED_BYTES // 2**20} MB, and {expected.records} take far less. Copy the "
-            f"{expected.records} into a new workbook."
+            "the workbook unpacks to {unpacked_mb:,} MB; a workbook may unpack to at most "
+            "{limit_mb} MB, and {expected_records} take far less. Copy the {expected_records} into"
+            " a new workbook.",
+            params={
+                "unpacked_mb": unpacked // 2**20,
+                "limit_mb": MAX_UNPACKED_BYTES // 2**20,
+                "expected_records": expected.records,
+            },
         )
     parts = sum(info.file_size for info in archive.infolist() if _part_name(info) in WORKBOOK_PARTS)
     if parts > MAX_WORKBOOK_PARTS_BYTES:
         raise ContentTooLarge(
-            f"the workbook's list of sheets and styles unpack to {parts / 2**20:.1f} MB; real "
-            f"ones take far less. Copy the {expected.records} into a new workbook."
+            "the workbook's list of sheets and styles unpack to {size_mb:.1f} MB; real ones take "
+            "far less. Copy the {expected_records} into a new workbook.",
+            params={"size_mb": parts / 2**20, "expected_records": expected.records},
         )
 
 
@@ -286,8 +330,9 @@ def _shared_string_sizes(archive: zipfile.ZipFile, expected: Expected) -> Sequen
 
     def too_large(what: str) -> ContentTooLarge:
         return ContentTooLarge(
-            f"the workbook's table of shared strings {what}, far more than {expected.records} "
-            f"take. Copy the {expected.records} into a new workbook."
+            "the workbook's table of shared strings {what}, far more than {expected_records} take."
+            " Copy the {expected_records} into a new workbook.",
+            params={"what": what, "expected_records": expected.records},
         )
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -330,9 +375,10 @@ def _parse(
             if b"<!" in window or window.find(b"<?", 0 if last else 4) >= 0 or b"\0" in chunk:
                 raise Invalid.field(
                     ["file"],
-                    f"the workbook's {member.filename} holds XML that spreadsheet programs do "
-                    "not write (a comment, CDATA section, document type, processing "
-                    "instruction, or UTF-16 text); save it again as .xlsx",
+                    "the workbook's {member_filename} holds XML that spreadsheet programs do not "
+                    "write (a comment, CDATA section, document type, processing instruction, or "
+                    "UTF-16 text); save it again as .xlsx",
+                    params={"member_filename": member.filename},
                 )
             # A chunk is shorter than the limit: only a run through chunks can pass it.
             first = chunk.find(b"<")
@@ -340,9 +386,13 @@ def _parse(
             run = longest if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
             if longest > MAX_XML_RUN_BYTES:
                 raise ContentTooLarge(
-                    f"the workbook's {member.filename} holds a cell (or other text) longer "
-                    f"than Excel's limit of 32,767 characters. Copy the {expected.records} "
-                    "into a new workbook."
+                    "the workbook's {member_filename} holds a cell (or other text) longer than "
+                    "Excel's limit of 32,767 characters. Copy the {expected_records} into a new "
+                    "workbook.",
+                    params={
+                        "member_filename": member.filename,
+                        "expected_records": expected.records,
+                    },
                 )
             parser.Parse(chunk, False)
             last = chunk[-1:]
@@ -453,10 +503,15 @@ def _scan_sheet(
                 height, width = max(height, cell_row + 1), max(width, cell_column + 1)
                 if height * width > MAX_CELLS:
                     raise ContentTooLarge(
-                        f"the first sheet spans {height:,} rows by {width:,} columns or more, far "
-                        f"more than {expected.records} take. Delete the cells below or to the "
-                        f"right of the {expected.records} (Ctrl+End in Excel goes to the last "
-                        f"one), or copy the {expected.records} into a new workbook."
+                        "the first sheet spans {height:,} rows by {width:,} columns or more, far "
+                        "more than {expected_records} take. Delete the cells below or to the right"
+                        " of the {expected_records} (Ctrl+End in Excel goes to the last one), or "
+                        "copy the {expected_records} into a new workbook.",
+                        params={
+                            "height": height,
+                            "width": width,
+                            "expected_records": expected.records,
+                        },
                     )
             value_at = parser.CurrentByteIndex
             if tag == "v" and cell_type in ("e", "s"):
@@ -488,9 +543,9 @@ def _scan_sheet(
         value_at = -1
         if text_bytes > MAX_TEXT_BYTES:
             raise ContentTooLarge(
-                f"the first sheet's cells hold more than {MAX_TEXT_BYTES // 2**20} MB of text, "
-                f"far more than {expected.records} take. Copy the {expected.records} into a "
-                "new workbook."
+                "the first sheet's cells hold more than {limit_mb} MB of text, far more than "
+                "{expected_records} take. Copy the {expected_records} into a new workbook.",
+                params={"limit_mb": MAX_TEXT_BYTES // 2**20, "expected_records": expected.records},
             )
 
     parser.StartElementHandler = start
@@ -632,15 +687,11 @@ class ImportErrors:
             for e in self.items[:DETAIL_ERRORS]
         )
         more = len(self.items) - DETAIL_ERRORS
-        lead = (
-            f"{len(bad_rows)} row{'s' if len(bad_rows) != 1 else ''} cannot be imported"
-            if bad_rows
-            else "the file cannot be imported"
-        )
+        rows = "none" if not bad_rows else "one" if len(bad_rows) == 1 else "many"
         counted: dict[str, Any] = {"rows_read": rows_read} if rows_read is not None else {}
         raise Invalid(
-            f"{lead}; nothing was written. Fix and send the whole file again. {quoted}"
-            + (f" (and {more} more under `errors`)" if more > 0 else ""),
+            _IMPORT_REFUSED[rows, more > 0],
+            params={"count": len(bad_rows), "quoted": quoted, "more": more},
             errors=self.items,
             bad_rows=bad_rows,
             **counted,

@@ -114,15 +114,17 @@ def require_if_match(if_match: str | None, current: Any, what: str) -> None:
     comparison is strong: a weak tag (`W/"…"`) never matches."""
     if not if_match:
         raise PreconditionRequired(
-            f"send If-Match with the ETag from your last GET of this {what}, so that a change "
-            "made by someone else in the meantime is not overwritten"
+            "send If-Match with the ETag from your last GET of this {what}, so that a change made "
+            "by someone else in the meantime is not overwritten",
+            params={"what": what},
         )
     if if_match.strip() == "*":
         return
     if etag_of(current) not in _tags(if_match):
         raise PreconditionFailed(
-            f"this {what} changed since you read it (If-Match does not hold its current ETag); "
-            "GET it again, reapply your change and send the new ETag"
+            "this {what} changed since you read it (If-Match does not hold its current ETag); GET "
+            "it again, reapply your change and send the new ETag",
+            params={"what": what},
         )
 
 

@@ -60,8 +60,9 @@ def _each_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if key in seen:
                 raise Invalid.field(
                     ["body", key],
-                    f'the key "{key}" appears more than once in an object; send it once',
+                    'the key "{key}" appears more than once in an object; send it once',
                     "json_duplicate_key",
+                    params={"key": key},
                 )
             seen.add(key)
     return document
@@ -83,7 +84,9 @@ def _number(text: str) -> int | float:
 
 
 def _no_constant(name: str) -> Any:
-    raise Invalid.field(["body"], f"{name} is not a JSON number (RFC 8259)", "json_invalid")
+    raise Invalid.field(
+        ["body"], "{name} is not a JSON number (RFC 8259)", "json_invalid", params={"name": name}
+    )
 
 
 class StrictJSONRequest(Request):
@@ -97,8 +100,9 @@ class StrictJSONRequest(Request):
             charset = _charset(self.headers.get("content-type"))
             if charset is not None and not _is_utf8(charset):
                 raise UnsupportedMediaType(
-                    f"JSON must be encoded as UTF-8 (RFC 8259), not {charset}; send it as "
-                    "UTF-8, with `Content-Type: application/json` or `; charset=utf-8`"
+                    "JSON must be encoded as UTF-8 (RFC 8259), not {charset}; send it as UTF-8, "
+                    "with `Content-Type: application/json` or `; charset=utf-8`",
+                    params={"charset": charset},
                 )
             # utf-8-sig: a byte order mark in front is ignored, as RFC 8259 allows.
             text = (await self.body()).decode("utf-8-sig")

@@ -127,9 +127,10 @@ async def changes_page(
     if after > settled:
         raise BadRequest.field(
             ["query", "updated_since"],
-            f"{after} is beyond the latest change here ({settled}); the data was restored from "
-            "an older backup, so sync again from 0",
+            "{after} is beyond the latest change here ({settled}); the data was restored from an "
+            "older backup, so sync again from 0",
             "change_unknown",
+            params={"after": after, "settled": settled},
         )
     limit = page.page_size + 1
     result = await session.execute(

@@ -22,6 +22,7 @@ from app.models.mentoring import (
 )
 from app.models.region import ReferenceDataset, Region
 from app.models.sync import DeletedRecord, SyncClock
+from app.models.target import SkAhuTarget
 
 __all__ = [
     "ApiKey",
@@ -36,6 +37,7 @@ __all__ = [
     "ConsultationTopic",
     "FollowUp",
     "RefreshToken",
+    "SkAhuTarget",
     "UserAccount",
     "Cooperative",
     "CooperativeBusinessUnit",

@@ -298,6 +298,8 @@ class LegalEvent(SQLModel, table=True):
     __tablename__ = "legal_event"
     __table_args__ = (
         Index("uq_legal_event_milestone", "cooperative_id", "milestone", unique=True),
+        # The SK AHU issued per day of a target's period, and this week's (app/services).
+        Index("ix_legal_event_milestone_day", "milestone", "occurred_on", "cooperative_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,7 +5,7 @@ from fastapi.responses import StreamingResponse
 
 from app.access.auth import CallerDep
 from app.core.db import SessionDep
-from app.errors import Invalid, problems
+from app.errors import problems
 from app.http.downloads import MEDIA_TYPES, attachment, streamed
 from app.http.json_bodies import StrictJSONRoute
 from app.models.cooperative import CooperativeFilters
@@ -103,10 +103,7 @@ async def export_budget_summary(
     Rekening, Uraian, ANGGARAN AWAL, PERGESERAN (+/-) (the net shift, signed), ANGGARAN AKHIR,
     Terikat (committed), Tersedia (available), and a final JUMLAH row with the totals. Amounts
     are integer rupiah: numeric cells in XLSX, plain digits in CSV."""
-    try:
-        rows = await exports.budget_summary_rows(session, caller, fiscal_year)
-    except exports.TooManyRows as exc:
-        raise Invalid(str(exc)) from None
+    rows = await exports.budget_summary_rows(session, caller, fiscal_year)
     content = exports.write(
         exports.budget_summary_layout(fiscal_year),
         exports.at_once(rows),

@@ -29,13 +29,16 @@ async def readyz(request: Request) -> dict[str, str]:
             current = await schema_revisions(request.app.state.engine)
     except Exception as exc:  # any failure to reach or query the database means "not ready"
         raise ServiceUnavailable(
-            f"the database did not answer: {type(exc).__name__}", headers={"Retry-After": "5"}
+            "the database did not answer: {error}",
+            headers={"Retry-After": "5"},
+            params={"error": type(exc).__name__},
         ) from None
     expected = head_revisions()
     if current != expected:
         raise ServiceUnavailable(
-            f"the database schema is at {sorted(current) or 'nothing'}, the code expects "
-            f"{sorted(expected)}; run `alembic upgrade head`",
+            "the database schema is at {current}, the code expects {expected}; run `alembic "
+            "upgrade head`",
             headers={"Retry-After": "30"},
+            params={"current": sorted(current) or "nothing", "expected": sorted(expected)},
         )
     return {"status": "ready"}

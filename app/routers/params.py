@@ -24,11 +24,12 @@ async def only_known_query_parameters(request: Request) -> None:
     if unknown:
         takes = ", ".join(sorted(known[id(route)])) or "none"
         raise Invalid(
-            f"unknown query parameter {', '.join(unknown)}; this operation takes: {takes}",
+            "unknown query parameter {unknown}; this operation takes: {takes}",
             errors=[
                 {"loc": ["query", name], "msg": "unknown parameter", "type": "extra_forbidden"}
                 for name in unknown
             ],
+            params={"unknown": ", ".join(unknown), "takes": takes},
         )
 
 

@@ -11,6 +11,7 @@ from app.models.common import StrictDate
 from app.models.cooperative import LegalProgress
 from app.models.mentoring import MentoringStats
 from app.models.region import REGION_CODE_PATTERN
+from app.models.target import OfficeHeadline
 from app.services import stats
 
 router = APIRouter(prefix="/stats", tags=["stats"], route_class=StrictJSONRoute)
@@ -67,3 +68,23 @@ async def mentoring(
         no_contact_days=no_contact_days,
         today=today,
     )
+
+
+@router.get("/headline", responses=problems(404))
+async def headline(
+    session: StatsSessionDep,
+    caller: CallerDep,
+    today: TodayDep,
+    region: Annotated[
+        str | None,
+        Query(
+            pattern=REGION_CODE_PATTERN,
+            description="The region counted; leave out for your own region (the country if "
+            "national).",
+        ),
+    ] = None,
+) -> OfficeHeadline:
+    """The figures the morning table opens with: cooperatives with an SK AHU out of all, SK AHU
+    issued this week (since Monday), open and overdue follow-ups, trainings waiting for budget
+    and the budget still available."""
+    return await stats.headline(session, caller, region, today)

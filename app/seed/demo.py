@@ -55,6 +55,7 @@ from app.models.mentoring import (
     TrainingStatus,
 )
 from app.models.region import Region, RegionLevel, ancestor_codes
+from app.models.target import SkAhuTarget
 from app.services.accounts import create_account
 from app.services.legal import derive_stage
 
@@ -292,6 +293,8 @@ async def load_demo(
     if activity and created:
         for table, written in (await _load_trainings(session, created)).items():
             rows[table] = rows.get(table, 0) + written
+    if await _add_june_target(session, region or "", len(created) + len(present)):
+        rows["sk_ahu_target"] = 1
     await bulk.audit_events(
         session,
         [
@@ -311,6 +314,32 @@ async def load_demo(
     )
     await session.commit()
     return DemoReport(created=len(created), already_there=len(present), rows=rows)
+
+
+async def _add_june_target(session: AsyncSession, region: str, cooperatives: int) -> bool:
+    """The June 2025 push: every cooperative of the region a legal entity by June 30 (the
+    morning table's chart draws it); False if the region already has a target then."""
+    june = (date(2025, 6, 1), date(2025, 6, 30))
+    existing = await session.scalar(
+        select(SkAhuTarget).where(
+            col(SkAhuTarget.region) == region,
+            col(SkAhuTarget.starts_on) <= june[1],
+            col(SkAhuTarget.ends_on) >= june[0],
+        )
+    )
+    if existing is not None or cooperatives == 0:
+        return False
+    session.add(
+        SkAhuTarget(
+            region=region,
+            starts_on=june[0],
+            ends_on=june[1],
+            target=cooperatives,
+            note="Percepatan badan hukum Kopdes Merah Putih, 1-30 Juni 2025 (demo)",
+            created_by=DEMO_ACTOR,
+        )
+    )
+    return True
 
 
 async def _refuse_real_records(session: AsyncSession, activity: bool) -> None:

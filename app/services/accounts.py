@@ -23,7 +23,7 @@ from app.access.security import (
     verify_password,
 )
 from app.core.sql import rowcount
-from app.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
 from app.http.observability import LOGINS_FAILED
@@ -244,7 +244,7 @@ async def _require_user(session: AsyncSession, caller: Caller, user_id: int) -> 
 
 def _found(user: UserAccount | None, user_id: int) -> UserAccount:
     if user is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise NotFound("user {user_id} does not exist", params={"user_id": user_id})
     return user
 
 
@@ -299,7 +299,9 @@ async def create_user(writer: Writer, data: UserCreate) -> UserPublic:
         await session.flush()
     except IntegrityError:
         await session.rollback()
-        raise Conflict(f"the username {data.username!r} is taken") from None
+        raise Conflict(
+            "the username {username!r} is taken", params={"username": data.username}
+        ) from None
     public = _public(user)
     audit.record(
         session,
@@ -378,9 +380,9 @@ async def change_own_password(
     if user is None or caller.principal.kind != "user":
         raise Forbidden("only a person's account has a password")
     if not verify_password(current, user.password_hash):
-        raise Invalid.field(["body", "current_password"], N_("the current password is not right"))
+        raise Invalid.field(["body", "current_password"], "the current password is not right")
     if new == current:
-        raise Invalid.field(["body", "new_password"], N_("the new password is the current one"))
+        raise Invalid.field(["body", "new_password"], "the new password is the current one")
     user.password_hash = hash_password(new)
     user.updated_at = utcnow()
     user.token_version += 1

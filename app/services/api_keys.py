@@ -46,7 +46,7 @@ async def _require(session: AsyncSession, caller: Caller, key_id: int) -> ApiKey
 
 def _found(key: ApiKey | None, key_id: int) -> ApiKey:
     if key is None:
-        raise NotFound(f"API key {key_id} does not exist")
+        raise NotFound("API key {key_id} does not exist", params={"key_id": key_id})
     return key
 
 

@@ -50,8 +50,14 @@ async def create_line(writer: Writer, data: BudgetLineCreate) -> BudgetLinePubli
     except IntegrityError:
         await session.rollback()
         raise Conflict(
-            f"{data.fiscal_year} already has a line {data.sub_kegiatan_code} / "
-            f"{data.kode_rekening} for {data.region_code}"
+            "{fiscal_year} already has a line {sub_kegiatan_code} / {kode_rekening} for "
+            "{region_code}",
+            params={
+                "fiscal_year": data.fiscal_year,
+                "sub_kegiatan_code": data.sub_kegiatan_code,
+                "kode_rekening": data.kode_rekening,
+                "region_code": data.region_code,
+            },
         ) from None
     public = _line_public(line, LineAmounts())
     audit.record(

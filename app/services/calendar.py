@@ -97,7 +97,8 @@ async def caller_from_feed_token(session: AsyncSession, request: Request, token:
     principal = user_principal(access_claims(user))
     if Permission.calendar_read not in principal.permissions:
         raise Forbidden(
-            f"your role ({principal.role}) may not do this ({Permission.calendar_read})"
+            "your role ({role}) may not do this ({permission})",
+            params={"role": principal.role, "permission": Permission.calendar_read},
         )
     return Caller(
         principal=principal,

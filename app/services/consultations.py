@@ -164,7 +164,10 @@ async def lock_consultation(writer: Writer, consultation_id: int) -> Consultatio
 
 def _found(consultation: Consultation | None, consultation_id: int) -> Consultation:
     if consultation is None:
-        raise NotFound(f"consultation {consultation_id} does not exist")
+        raise NotFound(
+            "consultation {consultation_id} does not exist",
+            params={"consultation_id": consultation_id},
+        )
     return consultation
 
 
@@ -287,7 +290,9 @@ async def office_account(
         or user.role not in _OFFICE_ROLES
         or not lies_within(village_code, user.region_scope)
     ):
-        raise Invalid.field(loc, f"{user_id} is not an active officer for this village")
+        raise Invalid.field(
+            loc, "{user_id} is not an active officer for this village", params={"user_id": user_id}
+        )
     return user_id
 
 
@@ -298,7 +303,11 @@ def _caller_user_id(caller: Caller) -> int | None:
 def check_follow_up_date(due: date, consultation: Consultation, loc: list[str | int]) -> None:
     happened = consultation.occurred_at
     if happened is not None and due < happened.date():
-        raise Invalid.field(loc, f"due {due} is before the consultation itself ({happened.date()})")
+        raise Invalid.field(
+            loc,
+            "due {due} is before the consultation itself ({happened_on})",
+            params={"due": due, "happened_on": happened.date()},
+        )
 
 
 async def new_follow_up(
@@ -339,7 +348,11 @@ async def _where(writer: Writer, data: ConsultationCreate) -> tuple[int | None, 
         if data.village_code is not None and data.village_code != cooperative.village_code:
             raise Invalid.field(
                 ["body", "village_code"],
-                f"cooperative {cooperative.id} is in {cooperative.village_code}; leave it out",
+                "cooperative {cooperative_id} is in {cooperative_village_code}; leave it out",
+                params={
+                    "cooperative_id": cooperative.id,
+                    "cooperative_village_code": cooperative.village_code,
+                },
             )
         return cooperative.id, cooperative.village_code
     if caller.role is Role.cooperative:
@@ -456,9 +469,10 @@ async def update_consultation(
         allowed = {ConsultationStatus.accepted.value: ConsultationStatus.held.value}
         if allowed.get(consultation.status) != changes["status"]:
             raise Conflict(
-                f"a {consultation.status} consultation cannot become {changes['status']}; "
-                "requests are accepted or declined with their own endpoints, and an accepted "
-                "one becomes held once it has taken place"
+                "a {consultation_status} consultation cannot become {wanted}; requests are "
+                "accepted or declined with their own endpoints, and an accepted one becomes held "
+                "once it has taken place",
+                params={"consultation_status": consultation.status, "wanted": changes["status"]},
             )
     status = changes.get("status", consultation.status)
     occurred_at = changes.get("occurred_at", consultation.occurred_at)
@@ -516,8 +530,9 @@ async def decide_request(
     consultation = await lock_consultation(writer, consultation_id)
     if consultation.status != ConsultationStatus.requested:
         raise Conflict(
-            f"consultation {consultation_id} is {consultation.status}; only a requested one "
-            "can be accepted or declined"
+            "consultation {consultation_id} is {consultation_status}; only a requested one can be "
+            "accepted or declined",
+            params={"consultation_id": consultation_id, "consultation_status": consultation.status},
         )
     before = (await _publish(session, caller, [consultation], today))[0]
     consultation.status = (

@@ -30,7 +30,7 @@ from app.access.scope import (
 )
 from app.core.db import own_session, read_rows
 from app.core.sql import LIKE_ESCAPE, contains_pattern
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from app.http import sync_feed
 from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
@@ -190,7 +190,9 @@ async def get_cooperative(
 ) -> CooperativePublic:
     rows = await read_rows(reader, *single_query(caller, cooperative_id))
     if not rows:
-        raise NotFound(f"cooperative {cooperative_id} does not exist")
+        raise NotFound(
+            "cooperative {cooperative_id} does not exist", params={"cooperative_id": cooperative_id}
+        )
     return present(caller, CooperativePublic.model_validate(rows[0]))
 
 
@@ -211,7 +213,9 @@ async def lock_cooperative(writer: Writer, cooperative_id: int) -> Cooperative:
 
 def _found(caller: Caller, cooperative_id: int, cooperative: Cooperative | None) -> Cooperative:
     if cooperative is None or not sees_cooperative(caller, cooperative):
-        raise NotFound(f"cooperative {cooperative_id} does not exist")
+        raise NotFound(
+            "cooperative {cooperative_id} does not exist", params={"cooperative_id": cooperative_id}
+        )
     return cooperative
 
 
@@ -333,11 +337,11 @@ def record_problems(
         problems.append(
             (
                 "business_units_other",
-                "describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'",
+                N_("describe the 'lainnya' business units, e.g. 'agen LPG 3 kg, BRILink'"),
             )
         )
     if last_rat_year is not None and last_rat_year > datetime.now(UTC).year:
-        problems.append(("last_rat_year", "the RAT year cannot be in the future"))
+        problems.append(("last_rat_year", N_("the RAT year cannot be in the future")))
     return problems
 
 
@@ -367,9 +371,10 @@ async def _existing_single_in_village(session: AsyncSession, village_code: str) 
 
 def _duplicate(village_code: str, existing_id: int) -> Conflict:
     return Conflict(
-        f"village {village_code} already has cooperative {existing_id}; "
-        "mark the new one as a joint cooperative (is_joint) if both are real",
+        "village {village_code} already has cooperative {existing_id}; mark the new one as a joint"
+        " cooperative (is_joint) if both are real",
         existing_id=existing_id,
+        params={"village_code": village_code, "existing_id": existing_id},
     )
 
 
@@ -379,7 +384,8 @@ async def create_cooperative(writer: Writer, data: CooperativeCreate) -> Coopera
     if village is None or village.level not in _VILLAGE_LEVELS:
         raise Invalid.field(
             ["body", "village_code"],
-            f"{data.village_code} is not a desa or kelurahan in the loaded Kemendagri list",
+            "{village_code} is not a desa or kelurahan in the loaded Kemendagri list",
+            params={"village_code": data.village_code},
         )
     check_in_caller_scope(caller, village.code, ["body", "village_code"])
     _check_record_rules(
@@ -447,8 +453,8 @@ async def update_cooperative(
     if caller.role is Role.cooperative and not changes.keys() <= COOPERATIVE_EDITABLE:
         refused = ", ".join(sorted(changes.keys() - COOPERATIVE_EDITABLE))
         raise Forbidden(
-            f"a cooperative account may change only {', '.join(sorted(COOPERATIVE_EDITABLE))}; "
-            f"ask the office to change {refused}"
+            "a cooperative account may change only {editable}; ask the office to change {refused}",
+            params={"editable": ", ".join(sorted(COOPERATIVE_EDITABLE)), "refused": refused},
         )
     require_if_match(if_match, present(caller, before), "cooperative")
     units = {str(unit) for unit in changes.pop("business_units", current_units)}

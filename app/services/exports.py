@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.access.auth import Caller
+from app.errors import Invalid
 from app.models.account import UserAccount
 from app.models.common import UNPRINTABLE, mask_phone, table_of
 from app.models.cooperative import Cooperative, CooperativeFilters
@@ -121,10 +122,6 @@ TRAINING_COLUMNS = [
     ("seats_invited", "Kursi diundang"),
     ("attended", "Hadir"),
 ]
-
-
-class TooManyRows(Exception):
-    pass
 
 
 COOPERATIVE_COLUMNS = [
@@ -491,7 +488,10 @@ async def budget_summary_rows(
     PERGESERAN (+/-) is the net shift: moved in minus moved out, signed."""
     summary = await budget_service.summary(session, caller, fiscal_year)
     if len(summary.lines) > MAX_ROWS:
-        raise TooManyRows(f"{len(summary.lines)} lines; at most {MAX_ROWS} can be exported")
+        raise Invalid(
+            "{lines} lines; at most {limit} can be exported",
+            params={"lines": len(summary.lines), "limit": MAX_ROWS},
+        )
 
     def amounts(line: Any) -> list[int]:
         return [

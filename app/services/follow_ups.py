@@ -93,7 +93,9 @@ async def _lock_follow_up(writer: Writer, follow_up_id: int) -> tuple[FollowUp, 
 
 def _follow_up_found(follow_up: FollowUp | None, follow_up_id: int) -> FollowUp:
     if follow_up is None:
-        raise NotFound(f"follow-up {follow_up_id} does not exist")
+        raise NotFound(
+            "follow-up {follow_up_id} does not exist", params={"follow_up_id": follow_up_id}
+        )
     return follow_up
 
 
@@ -119,8 +121,9 @@ async def update_follow_up(
     require_if_match(if_match, before, "follow-up")
     if follow_up.status != FollowUpStatus.open:
         raise Conflict(
-            f"follow-up {follow_up_id} is already {follow_up.status}; a closed follow-up is "
-            "kept as it was — add a new one instead"
+            "follow-up {follow_up_id} is already {follow_up_status}; a closed follow-up is kept as"
+            " it was — add a new one instead",
+            params={"follow_up_id": follow_up_id, "follow_up_status": follow_up.status},
         )
     status = changes.get("status", FollowUpStatus.open)
     if status == FollowUpStatus.cancelled and not changes.get("cancel_reason"):

@@ -73,8 +73,12 @@ async def require_line(
     )
     if line is None:
         if loc is not None:
-            raise Invalid.field(loc, f"budget line {line_id} does not exist in your region")
-        raise NotFound(f"budget line {line_id} does not exist")
+            raise Invalid.field(
+                loc,
+                "budget line {line_id} does not exist in your region",
+                params={"line_id": line_id},
+            )
+        raise NotFound("budget line {line_id} does not exist", params={"line_id": line_id})
     return line
 
 
@@ -97,10 +101,16 @@ async def commit_for_training(writer: Writer, training: Training) -> None:
         return  # nothing to hold (a sponsored training); a zero entry would mean nothing
     if left < training.estimated_cost:
         raise Conflict(
-            f"line {line.id} ({line.name}) has Rp{left:,} available; the training needs "
-            f"Rp{training.estimated_cost:,}. A refocusing can move money to it first.",
+            "line {line_id} ({line_name}) has Rp{left:,} available; the training needs "
+            "Rp{training_estimated_cost:,}. A refocusing can move money to it first.",
             budget_line_id=line.id,
             available=left,
+            params={
+                "line_id": line.id,
+                "line_name": line.name,
+                "left": left,
+                "training_estimated_cost": training.estimated_cost,
+            },
         )
     session.add(
         BudgetEntry(

@@ -134,8 +134,9 @@ async def record_legal_event(
 
 def _already_recorded(milestone: LegalMilestone, existing: LegalEvent) -> Conflict:
     return Conflict(
-        f"{milestone} is already recorded, dated {existing.occurred_on}",
+        "{milestone} is already recorded, dated {existing_occurred_on}",
         existing_id=existing.id,
+        params={"milestone": milestone, "existing_occurred_on": existing.occurred_on},
     )
 
 

@@ -72,7 +72,10 @@ async def _lock_officer(
 
 
 def _no_officer(cooperative_id: int, officer_id: int) -> NotFound:
-    return NotFound(f"cooperative {cooperative_id} has no officer {officer_id}")
+    return NotFound(
+        "cooperative {cooperative_id} has no officer {officer_id}",
+        params={"cooperative_id": cooperative_id, "officer_id": officer_id},
+    )
 
 
 def _audit(
@@ -168,9 +171,10 @@ class NikReadLimit:
             )
             await writer.commit()
         raise TooManyRequests(
-            f"you have read {self.reads_per_hour} full NIKs within the last hour, as many as "
-            "one account may; wait before reading another",
+            "you have read {reads_per_hour} full NIKs within the last hour, as many as one account"
+            " may; wait before reading another",
             retry_after=wait,
+            params={"reads_per_hour": self.reads_per_hour},
         )
 
 
@@ -186,7 +190,9 @@ async def read_officer_nik(
     session, caller = writer.session, writer.caller
     cooperative, officer = await _require_officer(session, caller, cooperative_id, officer_id)
     if officer.nik_ciphertext is None:
-        raise NotFound(f"officer {officer_id} has no NIK on record")
+        raise NotFound(
+            "officer {officer_id} has no NIK on record", params={"officer_id": officer_id}
+        )
     await limit.check(writer, cooperative, officer_id)
     try:
         nik = cipher.decrypt(officer.nik_ciphertext)

@@ -66,7 +66,9 @@ async def lock_refocusing(writer: Writer, refocusing_id: int) -> Refocusing:
 
 def _found(refocusing: Refocusing | None, refocusing_id: int) -> Refocusing:
     if refocusing is None:
-        raise NotFound(f"refocusing {refocusing_id} does not exist")
+        raise NotFound(
+            "refocusing {refocusing_id} does not exist", params={"refocusing_id": refocusing_id}
+        )
     return refocusing
 
 
@@ -126,11 +128,15 @@ async def _check_movements(
             line = await require_line(session, caller, getattr(movement, side), loc=[*loc, side])
             if line.fiscal_year != fiscal_year:
                 raise Invalid.field(
-                    [*loc, side], f"line {line.id} belongs to fiscal year {line.fiscal_year}"
+                    [*loc, side],
+                    "line {line_id} belongs to fiscal year {line_fiscal_year}",
+                    params={"line_id": line.id, "line_fiscal_year": line.fiscal_year},
                 )
             if not lies_within(line.region_code, region_code):
                 raise Invalid.field(
-                    [*loc, side], f"line {line.id} is not in this refocusing's region"
+                    [*loc, side],
+                    "line {line_id} is not in this refocusing's region",
+                    params={"line_id": line.id},
                 )
 
 
@@ -144,7 +150,9 @@ async def _check_trainings(session: AsyncSession, caller: Caller, ids: list[int]
         )
         if found is None:
             raise Invalid.field(
-                ["body", "unblocks_training_ids", index], f"no training {training_id} for you"
+                ["body", "unblocks_training_ids", index],
+                "no training {training_id} for you",
+                params={"training_id": training_id},
             )
 
 
@@ -226,9 +234,14 @@ async def list_refocusings(
 def _require_status(refocusing: Refocusing, wanted: RefocusingStatus, doing: str) -> None:
     if refocusing.status != wanted:
         raise Conflict(
-            f"refocusing {refocusing.id} is {refocusing.status}; only a {wanted} one can be "
-            f"{doing}",
+            "refocusing {refocusing_id} is {refocusing_status}; only a {wanted} one can be {doing}",
             refocusing_status=refocusing.status,
+            params={
+                "refocusing_id": refocusing.id,
+                "refocusing_status": refocusing.status,
+                "wanted": wanted,
+                "doing": doing,
+            },
         )
 
 
@@ -322,7 +335,8 @@ async def check_approver(session: AsyncSession, caller: Caller, refocusing: Refo
     for did, maker in makers.items():
         if caller.principal.actor == maker:
             raise Forbidden(
-                f"you {did} this refocusing; another person must approve it (maker-checker)"
+                "you {did} this refocusing; another person must approve it (maker-checker)",
+                params={"did": did},
             )
     return await audit.created_account(
         session,
@@ -391,10 +405,11 @@ async def apply(writer: Writer, refocusing_id: int) -> RefocusingPublic:
         left = available(lines[line_id], amounts.get(line_id, LineAmounts())) + change[line_id]
         if left < 0:
             raise Conflict(
-                f"line {line_id} ({lines[line_id].name}) would be Rp{-left:,} short of what it "
-                "holds and has committed; nothing was moved",
+                "line {line_id} ({name}) would be Rp{short:,} short of what it holds and has "
+                "committed; nothing was moved",
                 budget_line_id=line_id,
                 shortfall=-left,
+                params={"line_id": line_id, "name": lines[line_id].name, "short": -left},
             )
     # Increases are written first: SQLite checks each entry as it is inserted (PostgreSQL
     # at commit), and one flush inserts them in the order they were added.
@@ -422,7 +437,10 @@ async def reverse(writer: Writer, refocusing_id: int, data: ReversalCreate) -> R
     if await session.scalar(
         select(col(Refocusing.id)).where(col(Refocusing.reverses_id) == refocusing_id)
     ):
-        raise Conflict(f"refocusing {refocusing_id} already has a reversal")
+        raise Conflict(
+            "refocusing {refocusing_id} already has a reversal",
+            params={"refocusing_id": refocusing_id},
+        )
     movements = list(
         await session.scalars(
             select(RefocusingMovement).where(col(RefocusingMovement.refocusing_id) == refocusing_id)
@@ -440,7 +458,10 @@ async def reverse(writer: Writer, refocusing_id: int, data: ReversalCreate) -> R
         await session.flush()
     except IntegrityError:
         await session.rollback()
-        raise Conflict(f"refocusing {refocusing_id} already has a reversal") from None
+        raise Conflict(
+            "refocusing {refocusing_id} already has a reversal",
+            params={"refocusing_id": refocusing_id},
+        ) from None
     assert reversal.id is not None  # flushed
     _write_movements(
         session,

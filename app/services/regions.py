@@ -127,7 +127,9 @@ async def get_region(session: AsyncSession, code: str) -> RegionDetail:
         r.code: r for r in await session.scalars(select(Region).where(col(Region.code).in_(wanted)))
     }
     if code not in found:
-        raise NotFound(f"region {code} is not in the Kemendagri list that is loaded")
+        raise NotFound(
+            "region {code} is not in the Kemendagri list that is loaded", params={"code": code}
+        )
     return RegionDetail(
         **_public(found[code]).model_dump(),
         ancestors=[_public(found[c]) for c in ancestor_codes(code) if c in found],

@@ -61,7 +61,11 @@ async def _check_cooperatives(
     for cooperative_id, loc in wanted.items():
         village = villages.get(cooperative_id)
         if village is None or not in_caller_scope(caller, village):
-            raise Invalid.field(loc, f"cooperative {cooperative_id} does not exist")
+            raise Invalid.field(
+                loc,
+                "cooperative {cooperative_id} does not exist",
+                params={"cooperative_id": cooperative_id},
+            )
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -103,17 +107,24 @@ async def invite(writer: Writer, training_id: int, data: InvitationCreate) -> In
     if existing is not None:
         # Most likely a retried request: say which invitation already holds the seats.
         raise Conflict(
-            f"{who} is already invited to training {training_id}; "
-            "one invitation per cooperative or person",
+            "{who} is already invited to training {training_id}; one invitation per cooperative or"
+            " person",
             existing_id=existing,
+            params={"who": who, "training_id": training_id},
         )
     taken = await seats_invited(session, training_id)
     if taken + data.seats > training.capacity:
         raise Conflict(
-            f"not enough seats: capacity {training.capacity}, {taken} already invited, "
-            f"{training.capacity - taken} free, {data.seats} asked",
+            "not enough seats: capacity {training_capacity}, {taken} already invited, {free} free,"
+            " {seats} asked",
             capacity=training.capacity,
             seats_invited=taken,
+            params={
+                "training_capacity": training.capacity,
+                "taken": taken,
+                "free": training.capacity - taken,
+                "seats": data.seats,
+            },
         )
 
     invitation = TrainingInvitation(training_id=training_id, **data.model_dump())
@@ -154,9 +165,10 @@ async def record_attendance(
     training = await lock_training(writer, training_id)
     if training.status not in _ATTENDANCE_OPEN:
         raise Conflict(
-            f"training {training_id} is {training.status}: attendance is recorded only for a "
+            "training {training_id} is {training_status}: attendance is recorded only for a "
             "scheduled or held training",
             training_status=training.status,
+            params={"training_id": training_id, "training_status": training.status},
         )
     wanted: dict[int, list[str | int]] = {}
     for index, person in enumerate(data.attendees):
@@ -176,8 +188,9 @@ async def record_attendance(
         key = (person.name.casefold(), person.cooperative_id)
         if key in seen:
             raise Conflict(
-                f"attendees.{index}: {person.name} is already on the attendance list "
-                f"of training {training_id}"
+                "attendees.{index}: {person_name} is already on the attendance list of training "
+                "{training_id}",
+                params={"index": index, "person_name": person.name, "training_id": training_id},
             )
         seen.add(key)
 
@@ -185,10 +198,16 @@ async def record_attendance(
     coming = sum(person.attended for person in data.attendees)
     if present + coming > training.capacity:
         raise Conflict(
-            f"over capacity: capacity {training.capacity}, {present} already attended, "
-            f"{coming} more would make {present + coming}",
+            "over capacity: capacity {training_capacity}, {present} already attended, {coming} "
+            "more would make {total}",
             capacity=training.capacity,
             attended=present,
+            params={
+                "training_capacity": training.capacity,
+                "present": present,
+                "coming": coming,
+                "total": present + coming,
+            },
         )
 
     attendees = [

@@ -2,18 +2,27 @@
 mentoring work per district."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.access.auth import Caller
+from app.access.permissions import Permission
 from app.access.scope import caller_region, code_in_region, in_caller_scope, levels_in_region
 from app.core.sql import level_column
 from app.errors import Invalid, NotFound
+from app.models.budget import BudgetLine
 from app.models.common import table_of
-from app.models.cooperative import Cooperative, LegalProgress, LegalStage, StageCounts
+from app.models.cooperative import (
+    Cooperative,
+    LegalEvent,
+    LegalMilestone,
+    LegalProgress,
+    LegalStage,
+    StageCounts,
+)
 from app.models.mentoring import (
     Channel,
     Consultation,
@@ -30,11 +39,129 @@ from app.models.mentoring import (
     TrainingStatus,
 )
 from app.models.region import Region, RegionLevel
+from app.models.target import OfficeHeadline
+from app.services import ledger
 from app.services.consultations import visible_to as consultation_visible_to
 from app.services.cooperatives import visible_to as cooperative_visible_to
+from app.services.ledger import LineAmounts
+from app.services.legal import stage_rank
+from app.services.trainings import visible_to as training_visible_to
+
+# A cooperative at one of these stages is a legal entity: its SK AHU has been issued.
+_WITH_SK_AHU = [
+    stage.value for stage in LegalStage if stage_rank(stage) >= stage_rank(LegalStage.sk_ahu_issued)
+]
 
 # The cooperative column that groups by the children of a region of each code length.
 _CHILD_LENGTH = {None: 2, 2: 5, 5: 8, 8: 13}
+
+
+async def _require_region(session: AsyncSession, caller: Caller, region: str) -> None:
+    """A 404 for a region outside the caller's scope, as for one that does not exist."""
+    if not in_caller_scope(caller, region) or await session.get(Region, region) is None:
+        raise NotFound(
+            "region {code} is not in the Kemendagri list that is loaded",
+            params={"code": region},
+        )
+
+
+async def headline(
+    session: AsyncSession, caller: Caller, region: str | None, today: date
+) -> OfficeHeadline:
+    """The morning table's first figures for `region` (without one, the caller's own region)."""
+    region = region or caller_region(caller)
+    if region is not None:
+        await _require_region(session, caller, region)
+
+    cooperative = table_of(Cooperative).c
+    cooperatives_here = [*cooperative_visible_to(caller)]
+    if region is not None:
+        cooperatives_here.append(levels_in_region(cooperative, region))
+    total, with_sk_ahu = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(case((cooperative.legal_stage.in_(_WITH_SK_AHU), 1))),
+            ).where(*cooperatives_here)
+        )
+    ).one()
+    monday = today - timedelta(days=today.weekday())
+    this_week = await session.scalar(
+        select(func.count())
+        .select_from(LegalEvent)
+        .join(Cooperative, col(Cooperative.id) == LegalEvent.cooperative_id)
+        .where(
+            col(LegalEvent.milestone) == LegalMilestone.sk_ahu_issued.value,
+            col(LegalEvent.occurred_on) >= monday,
+            col(LegalEvent.occurred_on) <= today,
+            *cooperatives_here,
+        )
+    )
+
+    consultation = table_of(Consultation).c
+    follow_up = table_of(FollowUp).c
+    consultations_here = [*consultation_visible_to(caller)]
+    if region is not None:
+        consultations_here.append(levels_in_region(consultation, region))
+    open_count, overdue = (
+        await session.execute(
+            select(func.count(), func.count(case((follow_up.due_date < today, 1))))
+            .select_from(table_of(Consultation))
+            .join(FollowUp, follow_up.consultation_id == consultation.id)
+            .where(*consultations_here, follow_up.status == FollowUpStatus.open.value)
+        )
+    ).one()
+
+    trainings_here = [
+        *training_visible_to(caller),
+        col(Training.status) == TrainingStatus.waiting_for_budget.value,
+    ]
+    lines_here = [*ledger.lines_visible_to(caller)]
+    if region is not None:
+        trainings_here.append(code_in_region(Training.region_code, region))
+        lines_here.append(code_in_region(BudgetLine.region_code, region))
+    waiting = await session.scalar(
+        select(func.count()).select_from(Training).where(*trainings_here)
+    )
+    fiscal_year, available = (
+        await _budget_available(session, lines_here, today)
+        if Permission.budget_read in caller.principal.permissions
+        else (None, None)
+    )
+    return OfficeHeadline(
+        region=region,
+        today=today,
+        cooperatives=total,
+        with_sk_ahu=with_sk_ahu,
+        sk_ahu_this_week=this_week or 0,
+        follow_ups_open=open_count,
+        follow_ups_overdue=overdue,
+        trainings_waiting_for_budget=waiting or 0,
+        budget_fiscal_year=fiscal_year,
+        budget_available=available,
+    )
+
+
+async def _budget_available(
+    session: AsyncSession, lines_here: list[Any], today: date
+) -> tuple[int, int]:
+    """This year's, or the latest earlier year's, fiscal year and what is left on its lines."""
+    fiscal_year = await session.scalar(
+        select(func.max(col(BudgetLine.fiscal_year))).where(
+            *lines_here, col(BudgetLine.fiscal_year) <= today.year
+        )
+    )
+    fiscal_year = fiscal_year or today.year
+    lines = list(
+        await session.scalars(
+            select(BudgetLine).where(*lines_here, col(BudgetLine.fiscal_year) == fiscal_year)
+        )
+    )
+    amounts = await ledger.line_amounts(session, [cast(int, line.id) for line in lines])
+    available = sum(
+        ledger.available(line, amounts.get(cast(int, line.id), LineAmounts())) for line in lines
+    )
+    return fiscal_year, available
 
 
 async def legal_progress(
@@ -44,8 +171,7 @@ async def legal_progress(
     if region is None:
         region = caller_region(caller)
     if region is not None:
-        if not in_caller_scope(caller, region) or await session.get(Region, region) is None:
-            raise NotFound(f"region {region} is not in the Kemendagri list that is loaded")
+        await _require_region(session, caller, region)
         if len(region) == 13:
             raise Invalid.field(
                 ["query", "region"], "a desa or kelurahan has no child regions; give its district"
@@ -103,8 +229,7 @@ async def mentoring(
         )
     if len(region) == 13:
         raise Invalid.field(["query", "region"], "give a district or a larger region")
-    if not in_caller_scope(caller, region) or await session.get(Region, region) is None:
-        raise NotFound(f"region {region} is not in the Kemendagri list that is loaded")
+    await _require_region(session, caller, region)
     date_to = date_to or today
     date_from = date_from or date_to - timedelta(days=30)
     if date_from > date_to:

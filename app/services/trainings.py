@@ -86,7 +86,7 @@ async def lock_training(writer: Writer, training_id: int) -> Training:
 
 def _found(training: Training | None, training_id: int) -> Training:
     if training is None:
-        raise NotFound(f"training {training_id} does not exist")
+        raise NotFound("training {training_id} does not exist", params={"training_id": training_id})
     return training
 
 
@@ -188,7 +188,11 @@ def _check_dates(start: date | None, end: date | None) -> None:
             ["body", "planned_end"], "give the end date too (the start date for one day)"
         )
     if start is not None and end is not None and end < start:
-        raise Invalid.field(["body", "planned_end"], f"{end} is before the planned start ({start})")
+        raise Invalid.field(
+            ["body", "planned_end"],
+            "{end} is before the planned start ({start})",
+            params={"end": end, "start": start},
+        )
 
 
 async def seats_invited(session: AsyncSession, training_id: int) -> int:
@@ -284,7 +288,9 @@ async def create_training(writer: Writer, data: TrainingCreate) -> TrainingPubli
     session, caller = writer.session, writer.caller
     if await session.get(Region, data.region_code) is None:
         raise Invalid.field(
-            ["body", "region_code"], f"{data.region_code} is not in the loaded Kemendagri list"
+            ["body", "region_code"],
+            "{region_code} is not in the loaded Kemendagri list",
+            params={"region_code": data.region_code},
         )
     check_in_caller_scope(caller, data.region_code, ["body", "region_code"])
     _check_dates(data.planned_start, data.planned_end)
@@ -310,9 +316,10 @@ async def create_training(writer: Writer, data: TrainingCreate) -> TrainingPubli
 def refuse_if_closed(training: Training, doing: str) -> None:
     if training.status in _CLOSED:
         raise Conflict(
-            f"training {training.id} is {training.status}: a held or cancelled training is "
-            f"kept as it was, so it cannot {doing}",
+            "training {training_id} is {training_status}: a held or cancelled training is kept as "
+            "it was, so it cannot {doing}",
             training_status=training.status,
+            params={"training_id": training.id, "training_status": training.status, "doing": doing},
         )
 
 
@@ -343,9 +350,10 @@ async def update_training(
         )
         if changes["capacity"] < taken:
             raise Conflict(
-                f"capacity {changes['capacity']} is below the {taken} seats already taken "
-                "(invited or attended)",
+                "capacity {capacity} is below the {taken} seats already taken (invited or "
+                "attended)",
                 seats_taken=taken,
+                params={"capacity": changes["capacity"], "taken": taken},
             )
     if "topics" in changes:
         changes["topics"] = [Topic(topic).value for topic in changes["topics"]]
@@ -353,8 +361,9 @@ async def update_training(
     for field in ("estimated_cost", "budget_line_id"):
         if funded and field in changes and changes[field] != getattr(training, field):
             raise Conflict(
-                f"training {training_id} is funded: its {field} is what was committed on the "
-                "budget line; cancel it and plan a new one to change that"
+                "training {training_id} is funded: its {field} is what was committed on the budget"
+                " line; cancel it and plan a new one to change that",
+                params={"training_id": training_id, "field": field},
             )
     if changes.get("budget_line_id") is not None:
         await ledger.require_line(
@@ -378,17 +387,24 @@ async def transition(writer: Writer, training_id: int, data: TransitionCreate) -
     if data.to not in allowed:
         options = ", ".join(allowed) if allowed else "nothing (it is final)"
         raise Conflict(
-            f"training {training_id} cannot go from {current} to {data.to}; "
-            f"allowed from {current}: {options}",
+            "training {training_id} cannot go from {current} to {to}; allowed from {current}: "
+            "{options}",
             training_status=current.value,
             allowed_transitions=[s.value for s in allowed],
+            params={
+                "training_id": training_id,
+                "current": current,
+                "to": data.to,
+                "options": options,
+            },
         )
     if data.to == TrainingStatus.scheduled and (
         training.planned_start is None or training.planned_end is None
     ):
         raise Conflict(
-            f"training {training_id} has no planned dates: set planned_start and planned_end "
-            "(PATCH the training) before scheduling it"
+            "training {training_id} has no planned dates: set planned_start and planned_end (PATCH"
+            " the training) before scheduling it",
+            params={"training_id": training_id},
         )
     last = await session.scalar(
         select(col(TrainingTransition.occurred_on))
@@ -399,7 +415,8 @@ async def transition(writer: Writer, training_id: int, data: TransitionCreate) -
     if last is not None and data.occurred_on < last:
         raise Invalid.field(
             ["body", "occurred_on"],
-            f"{data.occurred_on} is before the previous step ({current}, on {last})",
+            "{occurred_on} is before the previous step ({current}, on {last})",
+            params={"occurred_on": data.occurred_on, "current": current, "last": last},
         )
 
     step = TrainingTransition(

@@ -1,7 +1,10 @@
-"""Errors on the web app's pages: the API's answer (`app.errors`), shown as a page.
+"""Errors in the reader's language: the API's problem details when `Accept-Language` asks for
+Indonesian, and the web app's error pages.
 
-The status and the detail come from the same handler as the API's problem details, so the two
-never disagree; a page that needs a login sends the browser to `/masuk`, and comes back after.
+Both take their status and words from the handlers of `app.errors`, so that they never
+disagree. The problem's `type` stays as it is in every language (clients compare it); `title`
+and `detail` are translated from the catalogs. A page that needs a login sends the browser to
+`/masuk`, and comes back after.
 """
 
 import inspect
@@ -11,12 +14,15 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.access.auth import is_web_page
-from app.errors import N_
+from app.errors import N_, AppError
 from app.web import i18n
+from app.web.forms import message
 from app.web.rendering import render
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -31,35 +37,73 @@ _TITLES = {
     503: N_("The service is busy"),
 }
 _SOMETHING_WENT_WRONG = N_("Something went wrong")
+# As many field errors as the API's own detail names (app.errors).
+_NAMED_ERRORS = 5
 
 
 def register(app: FastAPI) -> None:
     """Wrap every handler `app.errors.register` installed (call it after that)."""
     for exception, handler in list(app.exception_handlers.items()):
-        app.add_exception_handler(exception, _for_pages(handler))
+        app.add_exception_handler(exception, _in_the_readers_language(handler))
 
 
-def _for_pages(handler: Handler) -> Handler:
+def _in_the_readers_language(handler: Handler) -> Handler:
     async def handle(request: Request, exc: Any) -> Response:
         answered = handler(request, exc)
         response = await answered if inspect.isawaitable(answered) else answered
-        if not is_web_page(request):
-            return response
-        if response.status_code == 401:
-            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/masuk?lanjut={quote(path)}", status_code=303)
-        i18n.use(i18n.negotiate(request))
+        if is_web_page(request):
+            return _page(request, exc, response)
+        response.headers.append("Vary", "Accept-Language")
+        locale = i18n.asked_for(request)
+        if locale is None or locale == "en":
+            return response  # the API speaks English unless asked otherwise
+        i18n.use(locale)
         problem = json.loads(bytes(response.body))  # every handler of app.errors answers JSON
-        title = _TITLES.get(response.status_code, _SOMETHING_WENT_WRONG)
-        page = render(
-            request,
-            "error.html",
-            {"title": i18n.gettext(title), "detail": i18n.gettext(problem.get("detail") or "")},
-            status_code=response.status_code,
+        problem["title"] = i18n.gettext(problem["title"])
+        detail = _detail(exc, problem)
+        if detail:
+            problem["detail"] = detail
+        translated = JSONResponse(
+            problem, status_code=response.status_code, media_type=response.media_type
         )
-        for name in ("Retry-After", "Allow"):
-            if name in response.headers:
-                page.headers[name] = response.headers[name]
-        return page
+        translated.headers.update(
+            {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        )
+        return translated
 
     return handle
+
+
+def _detail(exc: Any, problem: dict[str, Any]) -> str | None:
+    """The problem's detail in the current language."""
+    # FastAPI wraps an error raised while it reads the body; app.errors answers with ours.
+    wrapped = isinstance(exc, StarletteHTTPException) and isinstance(exc.__cause__, AppError)
+    cause = exc.__cause__ if wrapped else exc
+    if isinstance(cause, AppError):
+        return cause.reworded(i18n.gettext)
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(
+            ".".join(map(str, error["loc"])) + ": " + message(error)
+            for error in exc.errors()[:_NAMED_ERRORS]
+        )
+    detail = problem.get("detail")
+    return i18n.gettext(detail) if detail else None
+
+
+def _page(request: Request, exc: Any, response: Response) -> Response:
+    if response.status_code == 401:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/masuk?lanjut={quote(path)}", status_code=303)
+    i18n.use(i18n.negotiate(request))
+    problem = json.loads(bytes(response.body))
+    title = _TITLES.get(response.status_code, _SOMETHING_WENT_WRONG)
+    page = render(
+        request,
+        "error.html",
+        {"title": i18n.gettext(title), "detail": _detail(exc, problem) or ""},
+        status_code=response.status_code,
+    )
+    for name in ("Retry-After", "Allow"):
+        if name in response.headers:
+            page.headers[name] = response.headers[name]
+    return page

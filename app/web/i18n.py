@@ -32,11 +32,16 @@ def negotiate(request: Request) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LOCALES:
         return chosen
+    return asked_for(request) or DEFAULT_LOCALE
+
+
+def asked_for(request: Request) -> str | None:
+    """The first language of the request's `Accept-Language` that we speak, if any."""
     for tag in _accepted(request.headers.get("Accept-Language", "")):
         language = tag.split("-")[0].lower()
         if language in LOCALES:
             return language
-    return DEFAULT_LOCALE
+    return None
 
 
 def _accepted(header: str) -> list[str]:

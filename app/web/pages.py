@@ -15,7 +15,7 @@ from app.access.permissions import ROLE_PERMISSIONS, Permission
 from app.core.db import SessionDep
 from app.errors import Invalid, TooManyRequests, Unauthorized
 from app.http.idempotency import WriterDep
-from app.services import accounts, stats
+from app.services import accounts
 from app.web import i18n
 from app.web.forms import PasswordChange, field_errors
 from app.web.rendering import render
@@ -124,9 +124,3 @@ async def choose_language(
             i18n.LANGUAGE_COOKIE, bahasa, max_age=365 * 24 * 3600, httponly=True, samesite="lax"
         )
     return response
-
-
-@router.get("/")
-async def home(request: Request, caller: CallerDep, session: SessionDep) -> Response:
-    progress = await stats.legal_progress(session, caller, None)
-    return render(request, "beranda.html", {"progress": progress})

@@ -81,3 +81,36 @@ def test_a_misspelt_query_parameter_is_a_422_naming_it(client):
     assert client.get(
         "/api/v1/cooperatives", params={"region": "64.02", "total": "true"}
     ).is_success
+
+
+def test_problems_speak_indonesian_when_asked_and_keep_their_type(client):
+    english = client.get("/api/v1/cooperatives/999999")
+    indonesian = client.get("/api/v1/cooperatives/999999", headers={"Accept-Language": "id-ID"})
+    assert english.json()["title"] == "Not found"
+    assert english.json()["detail"] == "cooperative 999999 does not exist"
+    problem = assert_problem(indonesian, 404)
+    assert problem["type"] == english.json()["type"] == "urn:kopdes:problem:not-found"
+    assert problem["title"] == "Tidak ditemukan"
+    assert "999999" in problem["detail"] and problem["detail"] != english.json()["detail"]
+    assert indonesian.headers["content-type"] == "application/problem+json"
+    assert "Accept-Language" in indonesian.headers["vary"]
+
+    # A field's rule and a field error of the service, each said in Indonesian.
+    typed = client.post(
+        "/api/v1/sk-ahu-targets",
+        json={"region": "64.02", "starts_on": "2025-06-01", "ends_on": "2025-06-30", "target": 0},
+        headers={"Accept-Language": "id"},
+    )
+    assert assert_problem(typed, 422, field="target")["detail"] == "body.target: Isi 1 atau lebih."
+    backwards = client.post(
+        "/api/v1/sk-ahu-targets",
+        json={"region": "64.02", "starts_on": "2025-07-01", "ends_on": "2025-06-01", "target": 5},
+        headers={"Accept-Language": "id, en;q=0.5"},
+    )
+    detail = assert_problem(backwards, 422, field="ends_on")["detail"]
+    assert detail.startswith("body.ends_on: ") and "starts_on" in detail
+    assert detail != "body.ends_on: must not be before starts_on"
+    # English first, or a language we do not speak: English, as before.
+    for header in ("en-GB, id;q=0.5", "fr"):
+        asked = client.get("/api/v1/cooperatives/999999", headers={"Accept-Language": header})
+        assert asked.json()["title"] == "Not found"

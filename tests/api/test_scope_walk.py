@@ -56,6 +56,7 @@ class World:
     refocusings: dict[int, str] = field(default_factory=dict)
     users: dict[int, str] = field(default_factory=dict)  # id -> region scope
     api_keys: dict[int, str] = field(default_factory=dict)
+    sk_ahu_targets: dict[int, str] = field(default_factory=dict)  # id -> region
 
 
 def _populate(client) -> World:
@@ -175,6 +176,17 @@ def _populate(client) -> World:
             },
         )
         world.api_keys[key.json()["id"]] = region
+        target = client.post(
+            "/api/v1/sk-ahu-targets",
+            json={
+                "region": region,
+                "starts_on": "2025-06-01",
+                "ends_on": "2025-06-30",
+                "target": 9,
+            },
+        )
+        assert target.status_code == 201, target.text
+        world.sk_ahu_targets[target.json()["id"]] = region
     return world
 
 
@@ -276,6 +288,7 @@ def _check_lists(client, world: World, identity: Identity, headers) -> int:
         "/api/v1/refocusings": in_region["region_code"],
         "/api/v1/users": in_region["region_scope"],
         "/api/v1/api-keys": in_region["region_scope"],
+        "/api/v1/sk-ahu-targets": lambda item: identity.sees_region(item["region"]),
         "/api/v1/audit-events": in_region["region_code"],
         # Reference data, the same for everyone (Kemendagri's public list).
         "/api/v1/regions": None,
@@ -369,6 +382,9 @@ def _check_reads_by_id(client, world: World, identity: Identity, headers) -> Non
         ("user_id",): [({"user_id": i}, identity.sees_region(r)) for i, r in world.users.items()],
         ("api_key_id",): [
             ({"api_key_id": i}, identity.sees_region(r)) for i, r in world.api_keys.items()
+        ],
+        ("target_id",): [
+            ({"target_id": i}, identity.sees_region(r)) for i, r in world.sk_ahu_targets.items()
         ],
         # Reference data, the same for everyone.
         ("code",): [],

@@ -24,10 +24,10 @@ from app.access.security import NikCipher
 from app.core.db import build_engine
 from app.http.idempotency import Writer
 from app.main import create_app
-from app.models.account import Role
+from app.models.account import Role, UserCreate
 from app.models.cooperative import CooperativeCreate
 from app.seed import demo
-from app.services import cooperatives
+from app.services import accounts, cooperatives
 from tests.conftest import fresh_database, migrate_and_load_regions, run, settings_for
 
 CHROMIUM = Path(os.environ.get("KOPDES_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -44,6 +44,8 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCRIPT_NAME = "<script>alert(1)</script>"
 OUTSIDE_KUKAR = "Koperasi Desa Merah Putih Samurangau"
 OWN_RECORDS = {SCRIPT_NAME: "64.02.06.1001", OUTSIDE_KUKAR: "64.01.01.2009"}
+# An account of the national office, which reads the country's morning table.
+NATIONAL_USERNAME = "kemenkop-admin"
 NATIONAL_ADMIN = Caller(
     Principal(
         kind="user",
@@ -77,6 +79,11 @@ def web_database(tmp_path_factory: pytest.TempPathFactory) -> str:
             for name, village in OWN_RECORDS.items():
                 data = CooperativeCreate(name=name, village_code=village, is_joint=True)
                 await cooperatives.create_cooperative(Writer(session, NATIONAL_ADMIN), data)
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            national = UserCreate(
+                username=NATIONAL_USERNAME, password=DEMO_PASSWORD, role=Role.admin, region_scope=""
+            )
+            await accounts.create_user(Writer(session, NATIONAL_ADMIN), national)
         await engine.dispose()
 
     run(load())

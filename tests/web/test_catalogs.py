@@ -1,6 +1,11 @@
-"""Every message of the web app has its Indonesian words, and the catalogs hold no stale ones."""
+"""Every message of the web app and every problem of the API has its Indonesian words, with the
+same values in them; the catalogs hold no stale ones; and no problem is raised with an f-string,
+which no catalog could hold."""
 
+import ast
+import re
 from pathlib import Path
+from string import Formatter
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -13,12 +18,23 @@ CATALOGS = ROOT / "app" / "web" / "translations"
 def _messages_in_the_code() -> set[str]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    # As `make i18n-update` extracts them: an input rule's ValueError is shown next to its field.
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "ValueError": None}
+    keywords: dict[str, tuple[int, ...] | None] = {"_": None, "gettext": None, "ngettext": (1, 2)}
+    keywords.update(_extra_keywords())
     found = set()
     for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map, keywords=keywords):
         found.update([message] if isinstance(message, str) else message)
     return found
+
+
+def _extra_keywords() -> dict[str, tuple[int, ...] | None]:
+    """The `-k` keywords of `make i18n-update` (the Makefile's I18N_KEYWORDS)."""
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    (line,) = re.findall(r"^I18N_KEYWORDS := (.*)$", makefile, flags=re.MULTILINE)
+    keywords: dict[str, tuple[int, ...] | None] = {}
+    for spec in re.findall(r"-k (\S+)", line):
+        name, _, position = spec.partition(":")
+        keywords[name] = (int(position),) if position else None
+    return keywords
 
 
 def _texts(message: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -54,3 +70,35 @@ def test_the_catalogs_hold_only_messages_the_code_uses():
         )
         assert not stale, f"{locale}: messages no code uses (make i18n-update): {stale}"
         assert not catalog.obsolete, f"{locale}: obsolete entries left in the catalog"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+
+
+def test_a_translation_keeps_every_value_of_its_message():
+    # A problem's message names its values as {fields}: a translation that dropped or renamed
+    # one would fail at the moment someone asks for Indonesian.
+    for message in _catalog("id"):
+        if message.id and isinstance(message.id, str) and "{" in message.id and message.string:
+            assert _fields(message.string) == _fields(message.id), message.id
+
+
+def test_no_problem_is_raised_with_an_f_string():
+    problems = {name for name in _extra_keywords() if name not in ("N_", "ValueError")}
+    found = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            called = called or getattr(node.func, "id", None)
+            if called not in problems:
+                continue
+            index = 1 if called == "field" else 0
+            message = node.args[index] if len(node.args) > index else None
+            if message is not None and any(
+                isinstance(part, ast.JoinedStr) for part in ast.walk(message)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"f-strings as problem messages (use params=): {found}"

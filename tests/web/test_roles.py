@@ -1,0 +1,106 @@
+"""Every page for every role of the office and a cooperative: the page answers as the
+permission table says, and no link or form on it leads to an action the role may not take (the
+button is absent, not only refused)."""
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.access.permissions import ROLE_PERMISSIONS, ROUTE_PERMISSIONS, Permission
+from app.models.account import Role
+from tests.factories import WEB_PAGES
+from tests.web.conftest import DEMO_PASSWORD, log_in
+
+pytestmark = pytest.mark.browser
+
+ACCOUNTS = {
+    "demo-admin": Role.admin,
+    "demo-officer": Role.officer,
+    "demo-viewer": Role.viewer,
+    "demo-cooperative": Role.cooperative,
+}
+OPEN_TO_ALL = {Permission.public, Permission.authenticated}
+
+
+def _route_of(method: str, path: str) -> Permission | None:
+    """The permission of the page or API route that `path` names, None if it names none."""
+    for (route_method, template), permission in ROUTE_PERMISSIONS.items():
+        pattern = "^" + re.sub(r"\{\w+\}", "[^/]+", template) + "$"
+        if route_method == method and re.match(pattern, path):
+            return permission
+    return None
+
+
+@pytest.fixture(scope="module")
+def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
+    """The demo cooperative account's own cooperative, one of its officers, and a consultation
+    of it with a follow-up, recorded by the demo officer through the API."""
+    with sqlite3.connect(make_url(web_database).database or "") as db:
+        (cooperative_id,) = db.execute(
+            "SELECT cooperative_id FROM user_account WHERE username = 'demo-cooperative'"
+        ).fetchone()
+        (officer_id,) = db.execute(
+            "SELECT id FROM officer WHERE cooperative_id = ? ORDER BY id", (cooperative_id,)
+        ).fetchone()
+    with httpx.Client(base_url=live_server) as api:
+        token = api.post(
+            "/api/v1/auth/token", data={"username": "demo-officer", "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        consultation = api.post(
+            "/api/v1/consultations",
+            json={
+                "cooperative_id": cooperative_id,
+                "channel": "walk_in",
+                "occurred_at": "2025-08-04T09:30:00+08:00",
+                "topics": ["rat"],
+                "advice": "Tutup buku sebelum RAT.",
+                "follow_ups": [
+                    {
+                        "description": "Kirim contoh laporan RAT",
+                        "responsible": "officer",
+                        "due_date": (date.today() + timedelta(days=3)).isoformat(),
+                    }
+                ],
+            },
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert consultation.status_code == 201, consultation.text
+    yield {
+        "cooperative_id": cooperative_id,
+        "officer_id": officer_id,
+        "consultation_id": consultation.json()["id"],
+    }
+
+
+@pytest.mark.parametrize("username", ACCOUNTS)
+def test_each_role_sees_its_pages_and_only_the_actions_it_may_take(page, records, username):
+    role = ACCOUNTS[username]
+    granted = ROLE_PERMISSIONS[role] | OPEN_TO_ALL
+    log_in(page, username)
+    for (method, template), permission in ROUTE_PERMISSIONS.items():
+        if method != "GET" or template not in WEB_PAGES or template == "/koperasi/unduh":
+            continue  # a download is a file, not a page
+        url = re.sub(r"\{(\w+)\}", lambda name: str(records[name.group(1)]), template)
+        response = page.goto(url + ("?cari=Merah" if template == "/meja/pilihan" else ""))
+        assert response is not None
+        if template == "/masuk":
+            continue  # the login page of a caller who is logged in already
+        expected = 200 if permission in granted else 403
+        assert response.status == expected, (username, url)
+        if expected != 200:
+            continue
+        for href in page.locator("a[href^='/']").evaluate_all("(a) => a.map(e => e.pathname)"):
+            needed = _route_of("GET", href)
+            assert needed is None or needed in granted, (username, url, "link", href)
+        for action in page.locator("form[method='post']").evaluate_all(
+            "(f) => f.map(e => new URL(e.action).pathname)"
+        ):
+            needed = _route_of("POST", action)
+            assert needed is not None and needed in granted, (username, url, "form", action)
