@@ -7,7 +7,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StrictInt
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from app.models.common import (
@@ -118,6 +129,13 @@ class Consultation(Synced, table=True):
         # and regency above), and whether a cooperative was seen lately.
         Index("ix_consultation_province", "province_code", "occurred_at"),
         Index("ix_consultation_cooperative_seen", "cooperative_id", "occurred_at"),
+        # The few withdrawn consultations, left out of the whole country's open follow-ups.
+        Index(
+            "ix_consultation_withdrawn",
+            "id",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

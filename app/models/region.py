@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.models.common import UTCDateTime
@@ -55,6 +55,16 @@ def is_region_code(code: str) -> bool:
 
 class Region(SQLModel, table=True):
     __tablename__ = "region"
+    __table_args__ = (
+        # The walk-in desk finds a village by any part of its name, among 83,762: only a
+        # trigram index serves that (PostgreSQL); a scan took 50 ms.
+        Index(
+            "ix_region_name_trigram",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     code: str = Field(primary_key=True, sa_type=String(13))
     name: str = Field(sa_type=String(120))

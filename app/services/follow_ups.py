@@ -8,7 +8,7 @@ New follow-ups made together with a consultation are made in `app.services.consu
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -21,6 +21,7 @@ from app.http.conditional import require_if_match
 from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, PageParams, cut_page
 from app.http.sync_feed import SyncPage
+from app.models.account import Role
 from app.models.common import table_of, utcnow
 from app.models.mentoring import (
     Consultation,
@@ -44,6 +45,32 @@ from app.services.consultations import (
 )
 
 _CONSULTATIONS = table_of(Consultation).c
+_FOLLOW_UPS = table_of(FollowUp).c
+
+
+async def open_counts(
+    session: AsyncSession, caller: Caller, region: str | None, today: date
+) -> tuple[int, int]:
+    """The open follow-ups of the consultations of `region` (None: all the caller's), and how
+    many of them are overdue."""
+    counts = select(func.count(), func.count(case((_FOLLOW_UPS.due_date < today, 1))))
+    is_open = _FOLLOW_UPS.status == FollowUpStatus.open.value
+    if region is None and caller_region(caller) is None and caller.role is not Role.cooperative:
+        # The whole country's: every consultation's but the withdrawn ones'. Joining a million
+        # consultations to leave out the few withdrawn took 240 ms; looking those up, 20.
+        withdrawn = select(_CONSULTATIONS.id).where(_CONSULTATIONS.deleted_at.is_not(None))
+        query = counts.select_from(table_of(FollowUp)).where(
+            is_open, _FOLLOW_UPS.consultation_id.not_in(withdrawn)
+        )
+    else:
+        in_region = [levels_in_region(_CONSULTATIONS, region)] if region else []
+        query = (
+            counts.select_from(table_of(Consultation))
+            .join(FollowUp, _FOLLOW_UPS.consultation_id == _CONSULTATIONS.id)
+            .where(*visible_to(caller), *in_region, is_open)
+        )
+    open_count, overdue = (await session.execute(query)).one()
+    return open_count, overdue
 
 
 async def add_follow_up(

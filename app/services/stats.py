@@ -2,7 +2,7 @@
 mentoring work per district."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +40,9 @@ from app.models.mentoring import (
 )
 from app.models.region import Region, RegionLevel
 from app.models.target import OfficeHeadline
-from app.services import ledger
+from app.services import follow_ups, ledger
 from app.services.consultations import visible_to as consultation_visible_to
 from app.services.cooperatives import visible_to as cooperative_visible_to
-from app.services.ledger import LineAmounts
 from app.services.legal import stage_rank
 from app.services.trainings import visible_to as training_visible_to
 
@@ -98,19 +97,7 @@ async def headline(
         )
     )
 
-    consultation = table_of(Consultation).c
-    follow_up = table_of(FollowUp).c
-    consultations_here = [*consultation_visible_to(caller)]
-    if region is not None:
-        consultations_here.append(levels_in_region(consultation, region))
-    open_count, overdue = (
-        await session.execute(
-            select(func.count(), func.count(case((follow_up.due_date < today, 1))))
-            .select_from(table_of(Consultation))
-            .join(FollowUp, follow_up.consultation_id == consultation.id)
-            .where(*consultations_here, follow_up.status == FollowUpStatus.open.value)
-        )
-    ).one()
+    open_count, overdue = await follow_ups.open_counts(session, caller, region, today)
 
     trainings_here = [
         *training_visible_to(caller),
@@ -152,14 +139,8 @@ async def _budget_available(
         )
     )
     fiscal_year = fiscal_year or today.year
-    lines = list(
-        await session.scalars(
-            select(BudgetLine).where(*lines_here, col(BudgetLine.fiscal_year) == fiscal_year)
-        )
-    )
-    amounts = await ledger.line_amounts(session, [cast(int, line.id) for line in lines])
-    available = sum(
-        ledger.available(line, amounts.get(cast(int, line.id), LineAmounts())) for line in lines
+    available = await ledger.available_on(
+        session, [*lines_here, col(BudgetLine.fiscal_year) == fiscal_year]
     )
     return fiscal_year, available
 

@@ -163,15 +163,18 @@ async def progress_of(session: AsyncSession, caller: Caller, target: SkAhuTarget
         conditions.append(levels_in_region(cooperative, target.region))
     issued_query = (
         select(col(LegalEvent.occurred_on), func.count())
-        .join(Cooperative, col(Cooperative.id) == LegalEvent.cooperative_id)
         .where(
             col(LegalEvent.milestone) == LegalMilestone.sk_ahu_issued.value,
             col(LegalEvent.occurred_on) >= target.starts_on,
             col(LegalEvent.occurred_on) <= target.ends_on,
-            *conditions,
         )
         .group_by(col(LegalEvent.occurred_on))
     )
+    if conditions:
+        # The whole country's needs no cooperative: every event has one (60 ms for the join).
+        issued_query = issued_query.join(
+            Cooperative, col(Cooperative.id) == LegalEvent.cooperative_id
+        ).where(*conditions)
     issued_on = dict((await session.execute(issued_query)).all())
     length = (target.ends_on - target.starts_on).days + 1
     days, cumulative = [], 0

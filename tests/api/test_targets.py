@@ -72,12 +72,27 @@ def test_the_headline_counts_what_the_office_reads_first(client, login_as):
         # Next year's line does not count; the 2025 line of create_training is an earlier year.
         "budget_available": line["available"] + 1,
     }
+    # A withdrawn consultation's follow-up counts nowhere: in a region, nor in the country
+    # (counted there without the consultations' join).
+    mistake = consultation(
+        client,
+        village_code="64.03.01.2001",
+        contact_name="Bu Rina",
+        follow_ups=[
+            {"description": "Salah catat", "responsible": "officer", "due_date": "2025-08-11"}
+        ],
+    )
+    url = f"/api/v1/consultations/{mistake['id']}"
+    withdrawn = client.delete(url, params={"reason": "salah catat"}, headers=if_match(client, url))
+    assert withdrawn.status_code == 204
     national = headline(client)
     assert (national["region"], national["cooperatives"], national["sk_ahu_this_week"]) == (
         None,
         4,
         2,
     )
+    assert (national["follow_ups_open"], national["follow_ups_overdue"]) == (2, 1)
+    assert headline(client, region="64.03")["follow_ups_open"] == 0
 
     # A regency office's own figures by default; a viewer sees the same, a stats key no budget.
     viewer = login_as(Role.viewer, KUKAR)
