@@ -36,6 +36,7 @@ from app.routers import (
     cooperatives,
     exports,
     health,
+    launch_plans,
     metrics,
     planner,
     regions,
@@ -48,8 +49,12 @@ from app.routers.params import only_known_query_parameters
 from app.services.accounts import LoginLimiter
 from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
+from app.web import admin as admin_pages
 from app.web import api_docs, desk, home, pages, registry
+from app.web import calendar as calendar_pages
 from app.web import errors as web_errors
+from app.web import planner as planner_pages
+from app.web import trainings as trainings_pages
 from app.web.rendering import STATIC_FILES
 
 API_PREFIX = "/api/v1"
@@ -67,11 +72,21 @@ API_ROUTERS = [
     stats.router,
     targets.router,
     planner.router,
+    launch_plans.router,
     users.router,
     api_keys.router,
     audit_events.router,
 ]
-WEB_ROUTERS = [pages.router, home.router, registry.router, desk.router]
+WEB_ROUTERS = [
+    pages.router,
+    home.router,
+    registry.router,
+    desk.router,
+    trainings_pages.router,
+    calendar_pages.router,
+    admin_pages.router,
+    planner_pages.router,
+]
 
 DESCRIPTION = """
 The Kopdes service for a cooperatives office (Dinas Koperasi dan UMKM): the Kemendagri regions,

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     stats_read = "stats_read"
     targets_write = "targets_write"
     planner_use = "planner_use"
+    launch_plans_write = "launch_plans_write"
     consultations_read = "consultations_read"
     consultations_create = "consultations_create"
     consultations_write = "consultations_write"
@@ -64,6 +65,7 @@ _OFFICE_WRITE = {
     P.consultations_write,
     P.trainings_write,
     P.budget_write,
+    P.launch_plans_write,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -137,6 +139,36 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/konsultasi/{consultation_id}"): P.consultations_read,
     ("GET", "/tindak-lanjut"): P.consultations_read,
     ("POST", "/tindak-lanjut/{follow_up_id}"): P.consultations_write,
+    ("GET", "/rencana"): P.planner_use,
+    ("POST", "/rencana"): P.planner_use,
+    ("POST", "/rencana/simpan"): P.launch_plans_write,
+    ("GET", "/rencana/banding"): P.planner_use,
+    ("GET", "/rencana/{plan_id}"): P.planner_use,
+    ("POST", "/rencana/{plan_id}/hapus"): P.launch_plans_write,
+    ("GET", "/pelatihan"): P.trainings_read,
+    ("GET", "/pelatihan/baru"): P.trainings_write,
+    ("POST", "/pelatihan/baru"): P.trainings_write,
+    ("GET", "/pelatihan/{training_id}"): P.trainings_read,
+    ("POST", "/pelatihan/{training_id}/langkah"): P.trainings_write,
+    ("POST", "/pelatihan/{training_id}/undangan"): P.trainings_write,
+    ("GET", "/pelatihan/{training_id}/hadir"): P.trainings_read,
+    ("POST", "/pelatihan/{training_id}/hadir"): P.trainings_write,
+    ("GET", "/pelatihan/{training_id}/daftar-hadir"): P.trainings_read,
+    # Kalender and Admin (app/web/calendar.py, app/web/admin.py): as their API routes.
+    ("GET", "/kalender"): P.calendar_read,
+    ("POST", "/kalender/tautan"): P.calendar_read,
+    ("POST", "/kalender/cabut"): P.calendar_read,
+    ("GET", "/admin/pengguna"): P.users_manage,
+    ("GET", "/admin/pengguna/baru"): P.users_manage,
+    ("POST", "/admin/pengguna/baru"): P.users_manage,
+    ("GET", "/admin/pengguna/{user_id}"): P.users_manage,
+    ("POST", "/admin/pengguna/{user_id}/peran"): P.users_manage,
+    ("POST", "/admin/pengguna/{user_id}/sandi"): P.users_manage,
+    ("POST", "/admin/pengguna/{user_id}/status"): P.users_manage,
+    ("GET", "/admin/kunci-api"): P.api_keys_manage,
+    ("POST", "/admin/kunci-api"): P.api_keys_manage,
+    ("POST", "/admin/kunci-api/{api_key_id}/cabut"): P.api_keys_manage,
+    ("GET", "/admin/audit"): P.audit_read,
     ("POST", "/api/v1/auth/token"): P.public,
     ("POST", "/api/v1/auth/refresh"): P.public,
     ("POST", "/api/v1/auth/logout"): P.public,
@@ -168,6 +200,10 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/v1/planner/launch-comparison"): P.planner_use,
     ("POST", "/api/v1/planner/launch-comparison/chart"): P.planner_use,
     ("GET", "/api/v1/planner/catalog"): P.planner_use,
+    ("GET", "/api/v1/launch-plans"): P.planner_use,
+    ("POST", "/api/v1/launch-plans"): P.launch_plans_write,
+    ("GET", "/api/v1/launch-plans/{plan_id}"): P.planner_use,
+    ("DELETE", "/api/v1/launch-plans/{plan_id}"): P.launch_plans_write,
     ("GET", "/api/v1/consultations"): P.consultations_read,
     ("POST", "/api/v1/consultations"): P.consultations_create,
     ("GET", "/api/v1/consultations/{consultation_id}"): P.consultations_read,
@@ -190,6 +226,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("POST", _TRAINING + "/attendance"): P.trainings_write,
     ("GET", "/api/v1/calendar.ics"): P.calendar_read,
     ("POST", "/api/v1/calendar/feed-token"): P.calendar_read,
+    ("POST", "/api/v1/calendar/feed-token/revoke"): P.calendar_read,
     # A phone calendar cannot send a header: the route checks the signed feed token in its
     # required `token` parameter itself (app/routers/calendar.py).
     ("GET", "/api/v1/calendar/feed.ics"): P.public,

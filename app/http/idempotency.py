@@ -207,9 +207,15 @@ class Writer:
             )
         name = f"{request.method} {request.url.path}"
         if _is_form(request):
-            # A web form, already read as its fields (its bytes are gone): compared by them.
-            fields = (await request.form()).multi_items()
-            body = json.dumps(sorted((k, v) for k, v in fields if isinstance(v, str))).encode()
+            # A web form, already read as its fields (its bytes are gone, and a browser draws a
+            # new multipart boundary for every retry): compared by them, a file by its content.
+            fields = []
+            for field, value in (await request.form()).multi_items():
+                if not isinstance(value, str):
+                    await value.seek(0)
+                    value = f"{value.filename}:{hashlib.sha256(await value.read()).hexdigest()}"
+                fields.append((field, value))
+            body = json.dumps(sorted(fields)).encode()
             request_hash = sent_hash = _digest(name, body)
         else:
             body = await request.body()
@@ -240,8 +246,11 @@ class Writer:
 
 
 def _is_form(request: Request) -> bool:
+    """A page's form; the API's multipart uploads are compared by their bytes."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    return media_type == "application/x-www-form-urlencoded"
+    if media_type == "application/x-www-form-urlencoded":
+        return True
+    return media_type == "multipart/form-data" and not request.url.path.startswith("/api/")
 
 
 def _digest(name: str, body: bytes) -> str:

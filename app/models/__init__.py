@@ -11,6 +11,7 @@ from app.models.budget import (
 )
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
 from app.models.idempotency import IdempotencyRecord
+from app.models.launch_plan import LaunchPlan
 from app.models.mentoring import (
     Consultation,
     ConsultationTopic,
@@ -30,6 +31,7 @@ __all__ = [
     "BudgetEntry",
     "BudgetLine",
     "IdempotencyRecord",
+    "LaunchPlan",
     "Refocusing",
     "RefocusingMovement",
     "RefocusingTraining",

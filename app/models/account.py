@@ -73,6 +73,9 @@ class UserAccount(SQLModel, table=True):
     # Access and calendar feed tokens carry it; it goes up with every change of password, role,
     # scope, cooperative or active flag, and never back, so such a change ends them for good.
     token_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Calendar feed tokens carry it too; revoking the feed's link puts it up (never back), which
+    # ends every feed token issued before without ending the account's logins.
+    calendar_feed_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

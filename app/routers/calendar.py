@@ -21,7 +21,7 @@ from app.access.auth import Caller, CallerDep
 from app.core.db import SessionDep
 from app.errors import problems
 from app.http.conditional import no_store, with_no_store
-from app.http.idempotency import WriterDep
+from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.services import calendar
 
@@ -93,6 +93,19 @@ async def issue_feed_token(
     request: Request, response: Response, writer: WriterDep
 ) -> calendar.FeedToken:
     """A long-lived URL to subscribe to your calendar from a phone. Keep it secret: it reads
-    your calendar without a password. Changing your password revokes it."""
+    your calendar without a password. Changing your password revokes it, and so does
+    `POST /api/v1/calendar/feed-token/revoke`."""
     no_store(response)
     return await calendar.issue_feed_token(writer, request)
+
+
+@router.post(
+    "/calendar/feed-token/revoke",
+    response_model=calendar.FeedTokensRevoked,
+    responses={**problems(401, 403), **idempotent(200)},
+)
+async def revoke_feed_tokens(writer: IdempotentWriterDep) -> Response:
+    """Revoke your calendar feed URL (a phone lost, a link shared by mistake): every feed token
+    issued so far is refused from now on, and `POST /api/v1/calendar/feed-token` gives a new
+    one. Your logins stay as they are."""
+    return await writer.once(status.HTTP_200_OK, calendar.revoke_feed_tokens(writer))

@@ -4,12 +4,13 @@ phone calendar can subscribe to.
 A phone calendar cannot send a bearer header, so a subscription uses a feed token in the URL:
 signed with the app secret (rotating the secret revokes every feed token) and bound to the
 account's version, like access tokens are (a new password, role, region or a disabled account
-revokes that account's feed tokens). It names only the account: role and region are read from
-the database on every fetch.
+revokes that account's feed tokens), and to the account's feed version, which its owner puts
+up to revoke the link alone (a phone lost or a link shared by mistake) and get a new one. It
+names only the account: role and region are read from the database on every fetch.
 """
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from asgi_correlation_id import correlation_id
 from fastapi import Request
@@ -26,7 +27,7 @@ from app.access.scope import code_in_caller_scope
 from app.errors import Forbidden, Unauthorized
 from app.http.idempotency import Writer
 from app.models.account import UserAccount
-from app.models.common import EARLIEST_DATE, LATEST_DATE
+from app.models.common import EARLIEST_DATE, LATEST_DATE, utcnow
 from app.models.cooperative import Cooperative
 from app.models.mentoring import (
     Consultation,
@@ -54,19 +55,39 @@ class FeedToken(BaseModel):
     url: str = Field(description="Subscribe to this URL in a phone or desktop calendar.")
 
 
+class FeedTokensRevoked(BaseModel):
+    revoked_at: datetime = Field(
+        description="Every feed URL issued before this moment no longer works; "
+        "`POST /api/v1/calendar/feed-token` gives the new one."
+    )
+
+
 def _serializer(request: Request) -> URLSafeSerializer:
     secret = request.app.state.settings.secret_key.get_secret_value()
     return URLSafeSerializer(secret, salt=_SALT)
 
 
-async def issue_feed_token(writer: Writer, request: Request) -> FeedToken:
-    session, caller = writer.session, writer.caller
+def _user_id(caller: Caller) -> int:
+    """The caller's account, which a feed belongs to."""
     if caller.principal.kind != "user":
         raise Forbidden("a calendar feed belongs to a user account, not an API key")
-    user = await session.get(UserAccount, caller.principal.id)
+    return caller.principal.id
+
+
+def _active(user: UserAccount | None) -> UserAccount:
     if user is None or not user.is_active:
         raise Unauthorized("this account no longer exists or is deactivated")
-    token = _serializer(request).dumps({"u": user.id, "v": user.token_version})
+    return user
+
+
+async def issue_feed_token(writer: Writer, request: Request) -> FeedToken:
+    """The account's current feed URL: the same one each time until the link is revoked (or
+    the account's password, role, region or active flag changes)."""
+    session, caller = writer.session, writer.caller
+    user = _active(await session.get(UserAccount, _user_id(caller)))
+    token = _serializer(request).dumps(
+        {"u": user.id, "v": user.token_version, "f": user.calendar_feed_version}
+    )
     url = request.url_for("calendar_feed_by_token").include_query_params(token=token)
     # Issuing a long-lived credential is worth a line in the trail (the token itself is not).
     audit.record(
@@ -81,6 +102,27 @@ async def issue_feed_token(writer: Writer, request: Request) -> FeedToken:
     return FeedToken(token=token, url=str(url))
 
 
+async def revoke_feed_tokens(writer: Writer) -> FeedTokensRevoked:
+    """End every feed URL of the caller's account issued so far; the next one issued is new.
+    The account's logins are untouched. Only the moment is recorded for a retry (never a
+    token: the record is kept in clear text)."""
+    session, caller = writer.session, writer.caller
+    user = _active(await writer.lock(UserAccount, _user_id(caller)))
+    user.calendar_feed_version += 1  # only ever up: an old link never comes back
+    audit.record(
+        session,
+        caller,
+        action="calendar.feed_token_revoke",
+        resource_type="user",
+        resource_id=user.id,
+        region_code=user.region_scope,
+    )
+    answer = FeedTokensRevoked(revoked_at=utcnow())
+    await writer.record(answer)
+    await writer.commit()
+    return answer
+
+
 async def caller_from_feed_token(session: AsyncSession, request: Request, token: str) -> Caller:
     """The caller a feed token stands for, with the account's current role and region."""
     refused = Unauthorized(
@@ -92,7 +134,13 @@ async def caller_from_feed_token(session: AsyncSession, request: Request, token:
         user = await session.get(UserAccount, int(claims["u"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         raise refused from None
-    if user is None or not user.is_active or claims.get("v") != user.token_version:
+    if (
+        user is None
+        or not user.is_active
+        or claims.get("v") != user.token_version
+        # Issued before feed versions existed: version 1, until the link is first revoked.
+        or claims.get("f", 1) != user.calendar_feed_version
+    ):
         raise refused
     principal = user_principal(access_claims(user))
     if Permission.calendar_read not in principal.permissions:

@@ -97,6 +97,11 @@ def field_errors(invalid: ValidationError | AppError) -> dict[str, str]:
     """Each field's first error, in the page's language; the form's own under `""` (a
     conflict, such as a milestone already recorded)."""
     found: dict[str, str] = {}
+    if isinstance(invalid, AppError) and invalid.params and len(invalid.errors or []) <= 1:
+        # One message naming its values ("the username 'ani' is taken"): translated before
+        # the values go in, as the catalog holds it.
+        where = invalid.errors[0]["loc"] if invalid.errors else []
+        return {_field(where): invalid.said(gettext)}
     if isinstance(invalid, AppError):
         for error in invalid.errors or [{"loc": [], "msg": invalid.detail}]:
             found.setdefault(_field(error["loc"]), gettext(error["msg"]))

@@ -18,6 +18,7 @@ from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage
 from app.models.mentoring import Channel, Responsible, Topic
 from app.web import i18n, words
 from app.web.session import CSRF_FIELD, csrf_token, take_notices
+from planner import Format, Payer
 
 STATIC_FILES = Path(__file__).parent / "static"
 _environment = Environment(
@@ -35,7 +36,10 @@ _environment.filters.update(
 )
 # The codes whose words (`words(Topic)`) the templates list in forms and tables.
 _environment.globals.update(
-    {kind.__name__: kind for kind in (LegalStage, LegalMilestone, BusinessUnit, Channel, Topic)},
+    {
+        kind.__name__: kind
+        for kind in (LegalStage, LegalMilestone, BusinessUnit, Channel, Topic, Format, Payer)
+    },
     Responsible=Responsible,
     etag_of=etag_of,
 )

@@ -9,6 +9,8 @@ from app.models.account import Role
 from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage, OfficerRole
 from app.models.mentoring import Channel, FollowUpStatus, Responsible, Topic, TrainingStatus
 from app.web.i18n import gettext
+from planner import Format, HubLevel, NoSignalPolicy, Payer
+from planner import Role as AttendeeRole
 
 _WORDS: dict[type[StrEnum], dict[Any, str]] = {
     LegalStage: {
@@ -82,6 +84,31 @@ _WORDS: dict[type[StrEnum], dict[Any, str]] = {
         OfficerRole.sekretaris: N_("Secretary"),
         OfficerRole.bendahara: N_("Treasurer"),
         OfficerRole.anggota: N_("Member"),
+    },
+    Format: {
+        Format.OFFLINE_CENTRAL: N_("In one venue in Tenggarong"),
+        Format.ONLINE: N_("Online"),
+        Format.HYBRID_HUBS: N_("Hub watch parties"),
+    },
+    Payer: {
+        Payer.OFFICE: N_("The office"),
+        Payer.COOPERATIVES: N_("The cooperatives"),
+        Payer.PARTICIPANTS: N_("The participants"),
+        Payer.OTHERS: N_("Others"),
+    },
+    AttendeeRole: {
+        AttendeeRole.DELEGATE: N_("Cooperative delegates"),
+        AttendeeRole.VILLAGE_HEAD: N_("Village heads"),
+        AttendeeRole.OFFICIAL: N_("Officials"),
+        AttendeeRole.PRESS: N_("Press"),
+    },
+    HubLevel: {
+        HubLevel.DISTRICT: N_("One hub per district"),
+        HubLevel.REGENCY: N_("One hub per regency"),
+    },
+    NoSignalPolicy: {
+        NoSignalPolicy.HUB: N_("They travel to a hub with a signal"),
+        NoSignalPolicy.UNSERVED: N_("They are left unserved"),
     },
 }
 # A milestone that completes a stage is named as the stage is.

@@ -1,6 +1,7 @@
 """The officer's calendar feed: it parses as iCalendar, holds the right events, and can be
 fetched with a bearer token or, for a phone calendar, with a feed token in the URL."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from app.models.common import utcnow
 from app.models.mentoring import Consultation, FollowUp
 from tests.api.test_trainings import create_training, moved
 from tests.conftest import TEST_PASSWORD
-from tests.factories import assert_problem, create_cooperative, if_match
+from tests.factories import NO_IDEMPOTENCY_KEY, assert_problem, create_cooperative, if_match
 
 KUKAR = "64.02"
 TODAY = date.today()
@@ -270,3 +271,66 @@ def test_the_answer_with_a_feed_token_is_never_stored_by_a_cache(client, login_a
     assert issued.headers["pragma"] == "no-cache"
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/calendar/feed-token"]["post"]
     assert "Cache-Control" in operation["responses"]["201"]["headers"]
+
+
+def test_revoking_the_link_ends_the_old_feed_and_issues_a_new_one(client, officer):
+    headers = officer["headers"]
+    old = client.post("/api/v1/calendar/feed-token", headers=headers).json()["url"]
+    again = client.post("/api/v1/calendar/feed-token", headers=headers).json()["url"]
+    assert again == old  # the same link until it is revoked
+
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    revoked = client.post("/api/v1/calendar/feed-token/revoke", headers={**headers, **key})
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json().keys() == {"revoked_at"}  # no token: the answer is kept for retries
+    new = client.post("/api/v1/calendar/feed-token", headers=headers).json()["url"]
+    assert new != old
+
+    # A retry with the same key is the same revocation: the new link still works.
+    replay = client.post("/api/v1/calendar/feed-token/revoke", headers={**headers, **key})
+    assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == revoked.json()
+
+    admin = client.headers.pop("Authorization")
+    assert_problem(client.get(old), 401)
+    assert set(_events(client.get(new).content)) == officer["expected"]
+    # The officer's logins are untouched.
+    assert client.get("/api/v1/calendar.ics", headers=headers).status_code == 200
+
+    client.headers["Authorization"] = admin
+    trail = client.get(
+        "/api/v1/audit-events", params={"action": "calendar.feed_token_revoke"}
+    ).json()["items"]
+    assert [(e["actor"], e["resource_type"], e["resource_id"]) for e in trail] == [
+        ("user:ani", "user", str(officer["user"].id))
+    ]
+
+
+def test_a_link_issued_before_feed_versions_works_until_it_is_revoked(client, officer):
+    """Tokens issued before the feed version existed carry none: they are version 1."""
+    user = officer["user"]
+    serializer = URLSafeSerializer(
+        client.app.state.settings.secret_key.get_secret_value(), salt="kopdes.calendar-feed"
+    )
+    token = serializer.dumps({"u": user.id, "v": user.token_version})
+    feed = "/api/v1/calendar/feed.ics"
+    admin = client.headers.pop("Authorization")
+    assert client.get(feed, params={"token": token}).status_code == 200
+    revoked = client.post("/api/v1/calendar/feed-token/revoke", headers=officer["headers"])
+    assert revoked.status_code == 200, revoked.text
+    assert_problem(client.get(feed, params={"token": token}), 401)
+    client.headers["Authorization"] = admin
+
+
+def test_who_may_revoke_a_calendar_link(client, login_as):
+    revoke = "/api/v1/calendar/feed-token/revoke"
+    assert_problem(client.post(revoke, headers=NO_IDEMPOTENCY_KEY), 400)
+    coop = create_cooperative(client)
+    assert_problem(client.post(revoke, headers=login_as(Role.cooperative, KUKAR, coop["id"])), 403)
+    key = client.post(
+        "/api/v1/api-keys",
+        json={"name": "dashboard", "scopes": list(ApiScope), "region_scope": KUKAR},
+    ).json()["key"]
+    client.headers.pop("Authorization")
+    assert_problem(client.post(revoke, headers={"X-API-Key": key}), 403)
+    assert_problem(client.post(revoke), 401)

@@ -57,6 +57,7 @@ class World:
     users: dict[int, str] = field(default_factory=dict)  # id -> region scope
     api_keys: dict[int, str] = field(default_factory=dict)
     sk_ahu_targets: dict[int, str] = field(default_factory=dict)  # id -> region
+    launch_plans: dict[int, str] = field(default_factory=dict)  # id -> region
 
 
 def _populate(client) -> World:
@@ -187,6 +188,20 @@ def _populate(client) -> World:
         )
         assert target.status_code == 201, target.text
         world.sk_ahu_targets[target.json()["id"]] = region
+        plan = client.post(
+            "/api/v1/launch-plans",
+            json={
+                "name": f"launch {region}",
+                "region": region,
+                "inputs": {
+                    "preset": "kukar",
+                    "event": {"date": "2025-07-21", "hours": 3},
+                    "draws": 10,
+                },
+            },
+        )
+        assert plan.status_code == 201, plan.text
+        world.launch_plans[plan.json()["id"]] = region
     return world
 
 
@@ -289,6 +304,7 @@ def _check_lists(client, world: World, identity: Identity, headers) -> int:
         "/api/v1/users": in_region["region_scope"],
         "/api/v1/api-keys": in_region["region_scope"],
         "/api/v1/sk-ahu-targets": lambda item: identity.sees_region(item["region"]),
+        "/api/v1/launch-plans": lambda item: identity.sees_region(item["region"]),
         "/api/v1/audit-events": in_region["region_code"],
         # Reference data, the same for everyone (Kemendagri's public list).
         "/api/v1/regions": None,
@@ -382,6 +398,9 @@ def _check_reads_by_id(client, world: World, identity: Identity, headers) -> Non
         ("user_id",): [({"user_id": i}, identity.sees_region(r)) for i, r in world.users.items()],
         ("api_key_id",): [
             ({"api_key_id": i}, identity.sees_region(r)) for i, r in world.api_keys.items()
+        ],
+        ("plan_id",): [
+            ({"plan_id": i}, identity.sees_region(r)) for i, r in world.launch_plans.items()
         ],
         ("target_id",): [
             ({"target_id": i}, identity.sees_region(r)) for i, r in world.sk_ahu_targets.items()

@@ -442,7 +442,7 @@ def test_every_training_and_calendar_route_follows_the_permission_table(client, 
         for route, permission in ROUTE_PERMISSIONS.items()
         if re.match(r"/api/v1/(trainings|calendar)", route[1])
     }
-    assert len(routes) == 12
+    assert len(routes) == 13
     for (method, template), permission in routes.items():
         url = template.replace("{training_id}", str(tid))
         body = {} if method in ("POST", "PATCH") else None

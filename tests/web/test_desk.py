@@ -32,7 +32,7 @@ def test_a_walk_in_is_recorded_by_keyboard_alone_in_under_30_seconds(page):
     page.goto("/meja")
     check_page(page, "meja")
     started = time.monotonic()
-    typed = ["Bukit Biru", "Ibu Sari", "Lengkapi berkas akta notaris sebelum mengajukan SK AHU."]
+    typed = ["Bukit Biru", "Ibu Sari", "Lengkapi akta notaris, lalu ajukan SK AHU."]
     page.keyboard.type(typed[0])  # the name box has the focus
     page.get_by_role("radio").first.wait_for()
     tabs = _tab_to(page, "tempat-1")  # the first match is chosen; the arrows would choose another
@@ -55,7 +55,7 @@ def test_a_walk_in_is_recorded_by_keyboard_alone_in_under_30_seconds(page):
     details = page.locator("dl").inner_text()
     assert "Datang langsung" in details  # the channel's default
     assert "Legalitas badan hukum" in details
-    assert "Lengkapi berkas akta notaris" in details
+    assert "Lengkapi akta notaris, lalu ajukan SK AHU." in details
     check_page(page, "konsultasi")
 
 
@@ -72,6 +72,22 @@ def test_a_group_still_forming_picks_its_village_and_must_say_who_came(page):
     )
     page.get_by_role("button", name="Simpan konsultasi").click()
     assert page.get_by_text("Konsultasi telah dicatat.").is_visible()
+
+
+def test_a_field_visit_is_recorded_the_same_way_with_its_channel_and_time(page):
+    log_in(page, "demo-officer")
+    page.goto("/meja")
+    page.get_by_label("Koperasi atau desa").fill("Bukit Biru")
+    page.get_by_role("radio").first.check()
+    page.get_by_label("Saran yang diberikan").fill("Pisahkan kas unit sembako dan simpan pinjam.")
+    page.get_by_text(re.compile("^Saluran dan waktu")).click()  # folded: walk-in, now
+    page.get_by_label("Saluran").select_option(label="Kunjungan lapangan")
+    page.get_by_label("Waktu").fill("2025-08-05T10:15")
+    page.get_by_role("button", name="Simpan konsultasi").click()
+    page.get_by_role("link", name="Buka").click()
+    details = page.locator("dl").inner_text()
+    assert "Kunjungan lapangan" in details
+    assert "5 Agustus 2025 10.15" in details
 
 
 def test_sending_the_desk_form_twice_records_one_consultation(page):
@@ -98,7 +114,7 @@ def test_follow_ups_are_listed_by_due_date_and_closed_with_a_note(page):
     page.get_by_label("Yang harus dilakukan").fill("Antar contoh AD/ART ke kantor desa.")
     page.get_by_label("Tanggal jatuh tempo").fill((date.today() + timedelta(days=3)).isoformat())
     page.get_by_role("button", name="Simpan konsultasi").click()
-    assert page.get_by_text("Konsultasi telah dicatat.").is_visible()
+    page.get_by_text("Konsultasi telah dicatat.").wait_for()
 
     page.get_by_role("link", name="Tindak lanjut", exact=True).click()
     page.get_by_role("link", name="Jatuh tempo dalam seminggu").click()

@@ -40,14 +40,19 @@ def _route_of(method: str, path: str) -> Permission | None:
 
 @pytest.fixture(scope="module")
 def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
-    """The demo cooperative account's own cooperative, one of its officers, and a consultation
-    of it with a follow-up, recorded by the demo officer through the API."""
+    """The demo cooperative account's own cooperative, one of its officers, a consultation of it
+    with a follow-up and a training it is invited to, recorded by the demo officer through the
+    API."""
     with sqlite3.connect(make_url(web_database).database or "") as db:
         (cooperative_id,) = db.execute(
             "SELECT cooperative_id FROM user_account WHERE username = 'demo-cooperative'"
         ).fetchone()
         (officer_id,) = db.execute(
             "SELECT id FROM officer WHERE cooperative_id = ? ORDER BY id", (cooperative_id,)
+        ).fetchone()
+        # An account of the demo's Kukar, for the admin pages.
+        (user_id,) = db.execute(
+            "SELECT id FROM user_account WHERE username = 'demo-officer'"
         ).fetchone()
     with httpx.Client(base_url=live_server) as api:
         token = api.post(
@@ -72,10 +77,42 @@ def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
         )
         assert consultation.status_code == 201, consultation.text
+        # A training that invites the cooperative, so that its account sees it too.
+        headers = {"Authorization": f"Bearer {token}"}
+        training = api.post(
+            "/api/v1/trainings",
+            json={
+                "title": "RAT tepat waktu",
+                "region_code": "64.02",
+                "capacity": 10,
+                "estimated_cost": 0,
+            },
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert training.status_code == 201, training.text
+        invited = api.post(
+            f"/api/v1/trainings/{training.json()['id']}/invitations",
+            json={"cooperative_id": cooperative_id, "seats": 2},
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert invited.status_code == 201, invited.text
+        plan = api.post(
+            "/api/v1/launch-plans",
+            json={
+                "name": "Peluncuran Kukar",
+                "region": "64.02",
+                "inputs": {"preset": "kukar", "event": {"date": "2025-07-21"}, "draws": 20},
+            },
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert plan.status_code == 201, plan.text
     yield {
         "cooperative_id": cooperative_id,
         "officer_id": officer_id,
         "consultation_id": consultation.json()["id"],
+        "user_id": user_id,
+        "training_id": training.json()["id"],
+        "plan_id": plan.json()["id"],
     }
 
 
@@ -88,7 +125,11 @@ def test_each_role_sees_its_pages_and_only_the_actions_it_may_take(page, records
         if method != "GET" or template not in WEB_PAGES or template == "/koperasi/unduh":
             continue  # a download is a file, not a page
         url = re.sub(r"\{(\w+)\}", lambda name: str(records[name.group(1)]), template)
-        response = page.goto(url + ("?cari=Merah" if template == "/meja/pilihan" else ""))
+        queries = {
+            "/meja/pilihan": "?cari=Merah",
+            "/rencana/banding": f"?a={records['plan_id']}&b={records['plan_id']}",
+        }
+        response = page.goto(url + queries.get(template, ""))
         assert response is not None
         if template == "/masuk":
             continue  # the login page of a caller who is logged in already
