@@ -52,6 +52,7 @@ from app.settings import Settings, get_settings
 from app.web import admin as admin_pages
 from app.web import api_docs, desk, home, pages, registry
 from app.web import calendar as calendar_pages
+from app.web import downloads as downloads_pages
 from app.web import errors as web_errors
 from app.web import planner as planner_pages
 from app.web import trainings as trainings_pages
@@ -86,6 +87,7 @@ WEB_ROUTERS = [
     calendar_pages.router,
     admin_pages.router,
     planner_pages.router,
+    downloads_pages.router,
 ]
 
 DESCRIPTION = """

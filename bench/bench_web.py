@@ -83,14 +83,17 @@ NATIONAL_PAGES = ["/", "/?wilayah=64", "/?wilayah=64.02"]
 PAGE_P95_MS, NATIONAL_P95_MS, FIRST_LOAD_KB = 50.0, 300.0, 150
 # Query strings for the routes that need one to show anything, filled like the paths: the
 # choices the walk-in desk swaps in as the officer types (held to the page target: the officer
-# waits for them), the registry's download (timed, held to no target: a file, not a page), and
-# two saved launch plans side by side.
+# waits for them), the downloads (timed, held to no target: files, not pages), and two saved
+# launch plans side by side.
 QUERIES = {
     "/meja/pilihan": "?cari=Merah",
     "/koperasi/unduh": "?format=csv",
+    "/unduh/konsultasi": "?format=csv",
+    "/unduh/pelatihan": "?format=csv",
+    "/unduh/anggaran": "?format=csv&tahun=2025",
     "/rencana/banding": "?a={plan_id}&b={second_plan_id}",
 }
-DOWNLOADS = {"/koperasi/unduh"}
+DOWNLOADS = {"/koperasi/unduh", "/unduh/konsultasi", "/unduh/pelatihan", "/unduh/anggaran"}
 # The `<link rel>`s a browser fetches as it loads the page (not `alternate`, `canonical`, ...).
 FETCHED_LINKS = {"stylesheet", "icon", "apple-touch-icon", "preload", "modulepreload", "manifest"}
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""")

@@ -139,6 +139,11 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/konsultasi/{consultation_id}"): P.consultations_read,
     ("GET", "/tindak-lanjut"): P.consultations_read,
     ("POST", "/tindak-lanjut/{follow_up_id}"): P.consultations_write,
+    ("GET", "/unduh"): P.exports_read,
+    ("GET", "/unduh/konsultasi"): P.exports_read,
+    ("GET", "/unduh/pelatihan"): P.exports_read,
+    # The budget summary is budget data, as its API export is.
+    ("GET", "/unduh/anggaran"): P.budget_read,
     ("GET", "/rencana"): P.planner_use,
     ("POST", "/rencana"): P.planner_use,
     ("POST", "/rencana/simpan"): P.launch_plans_write,

@@ -6,7 +6,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.auth import Caller
 from app.core.db import stream_session
 from app.services import exports
 from app.services.exports import ExportFormat, HeaderLanguage
@@ -40,3 +42,18 @@ def streamed(
     query, to_row = export
     rows = exports.partitions(stream_session(request), query, to_row)
     return attachment(exports.write(layout, rows, export_format, headers), export_format, name)
+
+
+async def budget_summary(
+    session: AsyncSession, caller: Caller, fiscal_year: int, export_format: ExportFormat
+) -> StreamingResponse:
+    """A fiscal year's budget summary, in the layout offices already use (written whole: a
+    year has a few hundred lines at most)."""
+    rows = await exports.budget_summary_rows(session, caller, fiscal_year)
+    content = exports.write(
+        exports.budget_summary_layout(fiscal_year),
+        exports.at_once(rows),
+        export_format,
+        HeaderLanguage.id,
+    )
+    return attachment(content, export_format, f"anggaran-{fiscal_year}")

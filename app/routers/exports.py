@@ -6,7 +6,8 @@ from fastapi.responses import StreamingResponse
 from app.access.auth import CallerDep
 from app.core.db import SessionDep
 from app.errors import problems
-from app.http.downloads import MEDIA_TYPES, attachment, streamed
+from app.http import downloads
+from app.http.downloads import MEDIA_TYPES, streamed
 from app.http.json_bodies import StrictJSONRoute
 from app.models.cooperative import CooperativeFilters
 from app.models.mentoring import (
@@ -103,11 +104,4 @@ async def export_budget_summary(
     Rekening, Uraian, ANGGARAN AWAL, PERGESERAN (+/-) (the net shift, signed), ANGGARAN AKHIR,
     Terikat (committed), Tersedia (available), and a final JUMLAH row with the totals. Amounts
     are integer rupiah: numeric cells in XLSX, plain digits in CSV."""
-    rows = await exports.budget_summary_rows(session, caller, fiscal_year)
-    content = exports.write(
-        exports.budget_summary_layout(fiscal_year),
-        exports.at_once(rows),
-        export_format,
-        HeaderLanguage.id,
-    )
-    return attachment(content, export_format, f"anggaran-{fiscal_year}")
+    return await downloads.budget_summary(session, caller, fiscal_year, export_format)

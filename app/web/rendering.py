@@ -15,7 +15,7 @@ from starlette.responses import Response
 from app.access.permissions import Permission
 from app.http.conditional import etag_of
 from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage
-from app.models.mentoring import Channel, Responsible, Topic
+from app.models.mentoring import Channel, Responsible, Topic, TrainingStatus
 from app.web import i18n, words
 from app.web.session import CSRF_FIELD, csrf_token, take_notices
 from planner import Format, Payer
@@ -38,7 +38,16 @@ _environment.filters.update(
 _environment.globals.update(
     {
         kind.__name__: kind
-        for kind in (LegalStage, LegalMilestone, BusinessUnit, Channel, Topic, Format, Payer)
+        for kind in (
+            LegalStage,
+            LegalMilestone,
+            BusinessUnit,
+            Channel,
+            Topic,
+            TrainingStatus,
+            Format,
+            Payer,
+        )
     },
     Responsible=Responsible,
     etag_of=etag_of,
