@@ -51,6 +51,7 @@ from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
 from app.web import admin as admin_pages
 from app.web import api_docs, desk, home, pages, registry
+from app.web import budget as budget_pages
 from app.web import calendar as calendar_pages
 from app.web import downloads as downloads_pages
 from app.web import errors as web_errors
@@ -84,6 +85,7 @@ WEB_ROUTERS = [
     registry.router,
     desk.router,
     trainings_pages.router,
+    budget_pages.router,
     calendar_pages.router,
     admin_pages.router,
     planner_pages.router,

@@ -96,6 +96,17 @@ async def list_lines(
     return Page(items=items, next_cursor=found.next_cursor, total=found.total)
 
 
+async def fiscal_years(session: AsyncSession, caller: Caller) -> list[int]:
+    """The fiscal years the caller's region has budget lines for, latest first."""
+    years = await session.scalars(
+        select(col(BudgetLine.fiscal_year))
+        .where(*lines_visible_to(caller))
+        .distinct()
+        .order_by(col(BudgetLine.fiscal_year).desc())
+    )
+    return list(years)
+
+
 async def summary(session: AsyncSession, caller: Caller, fiscal_year: int) -> BudgetSummary:
     lines = list(
         await session.scalars(

@@ -343,8 +343,7 @@ async def import_lines(
                 "imported_from": {"file": file_name, "row": number},
             },
         )
-    await writer.commit()
-    return BudgetImportReport(
+    report = BudgetImportReport(
         file_name=file_name,
         format=file_format,
         rows_read=rows_read,
@@ -352,6 +351,9 @@ async def import_lines(
         ids=[line.id for line in lines],
         ignored_columns=ignored,
     )
+    await writer.record(report)
+    await writer.commit()
+    return report
 
 
 async def _existing_lines(

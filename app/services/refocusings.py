@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -35,7 +35,7 @@ from app.models.budget import (
     ReversalCreate,
 )
 from app.models.common import utcnow
-from app.models.mentoring import Training
+from app.models.mentoring import Training, TrainingStatus
 from app.models.region import Region
 from app.services import audit
 from app.services.ledger import LineAmounts, available, line_amounts, require_line
@@ -231,6 +231,71 @@ async def list_refocusings(
     return Page(items=items, next_cursor=found.next_cursor, total=found.total)
 
 
+@dataclass(frozen=True)
+class Unblocked:
+    """A training waiting for budget that a refocusing would fund."""
+
+    training: Training
+    line_id: int | None = None
+    """The refocusing's target line that the training is to be funded from; None when the
+    training names no such line (the refocusing lists it, but its funding line is not chosen)."""
+    covered: bool | None = None
+    """Whether that line, once the money has moved, still has enough for it after the
+    trainings before it; None without a line."""
+
+
+async def trainings_it_unblocks(
+    session: AsyncSession, caller: Caller, refocusing: RefocusingPublic
+) -> list[Unblocked]:
+    """The trainings still waiting for budget that the refocusing would fund: those it lists,
+    and those whose funding line is one it moves money to. Each is weighed against its line's
+    available amount after the move (the line as it is, once the refocusing is applied), in
+    order of planned start, each after the ones before it."""
+    incoming: dict[int, int] = {}
+    if refocusing.status != RefocusingStatus.applied:
+        for movement in refocusing.movements:
+            incoming[movement.to_line_id] = incoming.get(movement.to_line_id, 0) + movement.amount
+            incoming[movement.from_line_id] = (
+                incoming.get(movement.from_line_id, 0) - movement.amount
+            )
+    targets = {movement.to_line_id for movement in refocusing.movements}
+    waiting = await session.scalars(
+        select(Training)
+        .where(
+            col(Training.status) == TrainingStatus.waiting_for_budget.value,
+            or_(
+                col(Training.id).in_(refocusing.unblocks_training_ids),
+                col(Training.budget_line_id).in_(targets),
+            ),
+            *code_in_caller_scope(caller, Training.region_code),
+        )
+        .order_by(
+            col(Training.planned_start).is_(None), col(Training.planned_start), col(Training.id)
+        )
+    )
+    lines = {
+        line.id: line
+        for line in await session.scalars(select(BudgetLine).where(col(BudgetLine.id).in_(targets)))
+    }
+    amounts = await line_amounts(session, sorted(targets))
+    left = {
+        line_id: available(line, amounts.get(line_id, LineAmounts())) + incoming.get(line_id, 0)
+        for line_id, line in lines.items()
+        if line_id is not None
+    }
+    found: list[Unblocked] = []
+    for training in waiting:
+        line_id = training.budget_line_id
+        if line_id not in left:
+            found.append(Unblocked(training))
+            continue
+        covered = left[line_id] >= training.estimated_cost
+        if covered:
+            left[line_id] -= training.estimated_cost
+        found.append(Unblocked(training, line_id, covered))
+    return found
+
+
 def _require_status(refocusing: Refocusing, wanted: RefocusingStatus, doing: str) -> None:
     if refocusing.status != wanted:
         raise Conflict(
@@ -331,19 +396,29 @@ async def check_approver(session: AsyncSession, caller: Caller, refocusing: Refo
     An administrator can still create a second admin account and approve through it, which no
     rule can tell from a new colleague; such an approval goes through, flagged in its audit
     event. Returns whether the approver's account was created by a maker within the last day."""
-    makers = {"drafted": refocusing.created_by, "submitted": refocusing.submitted_by}
-    for did, maker in makers.items():
-        if caller.principal.actor == maker:
-            raise Forbidden(
-                "you {did} this refocusing; another person must approve it (maker-checker)",
-                params={"did": did},
-            )
+    did = part_taken(caller, refocusing)
+    if did is not None:
+        raise Forbidden(
+            "you {did} this refocusing; another person must approve it (maker-checker)",
+            params={"did": did},
+        )
+    makers = {refocusing.created_by, refocusing.submitted_by}
     return await audit.created_account(
         session,
         caller.principal.id,
-        by={maker for maker in makers.values() if maker},
+        by={maker for maker in makers if maker},
         since=utcnow() - _NEW_ACCOUNT,
     )
+
+
+def part_taken(caller: Caller, refocusing: Refocusing | RefocusingPublic) -> str | None:
+    """What the caller did to the refocusing that bars them from approving it ("drafted" or
+    "submitted"), or None: the maker-checker rule, which the web app asks before it offers
+    the approve button."""
+    for did, maker in (("drafted", refocusing.created_by), ("submitted", refocusing.submitted_by)):
+        if caller.principal.actor == maker:
+            return did
+    return None
 
 
 async def _step(

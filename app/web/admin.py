@@ -527,6 +527,12 @@ def record_link(event: AuditEventPublic) -> str | None:
         return f"/konsultasi/{snapshot['consultation_id']}"
     if kind == "training" and rid:
         return f"/pelatihan/{rid}"
+    if kind == "budget_line" and isinstance(snapshot.get("fiscal_year"), int):
+        return f"/anggaran?tahun={snapshot['fiscal_year']}#pos-{rid}"
+    if kind == "refocusing" and rid:
+        return f"/pergeseran/{rid}"
+    if kind == "launch_plan" and rid:
+        return f"/rencana/{rid}"
     if kind == "user" and rid:
         return f"/admin/pengguna/{rid}"
     if kind == "api_key" and rid:

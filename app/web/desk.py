@@ -48,7 +48,7 @@ SUGGESTIONS = 8  # of each kind, cooperatives and villages, as the officer types
 FOLLOW_UPS_PAGE_SIZE = 100
 CONSULTATION_FIELDS = ("contact_name", "contact_phone", "channel", "topics", "advice")
 FOLLOW_UP_FIELDS = ("description", "due_date", "responsible")
-FOLLOW_UP_PREFIX = "follow_ups."
+FOLLOW_UP_PREFIX = "follow_ups.0."
 DUE_SOON = timedelta(days=7)  # "due" on the follow-ups page: within a week
 SearchText = Annotated[str, Query(max_length=100)]
 

@@ -112,8 +112,12 @@ def field_errors(invalid: ValidationError | AppError) -> dict[str, str]:
 
 
 def _field(loc: Any) -> str:
-    """`occurred_on`; `follow_ups.due_date` for a field of a list's item."""
-    return ".".join(part for part in loc if isinstance(part, str) and part not in ("body", "query"))
+    """`occurred_on`; `follow_ups.0.due_date` for a field of a list's first item; `topics`
+    for an item of a list of values (its checkboxes share one name)."""
+    parts = [part for part in loc if part not in ("body", "query")]
+    while parts and isinstance(parts[-1], int):
+        parts.pop()
+    return ".".join(str(part) for part in parts)
 
 
 def message(error: Mapping[str, Any]) -> str:

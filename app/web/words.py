@@ -6,6 +6,7 @@ from typing import Any
 
 from app.errors import N_
 from app.models.account import Role
+from app.models.budget import DocumentType, RefocusingStatus
 from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage, OfficerRole
 from app.models.mentoring import Channel, FollowUpStatus, Responsible, Topic, TrainingStatus
 from app.web.i18n import gettext
@@ -84,6 +85,16 @@ _WORDS: dict[type[StrEnum], dict[Any, str]] = {
         OfficerRole.sekretaris: N_("Secretary"),
         OfficerRole.bendahara: N_("Treasurer"),
         OfficerRole.anggota: N_("Member"),
+    },
+    RefocusingStatus: {
+        RefocusingStatus.draft: N_("Draft"),
+        RefocusingStatus.submitted: N_("Submitted"),
+        RefocusingStatus.approved: N_("Approved"),
+        RefocusingStatus.applied: N_("Applied"),
+    },
+    DocumentType: {
+        DocumentType.pergeseran: N_("Shift by the head of region's regulation (Perkada)"),
+        DocumentType.perubahan_apbd: N_("Budget amendment (Perda Perubahan APBD)"),
     },
     Format: {
         Format.OFFLINE_CENTRAL: N_("In one venue in Tenggarong"),

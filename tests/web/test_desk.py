@@ -71,7 +71,7 @@ def test_a_group_still_forming_picks_its_village_and_must_say_who_came(page):
         "Pak Darto"
     )
     page.get_by_role("button", name="Simpan konsultasi").click()
-    assert page.get_by_text("Konsultasi telah dicatat.").is_visible()
+    page.get_by_text("Konsultasi telah dicatat.").wait_for()
 
 
 def test_a_field_visit_is_recorded_the_same_way_with_its_channel_and_time(page):

@@ -108,7 +108,7 @@ def test_a_milestone_in_the_future_is_refused_in_indonesian_then_recorded(page, 
 
     page.get_by_label("Tanggal terjadinya").fill(date.today().isoformat())
     page.get_by_role("button", name="Simpan tahapan").click()
-    assert page.get_by_text("Tahapan telah dicatat.").is_visible()
+    page.get_by_text("Tahapan telah dicatat.").wait_for()
     assert page.locator(".timeline").get_by_text("9120304050607").is_visible()
 
 

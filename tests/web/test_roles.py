@@ -107,6 +107,45 @@ def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
             headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
         )
         assert plan.status_code == 201, plan.text
+        # A refocusing the officer drafted and submitted, waiting for the head's approval.
+        lines = []
+        for account in ("5.1.02.01.01.0024", "5.1.02.02.01.0026"):
+            line = api.post(
+                "/api/v1/budget-lines",
+                json={
+                    "fiscal_year": 2023,
+                    "region_code": "64.02",
+                    "skpd": "Dinas Koperasi dan UKM Kab. Kutai Kartanegara",
+                    "sub_kegiatan_code": "2.17.05.2.01.0001",
+                    "sub_kegiatan_name": "Peningkatan Pemahaman Perkoperasian",
+                    "kode_rekening": account,
+                    "name": f"Pos uji peran {account}",
+                    "original_ceiling": 1_000_000,
+                },
+                headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert line.status_code == 201, line.text
+            lines.append(line.json()["id"])
+        refocusing = api.post(
+            "/api/v1/refocusings",
+            json={
+                "fiscal_year": 2023,
+                "region_code": "64.02",
+                "reason": "Uji peran",
+                "legal_basis": "Perbup Kukar 12/2023",
+                "document_type": "pergeseran",
+                "document_number": "900/1/2023",
+                "document_date": "2023-05-02",
+                "movements": [{"from_line_id": lines[0], "to_line_id": lines[1], "amount": 1}],
+            },
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert refocusing.status_code == 201, refocusing.text
+        submitted = api.post(
+            f"/api/v1/refocusings/{refocusing.json()['id']}/submit",
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert submitted.status_code == 200, submitted.text
     yield {
         "cooperative_id": cooperative_id,
         "officer_id": officer_id,
@@ -114,6 +153,7 @@ def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
         "user_id": user_id,
         "training_id": training.json()["id"],
         "plan_id": plan.json()["id"],
+        "refocusing_id": refocusing.json()["id"],
     }
 
 
