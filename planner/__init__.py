@@ -8,6 +8,14 @@ from planner import presets
 from planner.catalog import Catalog, CatalogEntry, default_catalog, load_catalog, parse_catalog
 from planner.chart import render_chart
 from planner.compare import compare, cost_curve, plan_format, run_sensitivity
+from planner.demand import (
+    MAX_BUDGET,
+    MAX_DRAWS,
+    MAX_PARTICIPANTS,
+    MAX_SEED,
+    MIN_EVENT_HOURS,
+    TRAVEL_BOUNDS,
+)
 from planner.errors import CatalogError, InvalidInputError, PlannerError, UnknownRegionError
 from planner.model import (
     AttendeeGroup,
@@ -35,6 +43,12 @@ from planner.model import (
 from planner.serialize import to_jsonable
 
 __all__ = [
+    "MAX_BUDGET",
+    "MAX_DRAWS",
+    "MAX_PARTICIPANTS",
+    "MAX_SEED",
+    "MIN_EVENT_HOURS",
+    "TRAVEL_BOUNDS",
     "AttendeeGroup",
     "Bandwidth",
     "Booking",

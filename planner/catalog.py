@@ -37,6 +37,9 @@ class CatalogEntry:
     source: str
     as_of: str
     estimate: bool
+    # The values the planner accepts for it, in a file or an override: `valid = [min, max]`.
+    minimum: Decimal
+    maximum: Decimal
     low: Decimal | None = None
     high: Decimal | None = None
 
@@ -129,7 +132,9 @@ class Catalog:
         for key, raw in overrides.items():
             if key not in entries:
                 raise CatalogError(f"unknown catalog entry {key!r}", (*loc, key))
-            value = _checked_value(key, raw, (*loc, key))
+            value = _checked_value(
+                key, raw, (*loc, key), entries[key].minimum, entries[key].maximum
+            )
             entries[key] = replace(
                 entries[key],
                 value=value,
@@ -141,7 +146,7 @@ class Catalog:
         return replace(self, entries=MappingProxyType(entries))
 
 
-def _checked_value(key: str, raw: object, loc: Loc) -> Decimal:
+def _number(raw: object, loc: Loc) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, Decimal | int | float | str):
         raise CatalogError("must be a number", loc)
     try:
@@ -150,13 +155,40 @@ def _checked_value(key: str, raw: object, loc: Loc) -> Decimal:
         raise CatalogError("must be a number", loc) from None
     if not value.is_finite():
         raise CatalogError("must be a finite number", loc)
-    if value < 0:
-        raise CatalogError("must not be negative", loc)
+    return value
+
+
+def _checked_value(key: str, raw: object, loc: Loc, minimum: Decimal, maximum: Decimal) -> Decimal:
+    """The value, if it lies in the entry's valid range: a zero that would silently delete a
+    cost, or a figure so large that the arithmetic overflows, is refused with the range."""
+    value = _number(raw, loc)
+    if not minimum <= value <= maximum:
+        raise CatalogError(f"must be between {_plain(minimum)} and {_plain(maximum)}", loc)
     if key.endswith(_INTEGER_SUFFIXES) and value != value.to_integral_value():
         raise CatalogError("must be a whole number", loc)
-    if key == FX_KEY and value == 0:
-        raise CatalogError("must be greater than zero", loc)
     return value
+
+
+def _plain(value: Decimal) -> str:
+    """A range's end as a person writes it: 100000000000, 0.1."""
+    return format(value.normalize(), "f")
+
+
+def _valid_range(
+    raw: Mapping[str, Any], old: CatalogEntry | None, loc: Loc
+) -> tuple[Decimal, Decimal]:
+    """The entry's `valid = [min, max]`; an entry a file only changes keeps its base's."""
+    if "valid" not in raw:
+        if old is None:
+            raise CatalogError("needs valid = [min, max]: the values the planner accepts", loc)
+        return old.minimum, old.maximum
+    given = raw["valid"]
+    if not isinstance(given, list) or len(given) != 2:
+        raise CatalogError("must be [min, max]", (*loc, "valid"))
+    minimum, maximum = (_number(end, (*loc, "valid", i)) for i, end in enumerate(given))
+    if not 0 <= minimum <= maximum:
+        raise CatalogError("needs 0 <= min <= max", (*loc, "valid"))
+    return minimum, maximum
 
 
 def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalog:
@@ -169,10 +201,14 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
         if not isinstance(raw, Mapping) or "value" not in raw:
             raise CatalogError("needs at least a value", loc)
         old = entries.get(key)
-        value = _checked_value(key, raw["value"], (*loc, "value"))
+        minimum, maximum = _valid_range(raw, old, loc)
+
+        value, low, high = (
+            _checked_value(key, raw[part], (*loc, part), minimum, maximum) if part in raw else None
+            for part in ("value", "low", "high")
+        )
+        assert value is not None  # "value" is in raw, checked above
         estimate = bool(raw.get("estimate", old.estimate if old else True))
-        low = _checked_value(key, raw["low"], (*loc, "low")) if "low" in raw else None
-        high = _checked_value(key, raw["high"], (*loc, "high")) if "high" in raw else None
         if (low is None) != (high is None):
             raise CatalogError("low and high go together", loc)
         if low is not None and high is not None and not low <= value <= high:
@@ -187,6 +223,8 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
             source=str(raw.get("source", f"{origin}")),
             as_of=str(raw.get("as_of", old.as_of if old else "")),
             estimate=estimate,
+            minimum=minimum,
+            maximum=maximum,
             low=low,
             high=high,
         )

@@ -17,6 +17,7 @@ from planner import presets
 from planner.catalog import load_catalog
 from planner.chart import render_chart
 from planner.compare import LABELS, compare
+from planner.demand import MAX_BUDGET, MAX_DRAWS, MAX_PARTICIPANTS, MAX_SEED, MIN_EVENT_HOURS
 from planner.errors import PlannerError
 from planner.model import Comparison, Event, HubLevel, NoSignalPolicy, Payer, PlanRequest
 from planner.money import format_idr
@@ -116,13 +117,22 @@ def _print(c: Comparison, console: Console) -> None:
 def plan(
     preset: Annotated[Preset, typer.Option(help="Attendance preset.")] = Preset.KUKAR,
     participants: Annotated[
-        int | None, typer.Option(min=1, help="Total attendance; the preset's mix is kept.")
+        int | None,
+        typer.Option(
+            min=1, max=MAX_PARTICIPANTS, help="Total attendance; the preset's mix is kept."
+        ),
     ] = None,
     delegates: Annotated[
         int | None,
-        typer.Option(min=0, help="Delegates per cooperative (kukar 3, national 1 by default)."),
+        typer.Option(
+            min=0,
+            max=MAX_PARTICIPANTS,
+            help="Delegates per cooperative (kukar 3, national 1 by default).",
+        ),
     ] = None,
-    hours: Annotated[float, typer.Option(min=0.5, max=24, help="Length of the event.")] = 3.0,
+    hours: Annotated[
+        float, typer.Option(min=float(MIN_EVENT_HOURS), max=24, help="Length of the event.")
+    ] = 3.0,
     date: Annotated[str | None, typer.Option(help="Event date, YYYY-MM-DD.")] = None,
     arrive_day_before: Annotated[
         bool, typer.Option(help="Participants from outside Tenggarong arrive the day before.")
@@ -131,7 +141,10 @@ def plan(
         bool, typer.Option(help="Allow a view-only stream (YouTube) for online participants.")
     ] = True,
     interactive_seats: Annotated[
-        int, typer.Option(min=0, help="Seats in the interactive room when streaming.")
+        int,
+        typer.Option(
+            min=0, max=MAX_PARTICIPANTS, help="Seats in the interactive room when streaming."
+        ),
     ] = 100,
     office_pays_data: Annotated[
         bool, typer.Option(help="The office pays online participants' data.")
@@ -154,10 +167,13 @@ def plan(
         Path | None, typer.Option(exists=True, dir_okay=False, help="Catalog TOML file.")
     ] = None,
     budget_ceiling: Annotated[
-        int | None, typer.Option(min=0, help="The office's budget ceiling in rupiah.")
+        int | None,
+        typer.Option(min=0, max=MAX_BUDGET, help="The office's budget ceiling in rupiah."),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed for the sensitivity draws.")] = 0,
-    draws: Annotated[int, typer.Option(min=1, max=200_000, help="Sensitivity draws.")] = 1000,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Seed for the sensitivity draws.")
+    ] = 0,
+    draws: Annotated[int, typer.Option(min=1, max=MAX_DRAWS, help="Sensitivity draws.")] = 1000,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     chart: Annotated[
         Path | None,

@@ -106,8 +106,15 @@ def _payers(p: FormatPlan) -> str:
     return ", ".join(others) if others else "nobody else"
 
 
+# On equal totals the format first in this order wins, here as in the sensitivity run's count
+# of which format is cheapest, so that the two never disagree about a tie.
+_TIE_ORDER = {fmt: i for i, fmt in enumerate(Format)}
+
+
 def recommend(plans: Mapping[Format, FormatPlan], sens: Sensitivity) -> Recommendation:
-    feasible = sorted((p for p in plans.values() if p.feasible), key=lambda p: (p.total, p.format))
+    feasible = sorted(
+        (p for p in plans.values() if p.feasible), key=lambda p: (p.total, _TIE_ORDER[p.format])
+    )
     ruled_out = " ".join(
         f"{LABELS[p.format]} is ruled out: {'; '.join(v.message for v in p.violations)}."
         for p in plans.values()
@@ -128,10 +135,13 @@ def recommend(plans: Mapping[Format, FormatPlan], sens: Sensitivity) -> Recommen
     )
     if len(feasible) > 1:
         nxt = feasible[1]
-        text += (
-            f" The next cheapest, {LABELS[nxt.format].lower()}, costs "
-            f"{format_idr(nxt.total)} ({format_idr(nxt.total - best.total)} more)."
-        )
+        if nxt.total == best.total:
+            text += f" {LABELS[nxt.format]} costs the same; either will do."
+        else:
+            text += (
+                f" The next cheapest, {LABELS[nxt.format]}, costs "
+                f"{format_idr(nxt.total)} ({format_idr(nxt.total - best.total)} more)."
+            )
     if ruled_out:
         text += " " + ruled_out
     share = sens.cheapest_share.get(best.format, 0.0)

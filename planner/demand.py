@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -19,6 +19,19 @@ from planner.regions import (
 )
 
 MAX_DRAWS = 200_000
+# The largest launch the planner prices: the biggest platform's cap (Zoom's one-time webinar
+# for a million). Every count is bounded by it, so no total overflows.
+MAX_PARTICIPANTS = 1_000_000
+MIN_EVENT_HOURS = Decimal("0.5")
+MAX_BUDGET = 10**15  # rupiah; a thousand trillion
+MAX_SEED = 2**32 - 1
+# A travel override's bounds, as the catalog's own travel entries have.
+TRAVEL_BOUNDS: Mapping[str, tuple[Decimal, Decimal]] = {
+    "hours": (Decimal(0), Decimal(72)),
+    "road_km": (Decimal(0), Decimal(2000)),
+    "boat_legs": (Decimal(0), Decimal(20)),
+    "local_speed_kmh": (Decimal(1), Decimal(120)),
+}
 
 
 class Cohort(NamedTuple):
@@ -49,20 +62,30 @@ def validate(request: PlanRequest, catalog: Catalog) -> None:
     for i, g in enumerate(request.groups):
         if isinstance(g.count, bool) or not isinstance(g.count, int):
             raise InvalidInputError("must be a whole number", ("groups", i, "count"))
-        if g.count < 0:
-            raise InvalidInputError("must not be negative", ("groups", i, "count"))
+        if not 0 <= g.count <= MAX_PARTICIPANTS:
+            raise InvalidInputError(
+                f"must be between 0 and {MAX_PARTICIPANTS:,}", ("groups", i, "count")
+            )
         if g.origin not in known:
             raise UnknownRegionError(f"unknown region code {g.origin!r}", ("groups", i, "origin"))
         if not isinstance(g.role, Role):
             raise InvalidInputError("unknown role", ("groups", i, "role"))
-    if sum(g.count for g in request.groups) == 0:
-        raise InvalidInputError("total attendance must be at least 1", ("groups",))
-    if not request.event.hours > 0 or request.event.hours > 24:
-        raise InvalidInputError("must be more than 0 and at most 24", ("event", "hours"))
-    for name in ("interactive_seats", "seed", "budget_ceiling"):
+    total = sum(g.count for g in request.groups)
+    if not 1 <= total <= MAX_PARTICIPANTS:
+        raise InvalidInputError(
+            f"total attendance must be between 1 and {MAX_PARTICIPANTS:,}; it is {total:,}",
+            ("groups",),
+        )
+    if not MIN_EVENT_HOURS <= request.event.hours <= 24:
+        raise InvalidInputError(f"must be between {MIN_EVENT_HOURS} and 24", ("event", "hours"))
+    for name, largest in (
+        ("interactive_seats", MAX_PARTICIPANTS),
+        ("seed", MAX_SEED),
+        ("budget_ceiling", MAX_BUDGET),
+    ):
         value = getattr(request, name)
-        if value is not None and value < 0:
-            raise InvalidInputError("must not be negative", (name,))
+        if value is not None and not 0 <= value <= largest:
+            raise InvalidInputError(f"must be between 0 and {largest:,}", (name,))
     if not 1 <= request.draws <= MAX_DRAWS:
         raise InvalidInputError(f"must be between 1 and {MAX_DRAWS}", ("draws",))
     if request.platforms is not None:
@@ -74,12 +97,10 @@ def validate(request: PlanRequest, catalog: Catalog) -> None:
         loc: Loc = ("travel_overrides", code)
         if code not in known:
             raise UnknownRegionError(f"unknown region code {code!r}", loc)
-        for name in ("hours", "road_km", "boat_legs", "local_speed_kmh"):
-            value = getattr(o, name)
-            if value is not None and value < 0:
-                raise InvalidInputError("must not be negative", (*loc, name))
-        if o.local_speed_kmh is not None and o.local_speed_kmh == 0:
-            raise InvalidInputError("must be greater than zero", (*loc, "local_speed_kmh"))
+        for name, (least, most) in TRAVEL_BOUNDS.items():
+            given = getattr(o, name)
+            if given is not None and not least <= given <= most:
+                raise InvalidInputError(f"must be between {least} and {most}", (*loc, name))
     for i, code in enumerate(request.no_signal or ()):
         if code not in known:
             raise UnknownRegionError(f"unknown region code {code!r}", ("no_signal", i))
@@ -178,16 +199,22 @@ def build_cohorts(request: PlanRequest, catalog: Catalog) -> tuple[Cohort, ...]:
     return tuple(cohorts)
 
 
-def scale_cohorts(cohorts: tuple[Cohort, ...], target: int) -> tuple[Cohort, ...]:
-    """Scale every cohort to a new total, keeping the mix (largest-remainder rounding)."""
-    total = sum(c.count for c in cohorts)
-    if total == target:
-        return cohorts
-    shares = [(c.count * target) // total for c in cohorts]
-    rest = target - sum(shares)
-    # Hand the remaining people to the cohorts with the largest fractional parts;
-    # ties break by position, which keeps the result deterministic.
-    order = sorted(range(len(cohorts)), key=lambda i: (-((cohorts[i].count * target) % total), i))
+def largest_remainder(weights: Sequence[int], total: int) -> list[int]:
+    """`total` split in proportion to `weights` into whole numbers that sum to it: each its
+    whole part, then the rest one by one to the largest fractional parts, ties to the first
+    (so the split never depends on anything but the order given)."""
+    whole = sum(weights)
+    shares = [weight * total // whole for weight in weights]
+    rest = total - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: (-(weights[i] * total % whole), i))
     for i in order[:rest]:
         shares[i] += 1
+    return shares
+
+
+def scale_cohorts(cohorts: tuple[Cohort, ...], target: int) -> tuple[Cohort, ...]:
+    """Scale every cohort to a new total, keeping the mix."""
+    if sum(c.count for c in cohorts) == target:
+        return cohorts
+    shares = largest_remainder([c.count for c in cohorts], target)
     return tuple(c.with_count(n) for c, n in zip(cohorts, shares, strict=True) if n)

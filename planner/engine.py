@@ -45,10 +45,21 @@ class Prepared:
         return sum(c.count for c in self.cohorts)
 
 
-def _auto_hub_level(cohorts: tuple[Cohort, ...]) -> HubLevel:
-    regencies = {ancestor(c.origin, "regency") for c in cohorts if c.rank >= 1}
-    one_regency = len(regencies) == 1 and all(c.rank >= 1 for c in cohorts)
-    return HubLevel.DISTRICT if one_regency else HubLevel.REGENCY
+def _hub_level(cohorts: tuple[Cohort, ...], asked: HubLevel | None) -> tuple[HubLevel, str | None]:
+    """The hub level (as asked, else district hubs when more than half of the attendees come
+    from one regency, as at a regency's own launch) and, for district hubs, that regency.
+    Guests from elsewhere never decide where the regency's own people watch."""
+    by_regency: dict[str, int] = {}
+    for c in cohorts:
+        if c.rank >= 1:
+            regency = ancestor(c.origin, "regency")
+            by_regency[regency] = by_regency.get(regency, 0) + c.count
+    home = max(sorted(by_regency), key=by_regency.__getitem__, default=None)
+    total = sum(c.count for c in cohorts)
+    if asked is None:
+        mostly_home = home is not None and 2 * by_regency[home] > total
+        asked = HubLevel.DISTRICT if mostly_home else HubLevel.REGENCY
+    return asked, home if asked is HubLevel.DISTRICT else None
 
 
 def prepare(request: PlanRequest, catalog: Catalog) -> Prepared:
@@ -56,10 +67,12 @@ def prepare(request: PlanRequest, catalog: Catalog) -> Prepared:
     catalog = catalog.with_overrides(request.overrides)
     cohorts = build_cohorts(request, catalog)
     hours = request.event.hours
+    hub_level, home_regency = _hub_level(cohorts, request.hub_level)
     ctx = Context(
         request=request,
         catalog=catalog,
-        hub_level=request.hub_level or _auto_hub_level(cohorts),
+        hub_level=hub_level,
+        home_regency=home_regency,
         event_hours=float(hours),
         konsumsi=hours >= catalog.value("rules.konsumsi_min_hours"),
         f=MappingProxyType({k: float(e.value) for k, e in catalog.entries.items()}),

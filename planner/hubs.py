@@ -5,63 +5,64 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from planner import travel
 from planner.demand import Cohort
-from planner.ledger import Context, LineKey, PersonCost, Shared, gb
+from planner.ledger import Context, PersonCost, Shared, gb
 from planner.model import Bandwidth, Hub, HubLevel
-from planner.regions import km_to_district_hub, kukar_district_hubs, regions
+from planner.regions import (
+    KUKAR,
+    TENGGARONG_DISTRICT,
+    ancestor,
+    km_to_district_hub,
+    kukar_district_hubs,
+    regions,
+)
 from planner.streaming import book_platform, hub_kits, studio
 
 _RANK = {HubLevel.DISTRICT: 2, HubLevel.REGENCY: 1}
 _WIDTH = {HubLevel.DISTRICT: 8, HubLevel.REGENCY: 5}  # code prefix length per level
+# The district hub at a regency's seat, where its guests watch: known for Kukar.
+_SEAT_HUB = {KUKAR: TENGGARONG_DISTRICT}
 
 
-def hub_of(c: Cohort, level: HubLevel) -> str:
-    # A group above the hub level (province officials at regency hubs) gets a hub
+def hub_of(c: Cohort, ctx: Context) -> str:
+    level, home = ctx.hub_level, ctx.home_regency
+    guest = c.rank < 2 or ancestor(c.origin, "regency") != home
+    if level is HubLevel.DISTRICT and home in _SEAT_HUB and guest:
+        # A guest from outside the regency, or someone of the regency as a whole, joins the
+        # hub at its seat; it does not change where anyone else watches.
+        return _SEAT_HUB[home]
+    # Otherwise a group above the hub level (province officials at regency hubs) gets a hub
     # of its own at its seat, as Kaltim's provincial hub in Lempake did.
     return c.origin[: _WIDTH[level]] if c.rank >= _RANK[level] else c.origin
 
 
-def _local_km(c: Cohort, ctx: Context, hub: str) -> tuple[Decimal, tuple[str, ...]]:
-    """One-way km to the hub and the keys that price it."""
-    level = ctx.hub_level
-    if c.rank <= _RANK[level]:
-        return Decimal(0), ()
+def _trip(c: Cohort, ctx: Context, hub: str) -> travel.Trip:
+    """The trip to the hub: to Tenggarong as the access data has it, else a local one."""
+    to_seat = hub == KUKAR or (
+        hub == TENGGARONG_DISTRICT and ancestor(c.origin, "district") != TENGGARONG_DISTRICT
+    )
+    if hub == c.origin:
+        return travel.local(Decimal(0), (), 0.0)  # at their own seat
+    if to_seat:
+        return travel.to_tenggarong(c)
+    keys: tuple[str, ...]
     if c.inside and c.point is not None:
-        if level is HubLevel.DISTRICT:
-            straight = km_to_district_hub(c.origin)
-        else:
-            straight = c.point.straight_km  # the regency hub is in Tenggarong
-        return straight, ("travel.road_fare_per_km", "travel.road_factor")
-    key = "hub.default_km_district" if level is HubLevel.DISTRICT else "hub.default_km_regency"
-    return ctx.catalog.value(key), ("travel.road_fare_per_km",)
+        km, keys = km_to_district_hub(c.origin), ("travel.road_fare_per_km", "travel.road_factor")
+        road_km = float(km) * ctx.f["travel.road_factor"]
+    else:
+        district = ctx.hub_level is HubLevel.DISTRICT
+        key = "hub.default_km_district" if district else "hub.default_km_regency"
+        km, keys = ctx.catalog.value(key), ("travel.road_fare_per_km",)
+        road_km = float(km)
+    speed = c.local_speed_kmh or ctx.f["travel.road_speed_kmh"]
+    return travel.local(km, keys, road_km / speed)
 
 
 def person(c: Cohort, ctx: Context) -> PersonCost:
-    hub = hub_of(c, ctx.hub_level)
-    km, keys = _local_km(c, ctx, hub)
-    cat = ctx.catalog
-    road_km = float(km) * ctx.f["travel.road_factor"] if len(keys) == 2 else float(km)
-    speed = c.local_speed_kmh or ctx.f["travel.road_speed_kmh"]
-    hours = road_km / speed
-    payer = ctx.payer_for(c)
-    lines: list[tuple[LineKey, Decimal]] = []
-    if km:
-        lines.append((LineKey("local_transport", c.place, payer, "person-km", keys), 2 * km))
-    per_diem_floor = ctx.f["rules.dalam_kota_min_hours"]
-    if cat.roles[c.role].per_diem and ctx.event_hours + 2 * hours > per_diem_floor:
-        lines.append(
-            (
-                LineKey(
-                    "per_diem",
-                    f"{c.place} (dalam kota > 8 h)",
-                    payer,
-                    "person-day",
-                    ("perdiem.dalam_kota_8h",),
-                ),
-                Decimal(1),
-            )
-        )
-    return PersonCost(tuple(lines), hours, hub)
+    hub = hub_of(c, ctx)
+    trip = _trip(c, ctx, hub)
+    return PersonCost(travel.lines(c, trip, ctx), trip.hours, hub)
 
 
 def _hub_name(code: str, level: HubLevel) -> str:

@@ -69,6 +69,9 @@ class Context:
     request: PlanRequest
     catalog: Catalog
     hub_level: HubLevel
+    # With district hubs, the regency whose launch it is: most of the attendees come from it,
+    # and guests from elsewhere watch at its seat.
+    home_regency: str | None
     event_hours: float
     konsumsi: bool
     # Float copies of the catalog values, for rules and hours (never for money).

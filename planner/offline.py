@@ -3,70 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
+from planner import travel
 from planner.demand import Cohort
 from planner.ledger import Context, LineKey, PersonCost, Shared, ceil_div, konsumsi_lines
 from planner.model import Booking, Payer, Violation
 
 
-def nights(c: Cohort, ctx: Context) -> int:
-    """Hotel nights: the night before for long trips, the night after if the day runs too long."""
-    if c.dalam_kota:
-        return 0
-    before = ctx.request.event.arrive_day_before or c.hours > ctx.f["rules.same_day_max_hours"]
-    after = c.hours + ctx.event_hours > ctx.f["rules.max_day_hours"]
-    return int(before) + int(after)
-
-
 def person(c: Cohort, ctx: Context) -> PersonCost:
-    payer = ctx.payer_for(c)
-    lines: list[tuple[LineKey, Decimal]] = []
-    unit = "person" if not c.inside else "person-km"
-    lines.append((LineKey("transport", c.place, payer, unit, c.fare_keys), c.fare_qty))
-    if c.boat_legs:
-        lines.append(
-            (
-                LineKey(
-                    "transport", f"{c.place} (boat)", payer, "person-leg", ("travel.boat_fare_leg",)
-                ),
-                Decimal(2 * c.boat_legs),
-            )
-        )
-    n = nights(c, ctx)
-    if n:
-        lines.append(
-            (LineKey("lodging", c.place, payer, "person-night", ("lodging.night",)), Decimal(n))
-        )
-    if ctx.catalog.roles[c.role].per_diem:
-        if not c.dalam_kota:
-            # SBM: luar kota per diem for every day away, travel days included.
-            lines.append(
-                (
-                    LineKey(
-                        "per_diem",
-                        f"{c.place} (luar kota)",
-                        payer,
-                        "person-day",
-                        ("perdiem.luar_kota",),
-                    ),
-                    Decimal(1 + n),
-                )
-            )
-        elif ctx.event_hours + 2 * c.hours > ctx.f["rules.dalam_kota_min_hours"]:
-            lines.append(
-                (
-                    LineKey(
-                        "per_diem",
-                        f"{c.place} (dalam kota > 8 h)",
-                        payer,
-                        "person-day",
-                        ("perdiem.dalam_kota_8h",),
-                    ),
-                    Decimal(1),
-                )
-            )
-    return PersonCost(tuple(lines), c.hours, None)
+    return PersonCost(travel.lines(c, travel.to_tenggarong(c), ctx), c.hours, None)
 
 
 def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
@@ -80,7 +25,13 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
             v.id,
         ),
     )
-    venue = next((v for v in venues if cat.int_value(f"venue.{v.id}.capacity") >= total), None)
+    # The cheapest venue that holds everyone (the smaller on equal rent): more people can only
+    # rule venues out, so the rent never falls as the attendance grows.
+    venue = min(
+        (v for v in venues if cat.int_value(f"venue.{v.id}.capacity") >= total),
+        key=lambda v: (cat.value(f"venue.{v.id}.rent"), venues.index(v)),
+        default=None,
+    )
     if venue is None and venues:
         biggest = venues[-1]
         cap = cat.int_value(f"venue.{biggest.id}.capacity")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from planner.catalog import Catalog, Platform
 from planner.model import PlatformKind
@@ -29,10 +30,19 @@ class Offer:
         return self.price + over * self.extra
 
 
+class Use(StrEnum):
+    """What a licence of a set-up is for."""
+
+    EVERYONE = "everyone"  # one licence holds every seat
+    INTERACTIVE = "interactive"  # the seats that may speak, beside a stream
+    VIEWERS = "viewers"  # everyone else, watching the stream
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     offer: Offer
     seats: int
+    use: Use
 
     @property
     def platform(self) -> Platform:
@@ -93,26 +103,30 @@ def choose_setup(
 ) -> Setup | None:
     """The cheapest set-up for ``seats`` people, or None when no allowed platform fits.
 
-    Without fan-out, one licence must hold everyone. With fan-out, an interactive
-    meeting holds ``interactive_seats`` and a view-only stream carries the rest.
+    Without fan-out, one licence must hold everyone. With fan-out, an interactive room
+    holds ``interactive_seats`` and a view-only stream carries the rest: the room is a
+    meeting, or a webinar when no meeting holds that many seats. The seats that may speak
+    and the people who watch are different things: more seats never drop the stream.
     """
     options: list[tuple[Decimal, Setup]] = []
     single = _cheapest([o for o in table if o.platform.kind is not PlatformKind.STREAM], seats)
     if single is not None:
-        options.append((single.cost(seats), Setup((Part(single, seats),))))
+        options.append((single.cost(seats), Setup((Part(single, seats, Use.EVERYONE),))))
     if fanout:
         core = min(interactive_seats, seats)
         rest = seats - core
         stream = _cheapest([o for o in table if o.platform.kind is PlatformKind.STREAM], rest)
-        room = _cheapest([o for o in table if o.platform.kind is PlatformKind.MEETING], core)
+        room = _cheapest(
+            [o for o in table if o.platform.kind is PlatformKind.MEETING], core
+        ) or _cheapest([o for o in table if o.platform.kind is PlatformKind.WEBINAR], core)
         if stream is not None and (core == 0 or room is not None):
             parts = []
             cost = stream.cost(rest)
             if room is not None and core:
-                parts.append(Part(room, core))
+                parts.append(Part(room, core, Use.INTERACTIVE))
                 cost += room.cost(core)
             if rest:
-                parts.append(Part(stream, rest))
+                parts.append(Part(stream, rest, Use.VIEWERS))
             options.append((cost, Setup(tuple(parts))))
     # A single licence wins a tie: one platform is simpler to run.
     return min(options, key=lambda x: (x[0], len(x[1].parts)))[1] if options else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from planner.ledger import Context, LineKey, Shared, ceil_div, konsumsi_lines
 from planner.model import Booking, Hub, Payer, PlatformKind, Violation
-from planner.platforms import Setup, choose_setup, largest_cap
+from planner.platforms import Part, Setup, Use, choose_setup, largest_cap
 
 
 def book_platform(ctx: Context, out: Shared, seats: int, *, fanout: bool, what: str) -> None:
@@ -25,11 +25,25 @@ def book_platform(ctx: Context, out: Shared, seats: int, *, fanout: bool, what: 
         return
     _charge(out, setup)
     meeting = largest_cap(ctx.offers, frozenset({PlatformKind.MEETING}))
-    if meeting and seats > meeting[0] and len(setup.parts) == 1:
-        out.notes.append(
-            f"{seats:,} {what} exceed the {meeting[0]:,}-seat meeting cap; "
-            f"booked {setup.parts[0].platform.name} instead"
-        )
+    for part in setup.parts:
+        out.notes.append(_why(part, what, meeting[0] if meeting else None))
+
+
+def _why(part: Part, what: str, meeting_cap: int | None) -> str:
+    """Why this licence: what it is for, and why not a meeting when it is not one."""
+    name, seats = part.platform.name, part.seats
+    beyond = (
+        f"; they exceed the {meeting_cap:,}-seat meeting cap"
+        if meeting_cap is not None
+        and seats > meeting_cap
+        and part.offer.platform.kind is not PlatformKind.MEETING
+        else ""
+    )
+    if part.use is Use.EVERYONE:
+        return f"{name}: one licence for all {seats:,} {what}{beyond}"
+    if part.use is Use.INTERACTIVE:
+        return f"{name}: the {seats:,} interactive seats, who may speak{beyond}"
+    return f"{name}: the other {seats:,} {what} watch the stream, which has no seat cap"
 
 
 def _charge(out: Shared, setup: Setup) -> None:

@@ -2,22 +2,70 @@
 app/services/planning.py maps between them explicitly."""
 
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from app.models.common import INPUT_CONFIG, StrictDate, Text
-from planner import Format, HubLevel, NoSignalPolicy, Payer, Role
+from app.models.region import REGION_CODE_PATTERN
+from planner import (
+    MAX_BUDGET,
+    MAX_DRAWS,
+    MAX_PARTICIPANTS,
+    MAX_SEED,
+    MIN_EVENT_HOURS,
+    TRAVEL_BOUNDS,
+    Format,
+    HubLevel,
+    NoSignalPolicy,
+    Payer,
+    Role,
+)
 
-NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
-NonNegativeDecimal = Annotated[Decimal, Field(ge=0)]
-RegionCode = Annotated[Text, Field(min_length=2, max_length=13, examples=["64.02.12"])]
+# Every count is bounded as the planner bounds it (planner/demand.py), so that no total
+# overflows and a bad figure is a 422 that names its field.
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_PARTICIPANTS)]
+
+
+def _a_number(value: object) -> object:
+    # A Decimal would take "3" too, which the document, saying "number", does not allow.
+    if isinstance(value, str):
+        raise ValueError("give the hours as a number, such as 3 or 2.5")
+    return value
+
+
+EventHours = Annotated[
+    Decimal,
+    BeforeValidator(_a_number),
+    Field(ge=MIN_EVENT_HOURS, le=24),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number", "minimum": float(MIN_EVENT_HOURS), "maximum": 24}),
+]
+"""The event's length in hours: a JSON number, from half an hour to a day, in and out."""
+
+
+def _travel(name: str) -> Any:
+    least, most = TRAVEL_BOUNDS[name]
+    return Field(ge=least, le=most)
+
+
+RegionCode = Annotated[StrictStr, Field(pattern=REGION_CODE_PATTERN, examples=["64.02.12"])]
 
 
 class AttendeeGroupIn(BaseModel):
     model_config = INPUT_CONFIG
 
-    count: NonNegativeInt
+    count: Count
     origin: RegionCode
     role: Role
     label: Annotated[Text, Field(max_length=200)] = ""
@@ -27,17 +75,17 @@ class EventIn(BaseModel):
     model_config = INPUT_CONFIG
 
     date: StrictDate
-    hours: Annotated[Decimal, Field(gt=0, le=24)] = Decimal(3)
+    hours: EventHours = Field(default=Decimal(3), json_schema_extra={"default": 3})
     arrive_day_before: StrictBool = False
 
 
 class TravelOverrideIn(BaseModel):
     model_config = INPUT_CONFIG
 
-    hours: NonNegativeDecimal | None = None
-    road_km: NonNegativeDecimal | None = None
-    boat_legs: NonNegativeInt | None = None
-    local_speed_kmh: Annotated[Decimal, Field(gt=0)] | None = None
+    hours: Annotated[Decimal, _travel("hours")] | None = None
+    road_km: Annotated[Decimal, _travel("road_km")] | None = None
+    boat_legs: Annotated[StrictInt, _travel("boat_legs")] | None = None
+    local_speed_kmh: Annotated[Decimal, _travel("local_speed_kmh")] | None = None
 
 
 class LaunchComparisonIn(BaseModel):
@@ -46,8 +94,8 @@ class LaunchComparisonIn(BaseModel):
     model_config = INPUT_CONFIG
 
     preset: Literal["kukar", "national"] | None = None
-    participants: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
-    delegates_per_cooperative: NonNegativeInt | None = None
+    participants: Annotated[StrictInt, Field(ge=1, le=MAX_PARTICIPANTS)] | None = None
+    delegates_per_cooperative: Count | None = None
     groups: Annotated[list[AttendeeGroupIn], Field(max_length=10_000)] = []
     event: EventIn
     overrides: dict[str, Decimal] = Field(
@@ -61,13 +109,13 @@ class LaunchComparisonIn(BaseModel):
     no_signal: Annotated[list[RegionCode], Field(max_length=10_000)] | None = None
     no_signal_policy: NoSignalPolicy = NoSignalPolicy.HUB
     stream_fanout: StrictBool = True
-    interactive_seats: NonNegativeInt = 100
+    interactive_seats: Count = 100
     office_pays_data: StrictBool = False
     hub_level: HubLevel | None = None
     platforms: Annotated[list[Text], Field(max_length=50)] | None = None
-    budget_ceiling: NonNegativeInt | None = None
-    seed: NonNegativeInt = 0
-    draws: Annotated[StrictInt, Field(ge=1, le=200_000)] = 1000
+    budget_ceiling: Annotated[StrictInt, Field(ge=0, le=MAX_BUDGET)] | None = None
+    seed: Annotated[StrictInt, Field(ge=0, le=MAX_SEED)] = 0
+    draws: Annotated[StrictInt, Field(ge=1, le=MAX_DRAWS)] = 1000
 
     @model_validator(mode="after")
     def _needs_attendance(self) -> Self:
@@ -194,6 +242,8 @@ class CatalogEntryOut(BaseModel):
     source: str
     as_of: str
     estimate: bool
+    minimum: str = Field(description="The least value the planner accepts for it.")
+    maximum: str = Field(description="The largest value the planner accepts for it.")
     low: str | None
     high: str | None
 

@@ -125,6 +125,8 @@ def get_catalog() -> CatalogOut:
                 "source": e.source,
                 "as_of": e.as_of,
                 "estimate": e.estimate,
+                "minimum": _dec(e.minimum),
+                "maximum": _dec(e.maximum),
                 "low": _dec(e.low),
                 "high": _dec(e.high),
             }

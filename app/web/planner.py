@@ -38,6 +38,15 @@ SAVED_LIST = 50
 _ROLES = list(Role)
 
 
+def _number(text: str) -> float | str:
+    """A number box's text as the JSON number the API takes (`2,5` as an Indonesian writes
+    it too); anything else as typed, for the API to refuse by name."""
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return text
+
+
 def _inputs_from(form: FormData | dict[str, Any]) -> dict[str, Any]:
     """The planner's input (`LaunchComparisonIn`) as the form gives it: blank boxes left out,
     so that the planner's own defaults apply, as they do in the API."""
@@ -48,7 +57,7 @@ def _inputs_from(form: FormData | dict[str, Any]) -> dict[str, Any]:
 
     data: dict[str, Any] = {
         "preset": text("preset") or None,
-        "event": {"date": text("event.date"), "hours": text("event.hours") or "3"},
+        "event": {"date": text("event.date"), "hours": _number(text("event.hours") or "3")},
         "no_signal_policy": text("no_signal_policy") or NoSignalPolicy.HUB.value,
     }
     for name in ("participants", "delegates_per_cooperative", "draws"):

@@ -88,3 +88,38 @@ def test_openapi_documents_the_svg_chart(client):
     schema = client.get("/openapi.json").json()
     op = schema["paths"]["/api/v1/planner/launch-comparison/chart"]["post"]
     assert "image/svg+xml" in op["responses"]["200"]["content"]
+
+
+def test_an_override_outside_its_range_is_a_problem_naming_the_entry_and_range(client):
+    for key, value, allowed in (
+        ("travel.road_speed_kmh", 0, "between 5 and 120"),
+        ("meal.lunch", "1e306", "between 0 and 100000000000"),
+        ("hub.kit_seats", 0, "between 1 and 100000"),
+    ):
+        response = client.post(
+            URL, json={"preset": "kukar", "event": EVENT, "draws": 10, "overrides": {key: value}}
+        )
+        body = assert_problem(response, 422, field=key)
+        assert body["errors"][0]["loc"] == ["body", "overrides", key]
+        assert allowed in body["errors"][0]["msg"]
+
+
+def test_counts_past_the_largest_launch_and_a_blink_of_an_event_are_problems(client):
+    for count in (10**12, 10**19):
+        body = assert_problem(
+            client.post(
+                URL,
+                json={
+                    "groups": [{"count": count, "origin": "64.02.06", "role": "delegate"}],
+                    "event": EVENT,
+                },
+            ),
+            422,
+        )
+        assert body["errors"][0]["loc"] == ["body", "groups", 0, "count"]
+    too_many = {"preset": "national", "delegates_per_cooperative": 12, "event": EVENT}
+    body = assert_problem(client.post(URL, json=too_many), 422)
+    assert body["errors"][0]["loc"] == ["body", "delegates_per_cooperative"]
+    blink = {"preset": "kukar", "event": {"date": "2025-07-21", "hours": 1e-9}}
+    body = assert_problem(client.post(URL, json=blink), 422)
+    assert body["errors"][0]["loc"] == ["body", "event", "hours"]

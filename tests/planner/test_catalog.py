@@ -69,7 +69,7 @@ base = "default"
 version = "kukar-shs-2026"
 
 [entries."venue.odah_etam.rent"]
-value = 0
+value = 2000000
 unit = "IDR/day"
 estimate = false
 source = "Perbup Kukar SHS 2026 (example)"
@@ -82,11 +82,13 @@ outdoor = false
 [entries."venue.gedung_serbaguna.capacity"]
 value = 50
 unit = "seats"
+valid = [1, 1000000]
 source = "example"
 
 [entries."venue.gedung_serbaguna.rent"]
 value = 750000
 unit = "IDR/day"
+valid = [0, 100000000000]
 source = "example"
 """)
     catalog = load_catalog(path)
@@ -94,16 +96,30 @@ source = "example"
     assert catalog.value("perdiem.luar_kota") == 430_000  # inherited
     request = PlanRequest(groups=(AttendeeGroup(30, "64.02.06", Role.DELEGATE),), event=event)
     plan = plan_format(request, Format.OFFLINE_CENTRAL, catalog)
+    # The cheapest hall that holds them: the new one, for Rp750,000 rather than Rp2,000,000.
     assert [b.id for b in plan.bookings if b.kind == "venue"] == ["gedung_serbaguna"]
     big = PlanRequest(groups=(AttendeeGroup(300, "64.02.06", Role.DELEGATE),), event=event)
     plan = plan_format(big, Format.OFFLINE_CENTRAL, catalog)
-    assert {line.item: line.amount for line in plan.lines}["venue"] == 0
+    assert {line.item: line.amount for line in plan.lines}["venue"] == 2_000_000
 
 
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        ('version = "x"\n[entries."fx.usd_idr"]\nvalue = 1\nunit = "IDR/USD"\n', "roles"),
+        (
+            'version = "x"\n[entries."fx.usd_idr"]\nvalue = 1\nunit = "IDR/USD"\nvalid = [1, 9]\n',
+            "roles",
+        ),
+        # A new entry says which values are valid; a value outside them is refused.
+        ('base = "default"\n[entries."x.y"]\nvalue = 1\nunit = "h"\n', 'entries["x.y"]'),
+        (
+            'base = "default"\n[entries."x.y"]\nvalue = 1\nunit = "h"\nvalid = [2, 1]\n',
+            'entries["x.y"].valid',
+        ),
+        (
+            'base = "default"\n[entries."travel.road_speed_kmh"]\nvalue = 0\n',
+            'entries["travel.road_speed_kmh"].value',
+        ),
         ('base = "default"\n[entries."meal.lunch"]\nvalue = -3\n', 'entries["meal.lunch"].value'),
         ('base = "default"\n[venues.hall]\nname = "Hall"\n', "venues.hall"),
         (

@@ -124,7 +124,7 @@ def test_hub_case_in_muara_badak(event):
     got = amounts(plan)
     # Straight km to Badak Baru: Tanah Datar 12.6, Saliki 15.3; the camat is at the hub.
     km = 30 * 2 * Decimal("12.6") + 20 * 2 * Decimal("15.3")
-    assert got[("local_transport", "Muara Badak")] == km * ROAD * FARE == 1_915_200
+    assert got[("transport", "Muara Badak")] == km * ROAD * FARE == 1_915_200
     assert got[("hub_kit", "screen, sound and connection (1 hubs)")] == 1 * 3_500_000
     assert got[("meals", "meal, hubs")] == 51 * 50_000
     assert got[("meals", "snack, hubs")] == 51 * 20_000

@@ -1,6 +1,7 @@
 """Hypothesis properties: monotone cost, caps respected, deterministic output."""
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -8,11 +9,13 @@ from hypothesis import strategies as st
 
 from planner import (
     AttendeeGroup,
+    CatalogEntry,
     Event,
     Format,
     PlanRequest,
     Role,
     compare,
+    default_catalog,
     plan_format,
     to_jsonable,
 )
@@ -120,3 +123,63 @@ def test_a_different_seed_changes_only_the_draws():
     a, b = compare(_request(groups, opts, seed=1)), compare(_request(groups, opts, seed=2))
     assert {f: p.total for f, p in a.plans.items()} == {f: p.total for f, p in b.plans.items()}
     assert a.sensitivity.spreads != b.sensitivity.spreads
+
+
+# The units of the catalog's counts and capacities, which take whole numbers.
+COUNT_UNITS = {
+    "attendees",
+    "participants",
+    "persons",
+    "seats",
+    "persons/kit",
+    "persons/screen",
+    "persons/tent",
+    "participants/committee member",
+    "m2/screen",
+}
+
+# Guests from anywhere but Kukar: a province, a regency, a district and a village elsewhere.
+GUESTS = ["64", "35", "64.72", "64.71.01", "64.01.01.2009", "91.03.01.1001"]
+
+
+@SETTINGS
+@given(
+    groups=groups_st.filter(lambda gs: sum(g.count for g in gs) >= 10),
+    opts=options_st,
+    origin=st.sampled_from(GUESTS),
+    role=st.sampled_from(list(Role)),
+    count=st.integers(1, 5),
+)
+def test_an_outside_guest_never_changes_where_kukars_people_watch(
+    groups, opts, origin, role, count
+):
+    alone = plan_format(_request(groups, opts), Format.HYBRID_HUBS)
+    guest = AttendeeGroup(count, origin, role)
+    invited = plan_format(_request([*groups, guest], opts), Format.HYBRID_HUBS)
+    before = {h.code: h.attendees for h in alone.hubs}
+    after = {h.code: h.attendees for h in invited.hubs}
+    seat = "64.02.06"  # Tenggarong, where the guests watch
+    assert after.pop(seat) == before.pop(seat, 0) + count
+    assert after == before
+
+
+def _in_range(data: st.DataObject, entry: CatalogEntry) -> Decimal:
+    """A value the entry's range allows: a whole one, or, where the entry is not a count, a
+    fraction too."""
+    whole = st.integers(math.ceil(entry.minimum), math.floor(entry.maximum)).map(Decimal)
+    fraction = st.decimals(entry.minimum, entry.maximum, places=3, allow_nan=False)
+    count = entry.unit in COUNT_UNITS
+    return data.draw(whole if count else st.one_of(whole, fraction))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(groups=groups_st, opts=options_st, data=st.data())
+def test_any_values_within_the_documented_ranges_give_whole_positive_amounts(groups, opts, data):
+    catalog = default_catalog()
+    keys = data.draw(st.lists(st.sampled_from(sorted(catalog.entries)), max_size=12, unique=True))
+    overrides = {key: _in_range(data, catalog.entry(key)) for key in keys}
+    result = compare(_request(groups, opts, overrides=overrides))
+    for plan in result.plans.values():
+        assert plan.total >= 0 and all(line.amount >= 0 for line in plan.lines)
+        assert plan.total == sum(plan.by_payer.values())
+    assert all(b.cost >= 0 and b.attendance > 0 for b in result.break_evens)

@@ -153,7 +153,7 @@ def test_an_api_key_is_shown_once_then_revoked(page, live_server):
     check_page(page, "admin-kunci-api-baru")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name="Salin kunci").click()
-    assert page.get_by_role("status").filter(has_text="Tersalin.").is_visible()
+    page.get_by_role("status").filter(has_text="Tersalin.").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == key
     with httpx.Client(base_url=live_server) as system:
         read = system.get("/api/v1/cooperatives", headers={"X-API-Key": key})

@@ -34,7 +34,7 @@ def test_the_link_is_shown_with_a_qr_code_and_revoking_it_makes_a_new_one(page):
     check_page(page, "kalender-tautan")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("button", name="Salin tautan").click()
-    assert page.get_by_role("status").filter(has_text="Tersalin.").is_visible()
+    page.get_by_role("status").filter(has_text="Tersalin.").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == old
     with httpx.Client() as phone:  # no header, as a phone calendar fetches it
         feed = phone.get(old)
