@@ -30,6 +30,7 @@ from planner.model import (
     FormatPlan,
     Hub,
     HubLevel,
+    Item,
     NoSignalPolicy,
     Payer,
     PlanRequest,
@@ -38,9 +39,11 @@ from planner.model import (
     Sensitivity,
     Spread,
     TravelOverride,
+    Unit,
     Violation,
 )
 from planner.serialize import to_jsonable
+from planner.text import Say, Text, rendered
 
 __all__ = [
     "MAX_BUDGET",
@@ -64,6 +67,7 @@ __all__ = [
     "FormatPlan",
     "Hub",
     "HubLevel",
+    "Item",
     "InvalidInputError",
     "NoSignalPolicy",
     "Payer",
@@ -71,10 +75,13 @@ __all__ = [
     "PlannerError",
     "Recommendation",
     "Role",
+    "Say",
     "Sensitivity",
     "Spread",
+    "Text",
     "TravelOverride",
     "UnknownRegionError",
+    "Unit",
     "Violation",
     "compare",
     "cost_curve",
@@ -84,6 +91,7 @@ __all__ = [
     "plan_format",
     "presets",
     "render_chart",
+    "rendered",
     "run_sensitivity",
     "to_jsonable",
 ]

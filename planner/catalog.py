@@ -91,7 +91,7 @@ class Catalog:
         try:
             return self.entries[key]
         except KeyError:
-            raise CatalogError(f"catalog has no entry {key!r}", ("catalog", key)) from None
+            raise CatalogError("catalog has no entry {key}", ("catalog", key), key=key) from None
 
     def value(self, key: str) -> Decimal:
         return self.entry(key).value
@@ -131,7 +131,7 @@ class Catalog:
         entries = dict(self.entries)
         for key, raw in overrides.items():
             if key not in entries:
-                raise CatalogError(f"unknown catalog entry {key!r}", (*loc, key))
+                raise CatalogError("unknown catalog entry {key}", (*loc, key), key=key)
             value = _checked_value(
                 key, raw, (*loc, key), entries[key].minimum, entries[key].maximum
             )
@@ -163,7 +163,9 @@ def _checked_value(key: str, raw: object, loc: Loc, minimum: Decimal, maximum: D
     cost, or a figure so large that the arithmetic overflows, is refused with the range."""
     value = _number(raw, loc)
     if not minimum <= value <= maximum:
-        raise CatalogError(f"must be between {_plain(minimum)} and {_plain(maximum)}", loc)
+        raise CatalogError(
+            "must be between {least} and {most}", loc, least=_plain(minimum), most=_plain(maximum)
+        )
     if key.endswith(_INTEGER_SUFFIXES) and value != value.to_integral_value():
         raise CatalogError("must be a whole number", loc)
     return value
@@ -247,8 +249,10 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
     for name, raw in data.get("roles", {}).items():
         try:
             role, payer = Role(name), Payer(raw.get("payer", "participants"))
-        except ValueError as exc:
-            raise CatalogError(str(exc), ("roles", name)) from None
+        except ValueError:
+            raise CatalogError(
+                "unknown role or payer in the role {role}", ("roles", name), role=name
+            ) from None
         roles[role] = RoleRule(
             role=role,
             label=str(raw.get("label", name)),
@@ -265,7 +269,9 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
             _require(entries, f"platform.{pid}.cap", ("platforms", pid))
     missing_roles = set(Role) - set(roles)
     if missing_roles:
-        raise CatalogError(f"missing roles {sorted(missing_roles)}", ("roles",))
+        raise CatalogError(
+            "missing roles {roles}", ("roles",), roles=", ".join(sorted(missing_roles))
+        )
     version = data.get("version", base.version if base else None)
     if not isinstance(version, str) or not version:
         raise CatalogError("a catalog needs a version string", ("version",))
@@ -280,7 +286,7 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
 
 def _require(entries: Mapping[str, CatalogEntry], key: str, loc: Loc) -> None:
     if key not in entries:
-        raise CatalogError(f"needs catalog entry {key!r}", loc)
+        raise CatalogError("needs catalog entry {key}", loc, key=key)
 
 
 def _read_toml(text: str, origin: str) -> dict[str, Any]:
@@ -288,7 +294,9 @@ def _read_toml(text: str, origin: str) -> dict[str, Any]:
         # Decimal keeps 16.99 exact, so rupiah rounding happens only once, on purpose.
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{origin}: {exc}", ("catalog",)) from None
+        raise CatalogError(
+            "{origin}: {error}", ("catalog",), origin=origin, error=str(exc)
+        ) from None
 
 
 @lru_cache(maxsize=1)
@@ -325,5 +333,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     try:
         text = p.read_text("utf-8")
     except OSError as exc:
-        raise CatalogError(f"cannot read {p}: {exc.strerror}", ("catalog",)) from None
+        raise CatalogError(
+            "cannot read {path}: {error}", ("catalog",), path=str(p), error=exc.strerror or ""
+        ) from None
     return parse_catalog(text, p.name)

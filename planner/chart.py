@@ -35,7 +35,7 @@ def render_chart(comparison: Comparison, image_format: str = "svg") -> bytes:
     for fmt in Format:
         color, marker = _STYLE[fmt]
         ys = [p.totals[fmt] / scale for p in comparison.curve]
-        ax.plot(xs, ys, color=color, linewidth=1.8, label=LABELS[fmt])
+        ax.plot(xs, ys, color=color, linewidth=1.8, label=str(LABELS[fmt]))
         bad = [
             (x, y) for x, y, p in zip(xs, ys, comparison.curve, strict=True) if not p.feasible[fmt]
         ]

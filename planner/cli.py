@@ -62,7 +62,7 @@ def _table(c: Comparison) -> Table:
     for fmt, p in c.plans.items():
         ok = "yes" if p.feasible else "NO: " + "; ".join(v.constraint for v in p.violations)
         t.add_row(
-            LABELS[fmt],
+            str(LABELS[fmt]),
             format_idr(p.total),
             format_idr(p.per_participant),
             *(format_idr(p.by_payer.get(payer, 0)) for payer in Payer),
@@ -103,7 +103,7 @@ def _print(c: Comparison, console: Console) -> None:
         st.add_column(col, justify="left" if col == "format" else "right")
     for fmt, sp in s.spreads.items():
         st.add_row(
-            LABELS[fmt],
+            str(LABELS[fmt]),
             *(format_idr(v) for v in (sp.low, sp.p10, sp.p50, sp.base, sp.p90, sp.high)),
             f"{s.cheapest_share[fmt]:.0%}",
         )

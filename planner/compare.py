@@ -21,12 +21,21 @@ from planner.model import (
 )
 from planner.money import format_idr
 from planner.regions import access
+from planner.text import Text, joined
 
-LABELS: Mapping[Format, str] = MappingProxyType(
+LABELS: Mapping[Format, Text] = MappingProxyType(
     {
-        Format.OFFLINE_CENTRAL: "One venue in Tenggarong",
-        Format.ONLINE: "Online",
-        Format.HYBRID_HUBS: "Hub watch parties",
+        Format.OFFLINE_CENTRAL: Text("One venue in Tenggarong"),
+        Format.ONLINE: Text("Online"),
+        Format.HYBRID_HUBS: Text("Hub watch parties"),
+    }
+)
+PAYERS: Mapping[Payer, Text] = MappingProxyType(
+    {
+        Payer.OFFICE: Text("the office"),
+        Payer.COOPERATIVES: Text("the cooperatives"),
+        Payer.PARTICIPANTS: Text("the participants"),
+        Payer.OTHERS: Text("others"),
     }
 )
 CURVE_POINTS = 12
@@ -97,13 +106,13 @@ def cost_curve(
     return _curve(ev, attendances)
 
 
-def _payers(p: FormatPlan) -> str:
+def _payers(p: FormatPlan) -> Text:
     others = [
-        f"{payer.value} {format_idr(v)}"
+        Text("{payer} {amount}", payer=PAYERS[payer], amount=format_idr(v))
         for payer, v in p.by_payer.items()
         if payer is not Payer.OFFICE and v
     ]
-    return ", ".join(others) if others else "nobody else"
+    return joined(others, ", ") if others else Text("nobody else")
 
 
 # On equal totals the format first in this order wins, here as in the sensitivity run's count
@@ -115,42 +124,65 @@ def recommend(plans: Mapping[Format, FormatPlan], sens: Sensitivity) -> Recommen
     feasible = sorted(
         (p for p in plans.values() if p.feasible), key=lambda p: (p.total, _TIE_ORDER[p.format])
     )
-    ruled_out = " ".join(
-        f"{LABELS[p.format]} is ruled out: {'; '.join(v.message for v in p.violations)}."
+    ruled_out = [
+        Text(
+            "{format} is ruled out: {why}.",
+            format=LABELS[p.format],
+            why=joined([v.message for v in p.violations], "; "),
+        )
         for p in plans.values()
         if not p.feasible
-    )
+    ]
     if not feasible:
         return Recommendation(
             None,
-            f"No format is feasible. {ruled_out} Change the attendance, "
-            "the allowed platforms or the catalog and compare again.",
+            Text(
+                "No format is feasible. {ruled_out} Change the attendance, the allowed platforms "
+                "or the catalog and compare again.",
+                ruled_out=joined(ruled_out),
+            ),
         )
     best = feasible[0]
-    office = best.by_payer.get(Payer.OFFICE, 0)
-    text = (
-        f"{LABELS[best.format]} is the cheapest feasible format: {format_idr(best.total)} for "
-        f"{best.participants:,} participants ({format_idr(best.per_participant)} each). "
-        f"The office pays {format_idr(office)}; the rest falls on {_payers(best)}."
-    )
+    sentences = [
+        Text(
+            "{format} is the cheapest feasible format: {total} for {participants} participants "
+            "({each} each). The office pays {office}; the rest falls on {others}.",
+            format=LABELS[best.format],
+            total=format_idr(best.total),
+            participants=best.participants,
+            each=format_idr(best.per_participant),
+            office=format_idr(best.by_payer.get(Payer.OFFICE, 0)),
+            others=_payers(best),
+        )
+    ]
     if len(feasible) > 1:
         nxt = feasible[1]
         if nxt.total == best.total:
-            text += f" {LABELS[nxt.format]} costs the same; either will do."
-        else:
-            text += (
-                f" The next cheapest, {LABELS[nxt.format]}, costs "
-                f"{format_idr(nxt.total)} ({format_idr(nxt.total - best.total)} more)."
+            sentences.append(
+                Text("{format} costs the same; either will do.", format=LABELS[nxt.format])
             )
-    if ruled_out:
-        text += " " + ruled_out
-    share = sens.cheapest_share.get(best.format, 0.0)
+        else:
+            sentences.append(
+                Text(
+                    "The next cheapest, {format}, costs {total} ({more} more).",
+                    format=LABELS[nxt.format],
+                    total=format_idr(nxt.total),
+                    more=format_idr(nxt.total - best.total),
+                )
+            )
+    sentences.extend(ruled_out)
     spread = sens.spreads[best.format]
-    text += (
-        f" Over {sens.draws:,} draws of the estimated unit costs it stays cheapest in "
-        f"{share:.0%} of them (P10-P90 {format_idr(spread.p10)} to {format_idr(spread.p90)})."
+    sentences.append(
+        Text(
+            "Over {draws} draws of the estimated unit costs it stays cheapest in {share} of "
+            "them (P10-P90 {p10} to {p90}).",
+            draws=sens.draws,
+            share=f"{sens.cheapest_share.get(best.format, 0.0):.0%}",
+            p10=format_idr(spread.p10),
+            p90=format_idr(spread.p90),
+        )
     )
-    return Recommendation(best.format, text)
+    return Recommendation(best.format, joined(sentences))
 
 
 def _compare(prep: Prepared) -> Comparison:

@@ -64,20 +64,26 @@ def validate(request: PlanRequest, catalog: Catalog) -> None:
             raise InvalidInputError("must be a whole number", ("groups", i, "count"))
         if not 0 <= g.count <= MAX_PARTICIPANTS:
             raise InvalidInputError(
-                f"must be between 0 and {MAX_PARTICIPANTS:,}", ("groups", i, "count")
+                "must be between 0 and {most}", ("groups", i, "count"), most=MAX_PARTICIPANTS
             )
         if g.origin not in known:
-            raise UnknownRegionError(f"unknown region code {g.origin!r}", ("groups", i, "origin"))
+            raise UnknownRegionError(
+                "unknown region code {code}", ("groups", i, "origin"), code=g.origin
+            )
         if not isinstance(g.role, Role):
             raise InvalidInputError("unknown role", ("groups", i, "role"))
     total = sum(g.count for g in request.groups)
     if not 1 <= total <= MAX_PARTICIPANTS:
         raise InvalidInputError(
-            f"total attendance must be between 1 and {MAX_PARTICIPANTS:,}; it is {total:,}",
+            "total attendance must be between 1 and {most}; it is {total}",
             ("groups",),
+            most=MAX_PARTICIPANTS,
+            total=total,
         )
     if not MIN_EVENT_HOURS <= request.event.hours <= 24:
-        raise InvalidInputError(f"must be between {MIN_EVENT_HOURS} and 24", ("event", "hours"))
+        raise InvalidInputError(
+            "must be between {least} and {most}", ("event", "hours"), least=MIN_EVENT_HOURS, most=24
+        )
     for name, largest in (
         ("interactive_seats", MAX_PARTICIPANTS),
         ("seed", MAX_SEED),
@@ -85,25 +91,27 @@ def validate(request: PlanRequest, catalog: Catalog) -> None:
     ):
         value = getattr(request, name)
         if value is not None and not 0 <= value <= largest:
-            raise InvalidInputError(f"must be between 0 and {largest:,}", (name,))
+            raise InvalidInputError("must be between 0 and {most}", (name,), most=largest)
     if not 1 <= request.draws <= MAX_DRAWS:
-        raise InvalidInputError(f"must be between 1 and {MAX_DRAWS}", ("draws",))
+        raise InvalidInputError("must be between 1 and {most}", ("draws",), most=MAX_DRAWS)
     if request.platforms is not None:
         ids = {p.id for p in catalog.platforms}
         for i, pid in enumerate(request.platforms):
             if pid not in ids:
-                raise InvalidInputError(f"unknown platform {pid!r}", ("platforms", i))
+                raise InvalidInputError("unknown platform {id}", ("platforms", i), id=pid)
     for code, o in request.travel_overrides.items():
         loc: Loc = ("travel_overrides", code)
         if code not in known:
-            raise UnknownRegionError(f"unknown region code {code!r}", loc)
+            raise UnknownRegionError("unknown region code {code}", loc, code=code)
         for name, (least, most) in TRAVEL_BOUNDS.items():
             given = getattr(o, name)
             if given is not None and not least <= given <= most:
-                raise InvalidInputError(f"must be between {least} and {most}", (*loc, name))
+                raise InvalidInputError(
+                    "must be between {least} and {most}", (*loc, name), least=least, most=most
+                )
     for i, code in enumerate(request.no_signal or ()):
         if code not in known:
-            raise UnknownRegionError(f"unknown region code {code!r}", ("no_signal", i))
+            raise UnknownRegionError("unknown region code {code}", ("no_signal", i), code=code)
 
 
 def _override(code: str, table: Mapping[str, TravelOverride]) -> TravelOverride | None:

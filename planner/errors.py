@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from planner.text import Text, Value
+
 Loc = tuple[str | int, ...]
 
 
@@ -17,11 +19,15 @@ def format_loc(loc: Loc) -> str:
 
 
 class PlannerError(Exception):
-    """Any planner input or data problem; ``loc`` names the offending field."""
+    """Any planner input or data problem; ``loc`` names the offending field.
 
-    def __init__(self, message: str, loc: Loc = ()) -> None:
-        super().__init__(message)
-        self.message = message
+    The message is a literal with `{name}` fields for its values, as every text of the planner
+    (`planner.text`), so that the API can say it in the reader's language."""
+
+    def __init__(self, message: str, loc: Loc = (), /, **params: Value) -> None:
+        self.text = Text(message, **params)
+        self.message = str(self.text)
+        super().__init__(self.message)
         self.loc = loc
 
     @property

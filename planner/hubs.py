@@ -18,6 +18,7 @@ from planner.regions import (
     regions,
 )
 from planner.streaming import book_platform, hub_kits, studio
+from planner.text import Text
 
 _RANK = {HubLevel.DISTRICT: 2, HubLevel.REGENCY: 1}
 _WIDTH = {HubLevel.DISTRICT: 8, HubLevel.REGENCY: 5}  # code prefix length per level
@@ -65,11 +66,11 @@ def person(c: Cohort, ctx: Context) -> PersonCost:
     return PersonCost(travel.lines(c, trip, ctx), trip.hours, hub)
 
 
-def _hub_name(code: str, level: HubLevel) -> str:
+def _hub_name(code: str, level: HubLevel) -> Text | str:
     region = regions()[code]
     if level is HubLevel.DISTRICT and code in kukar_district_hubs():
         site = regions()[kukar_district_hubs()[code]].name
-        return f"{region.name} (at {site})"
+        return Text("{district} (at {site})", district=region.name, site=site)
     return region.name
 
 
@@ -84,7 +85,7 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
     hub_kits(ctx, out, hubs)
     # Every hub is one connection, plus the origin that broadcasts.
     connections = len(hubs) + 1
-    book_platform(ctx, out, connections, fanout=False, what="hub connections")
+    book_platform(ctx, out, connections, fanout=False, what=Text("hub connections"))
     studio(out)
     cat = ctx.catalog
     out.bandwidth = Bandwidth(

@@ -18,22 +18,25 @@ from planner.model import (
     FormatPlan,
     Hub,
     HubLevel,
+    Item,
     Payer,
     PlanRequest,
     Role,
+    Unit,
     Violation,
 )
 from planner.money import format_idr, rupiah
 from planner.platforms import Offer
+from planner.text import Text
 
 
 # LineKey, PersonCost and Cohort are internal and built thousands of times per
 # comparison, so they are NamedTuples: immutable like the public dataclasses, cheaper to make.
 class LineKey(NamedTuple):
-    item: str
-    detail: str
+    item: Item
+    detail: Text | str
     payer: Payer
-    unit: str
+    unit: Unit
     keys: tuple[str, ...]
 
 
@@ -53,7 +56,7 @@ class Shared:
     violations: list[Violation] = field(default_factory=list)
     bookings: list[Booking] = field(default_factory=list)
     hubs: list[Hub] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
     unserved: int = 0
     bandwidth: Bandwidth = Bandwidth(0.0, 0.0, "none", 0, 0.0)
 
@@ -127,7 +130,7 @@ def build_plan(
                 payer=key.payer,
             )
         )
-    by_item: dict[str, int] = {}
+    by_item: dict[Item, int] = {}
     by_payer: dict[Payer, int] = {}
     for line in lines:
         by_item[line.item] = by_item.get(line.item, 0) + line.amount
@@ -141,8 +144,11 @@ def build_plan(
         violations.append(
             Violation(
                 "budget_ceiling",
-                f"the office's share {format_idr(office)} is above the ceiling "
-                f"{format_idr(ceiling)}",
+                Text(
+                    "the office's share {office} is above the ceiling {ceiling}",
+                    office=format_idr(office),
+                    ceiling=format_idr(ceiling),
+                ),
             )
         )
     return FormatPlan(
@@ -168,11 +174,14 @@ def shared_total(ctx: Context, shared: Shared) -> int:
     return sum(rupiah(q * ctx.unit_cost(k.keys)) for k, q in shared.lines)
 
 
-def konsumsi_lines(ctx: Context, shared: Shared, people: int, where: str) -> None:
+def konsumsi_lines(ctx: Context, shared: Shared, people: int, where: Text) -> None:
     """Meal and snack for an in-person gathering of at least the SBM minimum hours."""
     if ctx.konsumsi and people:
-        for key, name in (("meal.lunch", "meal"), ("meal.snack", "snack")):
-            shared.add(LineKey("meals", f"{name}, {where}", Payer.OFFICE, "person", (key,)), people)
+        for key, detail in (
+            ("meal.lunch", Text("meal, {where}", where=where)),
+            ("meal.snack", Text("snack, {where}", where=where)),
+        ):
+            shared.add(LineKey(Item.MEALS, detail, Payer.OFFICE, Unit.PERSON, (key,)), people)
 
 
 def gb(ctx: Context, per_hour_key: str, endpoints: int) -> float:

@@ -8,6 +8,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from planner.text import Text
+
 
 class Role(StrEnum):
     DELEGATE = "delegate"
@@ -38,6 +40,43 @@ class PlatformKind(StrEnum):
 class HubLevel(StrEnum):
     DISTRICT = "district"
     REGENCY = "regency"
+
+
+class Item(StrEnum):
+    """What kind of cost a line is: a plan's totals by item add up its lines of each kind."""
+
+    TRANSPORT = "transport"
+    LODGING = "lodging"
+    PER_DIEM = "per_diem"
+    VENUE = "venue"
+    PRODUCTION = "production"
+    COMMITTEE = "committee"
+    MEALS = "meals"
+    LICENCE = "licence"
+    STUDIO = "studio"
+    HUB_KIT = "hub_kit"
+    DATA = "data"
+
+
+class Unit(StrEnum):
+    """What a line's quantity counts."""
+
+    DAY = "day"
+    EVENT = "event"
+    HUB = "hub"
+    PERSON = "person"
+    PERSON_DAY = "person-day"
+    PERSON_EVENT = "person-event"
+    PERSON_HOUR = "person-hour"
+    PERSON_KM = "person-km"
+    PERSON_LEG = "person-leg"
+    PERSON_NIGHT = "person-night"
+    TENT_DAY = "tent-day"
+    CHAIR_DAY = "chair-day"
+    M2_DAY = "m2-day"
+    KIT_EVENT = "kit-event"
+    LICENCE = "licence"
+    ATTENDEE = "attendee"
 
 
 class NoSignalPolicy(StrEnum):
@@ -108,10 +147,10 @@ class PlanRequest:
 class CostLine:
     """One priced item: ``amount = round(quantity x product of the catalog keys)``."""
 
-    item: str
-    detail: str
+    item: Item
+    detail: Text | str  # which one: a place, a venue's name, ...
     quantity: Decimal
-    unit: str
+    unit: Unit
     keys: tuple[str, ...]
     unit_cost: Decimal
     amount: int
@@ -121,16 +160,16 @@ class CostLine:
 @dataclass(frozen=True, slots=True)
 class Violation:
     constraint: str
-    message: str
+    message: Text
 
 
 @dataclass(frozen=True, slots=True)
 class Booking:
     kind: str
     id: str
-    name: str
+    name: Text | str
     quantity: int
-    detail: str = ""
+    detail: Text | str = ""
     seats: int | None = None  # people this booking must hold
     capacity: int | None = None  # its hard cap; None when there is none
 
@@ -138,7 +177,7 @@ class Booking:
 @dataclass(frozen=True, slots=True)
 class Hub:
     code: str
-    name: str
+    name: Text | str
     level: str
     attendees: int
     connections: int = 1
@@ -161,7 +200,7 @@ class FormatPlan:
     violations: tuple[Violation, ...]
     total: int
     per_participant: int
-    by_item: Mapping[str, int]
+    by_item: Mapping[Item, int]
     by_payer: Mapping[Payer, int]
     lines: tuple[CostLine, ...]
     bookings: tuple[Booking, ...]
@@ -169,7 +208,7 @@ class FormatPlan:
     unserved: int
     bandwidth: Bandwidth
     travel_hours: float
-    notes: tuple[str, ...] = ()
+    notes: tuple[Text, ...] = ()
 
     def __repr__(self) -> str:
         ok = "feasible" if self.feasible else "infeasible"
@@ -179,7 +218,7 @@ class FormatPlan:
 @dataclass(frozen=True, slots=True)
 class Recommendation:
     format: Format | None
-    reason: str
+    reason: Text
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from planner import travel
 from planner.demand import Cohort
 from planner.ledger import Context, LineKey, PersonCost, Shared, ceil_div, konsumsi_lines
-from planner.model import Booking, Payer, Violation
+from planner.model import Booking, Item, Payer, Unit, Violation
+from planner.text import Text
+
+SOUND_SYSTEM = Text("sound system")
 
 
 def person(c: Cohort, ctx: Context) -> PersonCost:
@@ -38,70 +41,103 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
         out.violations.append(
             Violation(
                 "venue_capacity",
-                f"{total:,} participants do not fit any catalogued venue; the largest is "
-                f"{biggest.name} ({cap:,})",
+                Text(
+                    "{total} participants do not fit any catalogued venue; the largest is "
+                    "{venue} ({capacity})",
+                    total=total,
+                    venue=biggest.name,
+                    capacity=cap,
+                ),
             )
         )
-        out.notes.append(f"costed as if {biggest.name} could hold everyone")
+        out.notes.append(Text("costed as if {venue} could hold everyone", venue=biggest.name))
         venue = biggest
     elif venue is None:
-        out.violations.append(Violation("venue_capacity", "the catalog lists no venue"))
+        out.violations.append(Violation("venue_capacity", Text("the catalog lists no venue")))
     if venue is not None:
         cap = cat.int_value(f"venue.{venue.id}.capacity")
         out.bookings.append(
             Booking(
-                "venue", venue.id, venue.name, 1, f"capacity {cap:,}", seats=total, capacity=cap
+                "venue",
+                venue.id,
+                venue.name,
+                1,
+                Text("capacity {capacity}", capacity=cap),
+                seats=total,
+                capacity=cap,
             )
         )
-        out.add(LineKey("venue", venue.name, Payer.OFFICE, "day", (f"venue.{venue.id}.rent",)), 1)
+        out.add(
+            LineKey(Item.VENUE, venue.name, Payer.OFFICE, Unit.DAY, (f"venue.{venue.id}.rent",)), 1
+        )
 
-    konsumsi_lines(ctx, out, total, "venue")
+    konsumsi_lines(ctx, out, total, Text("venue"))
 
     large = total > cat.int_value("production.sound_large_above")
     sound = "production.sound_large" if large else "production.sound_small"
-    out.add(LineKey("production", "sound system", Payer.OFFICE, "day", (sound,)), 1)
+    out.add(LineKey(Item.PRODUCTION, SOUND_SYSTEM, Payer.OFFICE, Unit.DAY, (sound,)), 1)
     out.bookings.append(
         Booking(
-            "production", sound, "sound system", 1, "large outdoor PA" if large else "ceremony PA"
+            "production",
+            sound,
+            SOUND_SYSTEM,
+            1,
+            Text("large outdoor PA") if large else Text("ceremony PA"),
         )
     )
     screens = ceil_div(total, cat.int_value("production.people_per_screen"))
     m2 = screens * cat.int_value("production.led_m2_per_screen")
     out.add(
         LineKey(
-            "production",
-            f"LED screens ({screens})",
+            Item.PRODUCTION,
+            Text("LED screens ({screens})", screens=screens),
             Payer.OFFICE,
-            "m2-day",
+            Unit.M2_DAY,
             ("production.led_m2_day",),
         ),
         m2,
     )
-    out.bookings.append(Booking("production", "led_screen", "LED screen", screens, f"{m2} m2"))
+    out.bookings.append(
+        Booking("production", "led_screen", Text("LED screen"), screens, Text("{m2} m²", m2=m2))
+    )
     if venue is not None and venue.outdoor:
         tents = ceil_div(total, cat.int_value("production.tent_seats"))
         out.add(
-            LineKey("production", "tents", Payer.OFFICE, "tent-day", ("production.tent",)), tents
+            LineKey(
+                Item.PRODUCTION, Text("tents"), Payer.OFFICE, Unit.TENT_DAY, ("production.tent",)
+            ),
+            tents,
         )
         out.add(
-            LineKey("production", "chairs", Payer.OFFICE, "chair-day", ("production.chair_day",)),
+            LineKey(
+                Item.PRODUCTION,
+                Text("chairs"),
+                Payer.OFFICE,
+                Unit.CHAIR_DAY,
+                ("production.chair_day",),
+            ),
             total,
         )
-        out.bookings.append(Booking("production", "tent", "tent", tents))
-        out.bookings.append(Booking("production", "chair", "chair", total))
+        out.bookings.append(Booking("production", "tent", Text("tent"), tents))
+        out.bookings.append(Booking("production", "chair", Text("chair"), total))
 
     members = max(
         cat.int_value("committee.minimum"), ceil_div(total, cat.int_value("committee.per_member"))
     )
     out.add(
         LineKey(
-            "committee",
-            f"committee ({members})",
+            Item.COMMITTEE,
+            Text("committee ({members})", members=members),
             Payer.OFFICE,
-            "person-event",
+            Unit.PERSON_EVENT,
             ("committee.honor",),
         ),
         members,
     )
-    out.add(LineKey("committee", "master of ceremonies", Payer.OFFICE, "event", ("honor.mc",)), 1)
+    out.add(
+        LineKey(
+            Item.COMMITTEE, Text("master of ceremonies"), Payer.OFFICE, Unit.EVENT, ("honor.mc",)
+        ),
+        1,
+    )
     return out

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from planner.demand import Cohort
 from planner.ledger import Context, LineKey, PersonCost, Shared, gb
-from planner.model import Bandwidth, Hub, NoSignalPolicy, Payer, Violation
+from planner.model import Bandwidth, Hub, Item, NoSignalPolicy, Payer, Unit, Violation
 from planner.regions import regions
 from planner.streaming import book_platform, hub_kits, studio
+from planner.text import Text
 
 UNSERVED = "unserved"
 HUB = "hub:"
@@ -23,10 +24,10 @@ def person(c: Cohort, ctx: Context) -> PersonCost:
     payer = Payer.OFFICE if ctx.request.office_pays_data else Payer.PARTICIPANTS
     hours = Decimal(str(ctx.event_hours))
     line = LineKey(
-        "data",
-        "data allowance, own device",
+        Item.DATA,
+        Text("data allowance, own device"),
         payer,
-        "person-hour",
+        Unit.PERSON_HOUR,
         ("data.price_per_gb", "data.viewer_gb_per_hour"),
     )
     return PersonCost(((line, hours),), 0.0, None)
@@ -37,7 +38,12 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
     known = regions()
     out.unserved = groups.get(UNSERVED, 0)
     hubs = [
-        Hub(code[len(HUB) :], f"village office {known[code[len(HUB) :]].name}", "village", n)
+        Hub(
+            code[len(HUB) :],
+            Text("village office {village}", village=known[code[len(HUB) :]].name),
+            "village",
+            n,
+        )
         for code, n in sorted(groups.items())
         if code.startswith(HUB) and n
     ]
@@ -45,17 +51,25 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
     if out.unserved:
         out.violations.append(
             Violation(
-                "unserved", f"{out.unserved:,} participants in villages without signal cannot join"
+                "unserved",
+                Text(
+                    "{count} participants in villages without signal cannot join",
+                    count=out.unserved,
+                ),
             )
         )
     if hubs:
         hub_kits(ctx, out, hubs)
         out.notes.append(
-            f"{sum(h.attendees for h in hubs):,} participants in {len(hubs)} "
-            "villages without signal join from a hub at their village office"
+            Text(
+                "{count} participants in {villages} villages without signal join from a hub at "
+                "their village office",
+                count=sum(h.attendees for h in hubs),
+                villages=len(hubs),
+            )
         )
     seats = individuals + len(hubs)
-    book_platform(ctx, out, seats, fanout=ctx.request.stream_fanout, what="online seats")
+    book_platform(ctx, out, seats, fanout=ctx.request.stream_fanout, what=Text("online seats"))
     studio(out)
     cat = ctx.catalog
     out.bandwidth = Bandwidth(

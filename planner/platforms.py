@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from planner.catalog import Catalog, Platform
-from planner.model import PlatformKind
+from planner.model import PlatformKind, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +49,13 @@ class Part:
         return self.offer.platform
 
     @property
-    def charges(self) -> tuple[tuple[Decimal, tuple[str, ...], str], ...]:
+    def charges(self) -> tuple[tuple[Decimal, tuple[str, ...], Unit], ...]:
         """(quantity, catalog keys, unit) lines that price this part."""
         o = self.offer
-        out = [(Decimal(1), o.price_keys, "licence")]
+        out = [(Decimal(1), o.price_keys, Unit.LICENCE)]
         over = max(0, self.seats - o.included) if o.extra_keys else 0
         if over:
-            out.append((Decimal(over), o.extra_keys, "attendee"))
+            out.append((Decimal(over), o.extra_keys, Unit.ATTENDEE))
         return tuple(out)
 
 

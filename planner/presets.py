@@ -11,15 +11,17 @@ from planner.regions import KUKAR, TENGGARONG_DISTRICT, VILLAGE_LEVELS, ancestor
 def _check(**values: int) -> None:
     for name, value in values.items():
         if not 0 <= value <= MAX_PARTICIPANTS:
-            raise InvalidInputError(f"must be between 0 and {MAX_PARTICIPANTS:,}", (name,))
+            raise InvalidInputError("must be between 0 and {most}", (name,), most=MAX_PARTICIPANTS)
 
 
 def _at_most_the_largest(groups: list[AttendeeGroup], name: str) -> None:
     total = sum(g.count for g in groups)
     if total > MAX_PARTICIPANTS:
         raise InvalidInputError(
-            f"gives {total:,} participants; the planner prices at most {MAX_PARTICIPANTS:,}",
+            "gives {total} participants; the planner prices at most {most}",
             (name,),
+            total=total,
+            most=MAX_PARTICIPANTS,
         )
 
 
@@ -70,7 +72,9 @@ def national(
         province_officials=province_officials,
     )
     if participants is not None and not 1 <= participants <= MAX_PARTICIPANTS:
-        raise InvalidInputError(f"must be between 1 and {MAX_PARTICIPANTS:,}", ("participants",))
+        raise InvalidInputError(
+            "must be between 1 and {most}", ("participants",), most=MAX_PARTICIPANTS
+        )
     all_regions = regions()
     villages = [c for c, r in all_regions.items() if r.level in VILLAGE_LEVELS]
     regencies = [c for c, r in all_regions.items() if r.level == "regency"]
@@ -81,7 +85,9 @@ def national(
     else:
         if participants < officials:
             raise InvalidInputError(
-                f"must be at least the {officials:,} officials in the preset", ("participants",)
+                "must be at least the {officials} officials in the preset",
+                ("participants",),
+                officials=officials,
             )
         per_village = _spread(villages, participants - officials)
     groups = [
@@ -118,7 +124,9 @@ def _spread(villages: list[str], delegates: int) -> list[int]:
 def scale(groups: tuple[AttendeeGroup, ...], participants: int) -> tuple[AttendeeGroup, ...]:
     """The same mix of groups scaled to ``participants`` in total (largest remainder)."""
     if not 1 <= participants <= MAX_PARTICIPANTS:
-        raise InvalidInputError(f"must be between 1 and {MAX_PARTICIPANTS:,}", ("participants",))
+        raise InvalidInputError(
+            "must be between 1 and {most}", ("participants",), most=MAX_PARTICIPANTS
+        )
     if sum(g.count for g in groups) == 0:
         raise InvalidInputError("the groups are empty", ("groups",))
     shares = largest_remainder([g.count for g in groups], participants)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from planner.ledger import Context, LineKey, Shared, ceil_div, konsumsi_lines
-from planner.model import Booking, Hub, Payer, PlatformKind, Violation
+from planner.model import Booking, Hub, Item, Payer, PlatformKind, Unit, Violation
 from planner.platforms import Part, Setup, Use, choose_setup, largest_cap
+from planner.text import Text
 
 
-def book_platform(ctx: Context, out: Shared, seats: int, *, fanout: bool, what: str) -> None:
+def book_platform(ctx: Context, out: Shared, seats: int, *, fanout: bool, what: Text) -> None:
     if seats == 0:
         return
     setup = choose_setup(
@@ -16,12 +17,20 @@ def book_platform(ctx: Context, out: Shared, seats: int, *, fanout: bool, what: 
     if setup is None:
         kinds = frozenset({PlatformKind.MEETING, PlatformKind.WEBINAR})
         biggest = largest_cap(ctx.offers, kinds)
-        tail = f"; the largest allowed is {biggest[1]} ({biggest[0]:,})" if biggest else ""
-        out.violations.append(
-            Violation(
-                "platform_cap", f"{seats:,} {what} exceed the cap of every allowed platform{tail}"
+        if biggest:
+            why = Text(
+                "{seats} {what} exceed the cap of every allowed platform; the largest allowed is "
+                "{platform} ({cap})",
+                seats=seats,
+                what=what,
+                platform=biggest[1],
+                cap=biggest[0],
             )
-        )
+        else:
+            why = Text(
+                "{seats} {what} exceed the cap of every allowed platform", seats=seats, what=what
+            )
+        out.violations.append(Violation("platform_cap", why))
         return
     _charge(out, setup)
     meeting = largest_cap(ctx.offers, frozenset({PlatformKind.MEETING}))
@@ -29,35 +38,51 @@ def book_platform(ctx: Context, out: Shared, seats: int, *, fanout: bool, what: 
         out.notes.append(_why(part, what, meeting[0] if meeting else None))
 
 
-def _why(part: Part, what: str, meeting_cap: int | None) -> str:
+def _why(part: Part, what: Text, meeting_cap: int | None) -> Text:
     """Why this licence: what it is for, and why not a meeting when it is not one."""
     name, seats = part.platform.name, part.seats
     beyond = (
-        f"; they exceed the {meeting_cap:,}-seat meeting cap"
-        if meeting_cap is not None
+        meeting_cap is not None
         and seats > meeting_cap
         and part.offer.platform.kind is not PlatformKind.MEETING
-        else ""
     )
+    if part.use is Use.VIEWERS:
+        return Text(
+            "{platform}: the other {seats} {what} watch the stream, which has no seat cap",
+            platform=name,
+            seats=seats,
+            what=what,
+        )
     if part.use is Use.EVERYONE:
-        return f"{name}: one licence for all {seats:,} {what}{beyond}"
-    if part.use is Use.INTERACTIVE:
-        return f"{name}: the {seats:,} interactive seats, who may speak{beyond}"
-    return f"{name}: the other {seats:,} {what} watch the stream, which has no seat cap"
+        purpose = Text("one licence for all {seats} {what}", seats=seats, what=what)
+    else:
+        purpose = Text("the {seats} interactive seats, who may speak", seats=seats)
+    if beyond:
+        return Text(
+            "{platform}: {purpose}; they exceed the {cap}-seat meeting cap",
+            platform=name,
+            purpose=purpose,
+            cap=meeting_cap or 0,
+        )
+    return Text("{platform}: {purpose}", platform=name, purpose=purpose)
 
 
 def _charge(out: Shared, setup: Setup) -> None:
     for part in setup.parts:
         for q, keys, unit in part.charges:
-            out.add(LineKey("licence", part.platform.name, Payer.OFFICE, unit, keys), q)
-        cap = "no published cap" if part.offer.cap is None else f"cap {part.offer.cap:,}"
+            out.add(LineKey(Item.LICENCE, part.platform.name, Payer.OFFICE, unit, keys), q)
+        cap = (
+            Text("no published cap")
+            if part.offer.cap is None
+            else Text("cap {cap}", cap=part.offer.cap)
+        )
         out.bookings.append(
             Booking(
                 "licence",
                 part.platform.id,
                 part.platform.name,
                 1,
-                f"{part.seats:,} seats, {cap}",
+                Text("{seats} seats, {cap}", seats=part.seats, cap=cap),
                 seats=part.seats,
                 capacity=part.offer.cap,
             )
@@ -67,15 +92,15 @@ def _charge(out: Shared, setup: Setup) -> None:
 def studio(out: Shared) -> None:
     out.add(
         LineKey(
-            "studio",
-            "streaming production at the origin",
+            Item.STUDIO,
+            Text("streaming production at the origin"),
             Payer.OFFICE,
-            "event",
+            Unit.EVENT,
             ("studio.production",),
         ),
         1,
     )
-    out.bookings.append(Booking("studio", "studio", "streaming production studio", 1))
+    out.bookings.append(Booking("studio", "studio", Text("streaming production studio"), 1))
 
 
 def hub_kits(ctx: Context, out: Shared, hubs: list[Hub]) -> None:
@@ -83,17 +108,26 @@ def hub_kits(ctx: Context, out: Shared, hubs: list[Hub]) -> None:
     kits = sum(ceil_div(h.attendees, seats) for h in hubs)
     out.add(
         LineKey(
-            "hub_kit",
-            f"screen, sound and connection ({len(hubs):,} hubs)",
+            Item.HUB_KIT,
+            Text("screen, sound and connection ({hubs} hubs)", hubs=len(hubs)),
             Payer.OFFICE,
-            "kit-event",
+            Unit.KIT_EVENT,
             ("hub.kit",),
         ),
         kits,
     )
-    out.add(LineKey("hub_kit", "hub halls", Payer.OFFICE, "hub", ("hub.venue_rent",)), len(hubs))
-    konsumsi_lines(ctx, out, sum(h.attendees for h in hubs), "hubs")
+    out.add(
+        LineKey(Item.HUB_KIT, Text("hub halls"), Payer.OFFICE, Unit.HUB, ("hub.venue_rent",)),
+        len(hubs),
+    )
+    konsumsi_lines(ctx, out, sum(h.attendees for h in hubs), Text("hubs"))
     out.hubs.extend(hubs)
     out.bookings.append(
-        Booking("hub", "hubs", "watch-party hubs", len(hubs), f"{kits:,} screen-and-sound kits")
+        Booking(
+            "hub",
+            "hubs",
+            Text("watch-party hubs"),
+            len(hubs),
+            Text("{kits} screen-and-sound kits", kits=kits),
+        )
     )

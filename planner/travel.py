@@ -13,12 +13,14 @@ from typing import NamedTuple
 
 from planner.demand import Cohort
 from planner.ledger import Context, LineKey
+from planner.model import Item, Unit
+from planner.text import Text
 
 
 class Trip(NamedTuple):
     fare_qty: Decimal  # per person, priced with fare_keys (there and back)
     fare_keys: tuple[str, ...]
-    fare_unit: str
+    fare_unit: Unit
     boat_legs: int  # one way
     hours: float  # one way
     dalam_kota: bool  # within the SBM's "dalam kota": no hotel, the in-town per diem
@@ -26,13 +28,13 @@ class Trip(NamedTuple):
 
 def to_tenggarong(c: Cohort) -> Trip:
     """The cohort's own trip to Tenggarong, from the access data."""
-    unit = "person-km" if c.inside else "person"
+    unit = Unit.PERSON_KM if c.inside else Unit.PERSON
     return Trip(c.fare_qty, c.fare_keys, unit, c.boat_legs, c.hours, c.dalam_kota)
 
 
 def local(km: Decimal, keys: tuple[str, ...], hours: float) -> Trip:
     """A trip of `km` (one way) by road within the person's own district."""
-    return Trip(2 * km, keys, "person-km", 0, hours, True)
+    return Trip(2 * km, keys, Unit.PERSON_KM, 0, hours, True)
 
 
 def nights(trip: Trip, ctx: Context) -> int:
@@ -50,30 +52,38 @@ def lines(c: Cohort, trip: Trip, ctx: Context) -> tuple[tuple[LineKey, Decimal],
     out: list[tuple[LineKey, Decimal]] = []
     if trip.fare_qty:
         out.append(
-            (LineKey("transport", c.place, payer, trip.fare_unit, trip.fare_keys), trip.fare_qty)
+            (LineKey(Item.TRANSPORT, c.place, payer, trip.fare_unit, trip.fare_keys), trip.fare_qty)
         )
     if trip.boat_legs:
         boat = LineKey(
-            "transport", f"{c.place} (boat)", payer, "person-leg", ("travel.boat_fare_leg",)
+            Item.TRANSPORT,
+            Text("{place} (boat)", place=c.place),
+            payer,
+            Unit.PERSON_LEG,
+            ("travel.boat_fare_leg",),
         )
         out.append((boat, Decimal(2 * trip.boat_legs)))
     away = nights(trip, ctx)
     if away:
-        hotel = LineKey("lodging", c.place, payer, "person-night", ("lodging.night",))
+        hotel = LineKey(Item.LODGING, c.place, payer, Unit.PERSON_NIGHT, ("lodging.night",))
         out.append((hotel, Decimal(away)))
     if ctx.catalog.roles[c.role].per_diem:
         if not trip.dalam_kota:
             # SBM: luar kota per diem for every day away, travel days included.
             per_diem = LineKey(
-                "per_diem", f"{c.place} (luar kota)", payer, "person-day", ("perdiem.luar_kota",)
+                Item.PER_DIEM,
+                Text("{place} (luar kota)", place=c.place),
+                payer,
+                Unit.PERSON_DAY,
+                ("perdiem.luar_kota",),
             )
             out.append((per_diem, Decimal(1 + away)))
         elif ctx.event_hours + 2 * trip.hours > ctx.f["rules.dalam_kota_min_hours"]:
             per_diem = LineKey(
-                "per_diem",
-                f"{c.place} (dalam kota > 8 h)",
+                Item.PER_DIEM,
+                Text("{place} (dalam kota > 8 h)", place=c.place),
                 payer,
-                "person-day",
+                Unit.PERSON_DAY,
                 ("perdiem.dalam_kota_8h",),
             )
             out.append((per_diem, Decimal(1)))

@@ -19,6 +19,7 @@ from app.models.launch_plan import (
     LaunchPlanSummary,
 )
 from app.services import audit, planning
+from planner import Say, rendered
 
 
 def _visible_to(caller: Caller) -> list[Any]:
@@ -29,8 +30,11 @@ def _summary(plan: LaunchPlan) -> LaunchPlanSummary:
     return LaunchPlanSummary.model_validate(plan, from_attributes=True)
 
 
-def _public(plan: LaunchPlan) -> LaunchPlanPublic:
-    return LaunchPlanPublic.model_validate(plan, from_attributes=True)
+def _public(plan: LaunchPlan, say: Say = str) -> LaunchPlanPublic:
+    """The plan with its result's texts said by `say` (English unless told: a plan saved
+    before its texts were kept as data has them in English only)."""
+    public = LaunchPlanPublic.model_validate(plan, from_attributes=True)
+    return public.model_copy(update={"result": rendered(plan.result, say)})
 
 
 def _found(plan: LaunchPlan | None, plan_id: int) -> LaunchPlan:
@@ -63,26 +67,28 @@ async def list_plans(
     )
 
 
-async def get_plan(session: AsyncSession, caller: Caller, plan_id: int) -> LaunchPlanPublic:
+async def get_plan(
+    session: AsyncSession, caller: Caller, plan_id: int, say: Say = str
+) -> LaunchPlanPublic:
     plan = await session.scalar(
         select(LaunchPlan).where(col(LaunchPlan.id) == plan_id, *_visible_to(caller))
     )
-    return _public(_found(plan, plan_id))
+    return _public(_found(plan, plan_id), say)
 
 
 async def save_plan(writer: Writer, data: LaunchPlanCreate) -> LaunchPlanPublic:
     session, caller = writer.session, writer.caller
     check_in_caller_scope(caller, data.region, ["body", "region"])
-    answer = await planning.compare_launch(data.inputs)
+    answer = await planning.comparison_to_keep(data.inputs)
     plan = LaunchPlan(
         region=data.region,
         name=data.name,
         note=data.note,
-        participants=answer.participants,
-        recommended=answer.recommendation.format,
-        catalog_version=answer.catalog_version,
-        catalog_digest=answer.catalog_digest,
-        result=answer.model_dump(mode="json"),
+        participants=answer["participants"],
+        recommended=answer["recommendation"]["format"],
+        catalog_version=answer["catalog_version"],
+        catalog_digest=answer["catalog_digest"],
+        result=answer,
         created_by=caller.principal.actor,
     )
     session.add(plan)

@@ -1,6 +1,13 @@
-"""The only module that knows both the API schemas and the planner library."""
+"""The only module that knows both the API schemas and the planner library.
 
+The planner writes its sentences as `planner.Text`: the API says them in English (`str`), the
+web app in the page's language (`app.web.i18n.say`), and a saved plan keeps them as data
+(`comparison_to_keep`), to be said in the language of whoever reads it later.
+"""
+
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -12,6 +19,8 @@ from planner import (
     Event,
     PlannerError,
     PlanRequest,
+    Say,
+    Text,
     TravelOverride,
     compare,
     default_catalog,
@@ -71,7 +80,11 @@ def _invalid(exc: PlannerError, preset_len: int) -> Invalid:
             loc = ["preset"]
         else:
             loc[1] = group - preset_len
-    return Invalid.field(["body", *loc], exc.message, "planner_error")
+    params = {
+        name: str(value) if isinstance(value, Text) else value
+        for name, value in exc.text.params.items()
+    }
+    return Invalid.field(["body", *loc], exc.text.message, "planner_error", params=params)
 
 
 def _run(body: LaunchComparisonIn) -> Comparison:
@@ -82,20 +95,30 @@ def _run(body: LaunchComparisonIn) -> Comparison:
         raise _invalid(exc, preset_len) from exc
 
 
-def _out(body: LaunchComparisonIn, result: Comparison) -> LaunchComparisonOut:
-    data = to_jsonable(result)
-    data["inputs"] = body
-    del data["request"]
-    return LaunchComparisonOut.model_validate(data)
-
-
-async def compare_launch(body: LaunchComparisonIn) -> LaunchComparisonOut:
+async def _compared(body: LaunchComparisonIn) -> Comparison:
     try:
         # CPU-bound (up to ~0.5 s for the national preset): keep it off the event loop.
-        result = await run_in_threadpool(_run, body)
+        return await run_in_threadpool(_run, body)
     except PlannerError as exc:  # raised while building a preset
         raise _invalid(exc, 0) from exc
-    return _out(body, result)
+
+
+def _data(inputs: Any, result: Comparison, say: Callable[[Text], Any]) -> dict[str, Any]:
+    data: dict[str, Any] = to_jsonable(result, say)
+    data["inputs"] = inputs
+    del data["request"]
+    return data
+
+
+async def compare_launch(body: LaunchComparisonIn, say: Say = str) -> LaunchComparisonOut:
+    """The three formats compared, their texts said by `say` (English unless told)."""
+    return LaunchComparisonOut.model_validate(_data(body, await _compared(body), say))
+
+
+async def comparison_to_keep(body: LaunchComparisonIn) -> dict[str, Any]:
+    """The comparison as `compare_launch` gives it in JSON, with its texts kept as data
+    (`planner.rendered` says them in any language later)."""
+    return _data(body.model_dump(mode="json"), await _compared(body), Text.stored)
 
 
 async def launch_chart_svg(body: LaunchComparisonIn) -> bytes:

@@ -8,6 +8,7 @@ dates are formatted by Babel for the page's locale, times in the office's zone
 
 from contextvars import ContextVar
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from babel.support import NullTranslations, Translations
 from fastapi import Request
 
 from app.settings import get_settings
+from planner import Text
 
 LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
@@ -91,8 +93,15 @@ def rupiah(amount: int) -> str:
     )
 
 
-def number(value: int) -> str:
+def number(value: int | float | Decimal | str) -> str:
+    """A count or a decimal as the page's language writes it (`1.234,5`); a decimal may come
+    as the exact text the API gives it."""
     return format_decimal(value, locale=_locale.get())
+
+
+def say(text: Text) -> str:
+    """A sentence of the launch planner in the page's language."""
+    return text.render(gettext, number)
 
 
 def long_date(value: date) -> str:

@@ -24,7 +24,7 @@ from app.routers.params import RecordId
 from app.services import launch_plans, planning
 from app.web.charts import cost_chart
 from app.web.forms import field_errors
-from app.web.i18n import gettext
+from app.web.i18n import gettext, say
 from app.web.rendering import render
 from app.web.routing import FormWriterDep, new_idempotency_key, page_router, see_other
 from app.web.session import flash
@@ -140,7 +140,7 @@ async def compute(
     values = dict(form)
     try:
         inputs = LaunchComparisonIn.model_validate_json(json.dumps(_inputs_from(form)))
-        result = await planning.compare_launch(inputs)
+        result = await planning.compare_launch(inputs, say)
     except (ValidationError, Invalid) as invalid:
         return await _planner_page(
             request, session, caller, codec, values=values, errors=_errors(invalid), status_code=422
@@ -182,8 +182,8 @@ async def compare_saved(
     b: Annotated[int, Query(ge=1, le=2**31 - 1)],
 ) -> Response:
     """Two saved plans side by side: each format's total, and its cost lines by item."""
-    first = await launch_plans.get_plan(session, caller, a)
-    second = await launch_plans.get_plan(session, caller, b)
+    first = await launch_plans.get_plan(session, caller, a, say)
+    second = await launch_plans.get_plan(session, caller, b, say)
     formats = {}
     for name in first.result["plans"]:
         lines: dict[tuple[str, str], list[int]] = {}
@@ -204,7 +204,9 @@ async def compare_saved(
 async def saved_plan(
     request: Request, session: SessionDep, caller: CallerDep, plan_id: RecordId
 ) -> Response:
-    plan = await launch_plans.get_plan(session, caller, plan_id)
+    plan = await launch_plans.get_plan(session, caller, plan_id, say)
+    # The version the API and its If-Match know: in English.
+    etag = etag_of(await launch_plans.get_plan(session, caller, plan_id))
     # Shown as it was saved, whatever the planner answers today.
     return render(
         request,
@@ -213,7 +215,7 @@ async def saved_plan(
             "plan": plan,
             "result": plan.result,
             "chart": cost_chart(plan.result),
-            "etag": etag_of(plan),
+            "etag": etag,
             "idempotency_key": new_idempotency_key(),
         },
     )

@@ -18,7 +18,7 @@ from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage
 from app.models.mentoring import Channel, Responsible, Topic, TrainingStatus
 from app.web import i18n, words
 from app.web.session import CSRF_FIELD, csrf_token, take_notices
-from planner import Format, Payer
+from planner import Format, Item, Payer, Unit
 
 STATIC_FILES = Path(__file__).parent / "static"
 _environment = Environment(
@@ -47,6 +47,8 @@ _environment.globals.update(
             TrainingStatus,
             Format,
             Payer,
+            Item,
+            Unit,
         )
     },
     Responsible=Responsible,

@@ -10,7 +10,7 @@ from app.models.budget import DocumentType, RefocusingStatus
 from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage, OfficerRole
 from app.models.mentoring import Channel, FollowUpStatus, Responsible, Topic, TrainingStatus
 from app.web.i18n import gettext
-from planner import Format, HubLevel, NoSignalPolicy, Payer
+from planner import Format, HubLevel, Item, NoSignalPolicy, Payer, Unit
 from planner import Role as AttendeeRole
 
 _WORDS: dict[type[StrEnum], dict[Any, str]] = {
@@ -116,6 +116,37 @@ _WORDS: dict[type[StrEnum], dict[Any, str]] = {
     HubLevel: {
         HubLevel.DISTRICT: N_("One hub per district"),
         HubLevel.REGENCY: N_("One hub per regency"),
+    },
+    Item: {
+        Item.TRANSPORT: N_("Transport"),
+        Item.LODGING: N_("Lodging"),
+        Item.PER_DIEM: N_("Per diem"),
+        Item.VENUE: N_("Venue"),
+        Item.PRODUCTION: N_("Stage production"),
+        Item.COMMITTEE: N_("Committee"),
+        Item.MEALS: N_("Meals"),
+        Item.LICENCE: N_("Platform licence"),
+        Item.STUDIO: N_("Streaming studio"),
+        Item.HUB_KIT: N_("Hubs"),
+        Item.DATA: N_("Mobile data"),
+    },
+    Unit: {
+        Unit.DAY: N_("day"),
+        Unit.EVENT: N_("event"),
+        Unit.HUB: N_("hub"),
+        Unit.PERSON: N_("person"),
+        Unit.PERSON_DAY: N_("person-day"),
+        Unit.PERSON_EVENT: N_("person per event"),
+        Unit.PERSON_HOUR: N_("person-hour"),
+        Unit.PERSON_KM: N_("person-km"),
+        Unit.PERSON_LEG: N_("person per leg"),
+        Unit.PERSON_NIGHT: N_("person-night"),
+        Unit.TENT_DAY: N_("tent-day"),
+        Unit.CHAIR_DAY: N_("chair-day"),
+        Unit.M2_DAY: N_("m² per day"),
+        Unit.KIT_EVENT: N_("kit per event"),
+        Unit.LICENCE: N_("licence"),
+        Unit.ATTENDEE: N_("attendee"),
     },
     NoSignalPolicy: {
         NoSignalPolicy.HUB: N_("They travel to a hub with a signal"),

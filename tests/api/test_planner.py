@@ -123,3 +123,15 @@ def test_counts_past_the_largest_launch_and_a_blink_of_an_event_are_problems(cli
     blink = {"preset": "kukar", "event": {"date": "2025-07-21", "hours": 1e-9}}
     body = assert_problem(client.post(URL, json=blink), 422)
     assert body["errors"][0]["loc"] == ["body", "event", "hours"]
+
+
+def test_the_planner_speaks_english_unless_asked_and_its_problems_indonesian_when_asked(client):
+    body = client.post(URL, json={"preset": "kukar", "event": EVENT, "draws": 10}).json()
+    assert "is the cheapest feasible format" in body["recommendation"]["reason"]
+    lines = body["plans"]["offline_central"]["lines"]
+    assert any(line["item"] == "transport" and line["unit"] == "person-km" for line in lines)
+
+    too_slow = {"preset": "kukar", "event": EVENT, "overrides": {"travel.road_speed_kmh": 0}}
+    response = client.post(URL, json=too_slow, headers={"Accept-Language": "id"})
+    problem = assert_problem(response, 422, field="travel.road_speed_kmh")
+    assert problem["detail"] == "body.overrides.travel.road_speed_kmh: harus antara 5 dan 120"

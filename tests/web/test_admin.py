@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from app.web.i18n import office_now
 from tests.web.conftest import DEMO_PASSWORD, OUTSIDE_KUKAR, SCRIPT_NAME, check_page, log_in
 
 pytestmark = pytest.mark.browser
@@ -222,15 +223,17 @@ def test_the_audit_trail_is_filtered_and_links_each_event_to_its_record(page, li
     assert re.search(r"/koperasi/\d+$", page.url)
     assert page.get_by_role("heading", level=1).inner_text() == SCRIPT_NAME
 
-    # The period: today's events, then none from tomorrow on.
+    # The period: today's events, then none from tomorrow on; days on the office's clock (WITA),
+    # which is a day ahead of UTC's in its evening.
+    today = office_now().date()
     page.goto("/admin/audit")
     page.get_by_label("Siapa").fill("demo-admin")
-    page.get_by_label("Dari").fill(date.today().isoformat())
-    page.get_by_label("Sampai").fill(date.today().isoformat())
+    page.get_by_label("Dari").fill(today.isoformat())
+    page.get_by_label("Sampai").fill(today.isoformat())
     page.get_by_role("button", name="Tampilkan").click()
     assert page.locator("table.audit tbody tr").count() > 0
-    page.get_by_label("Dari").fill((date.today() + timedelta(days=1)).isoformat())
-    page.get_by_label("Sampai").fill((date.today() + timedelta(days=1)).isoformat())
+    page.get_by_label("Dari").fill((today + timedelta(days=1)).isoformat())
+    page.get_by_label("Sampai").fill((today + timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Tampilkan").click()
     assert page.get_by_text("Tidak ada kejadian yang cocok dengan saringan ini.").is_visible()
 

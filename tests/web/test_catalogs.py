@@ -1,6 +1,6 @@
-"""Every message of the web app and every problem of the API has its Indonesian words, with the
-same values in them; the catalogs hold no stale ones; and no problem is raised with an f-string,
-which no catalog could hold."""
+"""Every message of the web app, every problem of the API and every text of the launch planner
+has its Indonesian words, with the same values in them; the catalogs hold no stale ones; and no
+problem or planner text is written with an f-string, which no catalog could hold."""
 
 import ast
 import re
@@ -84,10 +84,10 @@ def test_a_translation_keeps_every_value_of_its_message():
             assert _fields(message.string) == _fields(message.id), message.id
 
 
-def test_no_problem_is_raised_with_an_f_string():
+def test_no_problem_or_planner_text_is_written_with_an_f_string():
     problems = {name for name in _extra_keywords() if name not in ("N_", "ValueError")}
     found = []
-    for path in sorted((ROOT / "app").rglob("*.py")):
+    for path in sorted([*(ROOT / "app").rglob("*.py"), *(ROOT / "planner").rglob("*.py")]):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue

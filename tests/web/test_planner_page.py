@@ -1,5 +1,6 @@
 """Rencana peluncuran in a real browser: a plan computed, saved, printed and compared with
-another, a unit cost overridden beside its catalog value, and a bad input said in Indonesian."""
+another, the planner's own sentences in the page's language, a unit cost overridden beside its
+catalog value, and a bad input said in Indonesian."""
 
 import re
 import uuid
@@ -26,6 +27,11 @@ def test_a_plan_is_computed_saved_and_compared(page):
     assert result.get_by_role("columnheader", name="Daring").is_visible()
     assert result.get_by_role("columnheader", name="Nobar di titik-titik (hub)").is_visible()
     assert page.get_by_text(re.compile("^Disarankan:")).is_visible()
+    # The planner's reason, and its cost lines, in Indonesian too.
+    cheapest = re.compile(r"adalah format layak yang termurah: Rp[\d.]+ untuk 1\.008 peserta")
+    assert page.get_by_text(cheapest).is_visible()
+    page.get_by_text("Rincian biaya").click()
+    assert page.get_by_role("cell", name="Transportasi").first.is_visible()
     assert page.get_by_role(
         "img", name="Total biaya menurut jumlah peserta, per format"
     ).is_visible()
@@ -35,6 +41,11 @@ def test_a_plan_is_computed_saved_and_compared(page):
     assert page.get_by_text("Rencana telah disimpan.").is_visible()
     assert page.get_by_role("heading", name=f"Kukar 1.008 peserta {run}").is_visible()
     assert page.get_by_text("Kepala Dinas Koperasi dan UMKM").is_visible()  # to sign
+    assert page.get_by_text(cheapest).is_visible()  # kept as data, said in the reader's language
+    page.get_by_role("button", name="English").click()
+    page.get_by_text(re.compile("is the cheapest feasible format")).wait_for()
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    page.get_by_text(cheapest).wait_for()
     check_page(page, "rencana-satu")
 
     _compute(page, "5000")
