@@ -26,6 +26,10 @@ _INTEGER_SUFFIXES = (
     ".minimum",
     "per_member",
     "people_per_screen",
+    "people_per_guard",
+    "people_per_health_post",
+    "_days",
+    ".year",
 )
 
 
@@ -53,6 +57,7 @@ class Venue:
     id: str
     name: str
     outdoor: bool
+    risk: str = ""  # a known problem with booking it, which the plan warns of
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class Platform:
     id: str
     name: str
     kind: PlatformKind
+    through_sales: bool = False  # bought through the vendor's sales team, not self-serve
 
     @property
     def unlimited(self) -> bool:
@@ -114,9 +120,9 @@ class Catalog:
         for key in sorted(self.entries):
             h.update(f"|{key}={self.entries[key].value}".encode())
         for v in self.venues:
-            h.update(f"|v:{v.id}:{v.outdoor}".encode())
+            h.update(f"|v:{v.id}:{v.outdoor}:{v.risk}".encode())
         for p in self.platforms:
-            h.update(f"|p:{p.id}:{p.kind}".encode())
+            h.update(f"|p:{p.id}:{p.kind}:{p.through_sales}".encode())
         for role in sorted(self.roles):
             r = self.roles[role]
             h.update(f"|r:{role}:{r.per_diem}:{r.payer}".encode())
@@ -234,7 +240,10 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
     venues = {v.id: v for v in base.venues} if base else {}
     for vid, raw in data.get("venues", {}).items():
         venues[vid] = Venue(
-            id=vid, name=str(raw.get("name", vid)), outdoor=bool(raw.get("outdoor"))
+            id=vid,
+            name=str(raw.get("name", vid)),
+            outdoor=bool(raw.get("outdoor")),
+            risk=str(raw.get("risk", "")),
         )
     platforms = {p.id: p for p in base.platforms} if base else {}
     for pid, raw in data.get("platforms", {}).items():
@@ -244,7 +253,12 @@ def _parse(data: Mapping[str, Any], base: Catalog | None, origin: str) -> Catalo
             raise CatalogError(
                 "kind must be meeting, webinar or stream", ("platforms", pid, "kind")
             ) from None
-        platforms[pid] = Platform(id=pid, name=str(raw.get("name", pid)), kind=kind)
+        platforms[pid] = Platform(
+            id=pid,
+            name=str(raw.get("name", pid)),
+            kind=kind,
+            through_sales=bool(raw.get("through_sales")),
+        )
     roles = dict(base.roles) if base else {}
     for name, raw in data.get("roles", {}).items():
         try:

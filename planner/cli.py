@@ -54,6 +54,7 @@ def _table(c: Comparison) -> Table:
         "cooperatives",
         "participants",
         "others",
+        "of which per diem",
         "feasible",
         "travel h",
         "data GB",
@@ -66,9 +67,30 @@ def _table(c: Comparison) -> Table:
             format_idr(p.total),
             format_idr(p.per_participant),
             *(format_idr(p.by_payer.get(payer, 0)) for payer in Payer),
+            format_idr(sum(p.per_diem_by_payer.values())),
             ok,
             f"{p.travel_hours:,.0f}",
             f"{p.bandwidth.data_gb:,.0f}",
+        )
+    return t
+
+
+def _lines(c: Comparison) -> Table | None:
+    """The recommended format's cost lines, each with where its unit cost comes from."""
+    if c.recommendation.format is None:
+        return None
+    t = Table(title=f"Cost lines: {LABELS[c.recommendation.format]}", show_lines=False)
+    for col in ("item", "detail", "amount", "payer", "estimate", "as of", "source"):
+        t.add_column(col, justify="right" if col == "amount" else "left")
+    for line in c.plans[c.recommendation.format].lines:
+        t.add_row(
+            line.item.value,
+            str(line.detail),
+            format_idr(line.amount),
+            line.payer.value,
+            "estimate" if line.estimate else "",
+            line.as_of,
+            "; ".join(line.sources),
         )
     return t
 
@@ -84,10 +106,15 @@ def _print(c: Comparison, console: Console) -> None:
             console.print(f"[red]{LABELS[fmt]}: {v.constraint}: {v.message}[/red]")
         for note in p.notes:
             console.print(f"[dim]{LABELS[fmt]}: {note}[/dim]")
+        for warning in p.warnings:
+            console.print(f"[yellow]{LABELS[fmt]}: warning: {warning}[/yellow]")
     console.print()
     console.print("[bold]Recommendation[/bold]")
     console.print(c.recommendation.reason)
     console.print()
+    lines = _lines(c)
+    if lines is not None:
+        console.print(lines)
     if c.break_evens:
         for b in c.break_evens:
             console.print(

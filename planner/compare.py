@@ -182,7 +182,32 @@ def recommend(plans: Mapping[Format, FormatPlan], sens: Sensitivity) -> Recommen
             p90=format_idr(spread.p90),
         )
     )
-    return Recommendation(best.format, joined(sentences))
+    # A budget that nine draws in ten stay within; never below the plan's own total.
+    budget = max(best.total, spread.p90)
+    figures = {
+        "total": format_idr(best.total),
+        "p50": format_idr(spread.p50),
+        "p90": format_idr(spread.p90),
+    }
+    if budget > best.total:
+        sentences.append(
+            Text(
+                "Budget for the P90, {p90}, not the base figure {total} (P50 {p50}): nine "
+                "draws in ten of the estimated costs stay within it.",
+                **figures,
+            )
+        )
+    else:
+        sentences.append(
+            Text(
+                "Budget for the base figure, {total} (P50 {p50}, P90 {p90}): the estimated costs "
+                "do not push it higher in nine draws out of ten.",
+                **figures,
+            )
+        )
+    return Recommendation(
+        best.format, joined(sentences), best.total, spread.p50, spread.p90, budget
+    )
 
 
 def _compare(prep: Prepared) -> Comparison:

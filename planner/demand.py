@@ -12,6 +12,7 @@ from planner.model import PlanRequest, Role, TravelOverride
 from planner.regions import (
     KUKAR,
     Point,
+    RegencyTrip,
     access,
     ancestor,
     kukar_points,
@@ -39,8 +40,10 @@ class Cohort(NamedTuple):
     count: int  # type: ignore[assignment]  # shadows tuple.count, which nothing here calls
     origin: str
     rank: int  # 0 province .. 3 village
-    place: str  # where cost lines are grouped: a Kukar district, else a province
-    inside: bool  # inside Kutai Kartanegara, so road travel data applies
+    # Where cost lines are grouped: a Kukar district, a regency of East Kalimantan, else a
+    # province.
+    place: str
+    inside: bool  # inside Kutai Kartanegara, so Kukar's own road travel data applies
     fare_qty: Decimal  # per person, priced with fare_keys (return trip)
     fare_keys: tuple[str, ...]
     boat_legs: int  # one way
@@ -122,6 +125,24 @@ def _override(code: str, table: Mapping[str, TravelOverride]) -> TravelOverride 
     return None
 
 
+def _nearby(
+    origin: str, rank: int, table: Mapping[str, RegencyTrip], asked: Mapping[str, TravelOverride]
+) -> tuple[str, RegencyTrip, TravelOverride | None] | None:
+    """The regency of an origin outside Kukar whose trip to Tenggarong the access data has
+    (East Kalimantan's other regencies and cities), its trip, and the request's override for
+    the origin, its district or its regency, the most precise first. None for an origin above
+    the regency level or elsewhere."""
+    if rank < 1:
+        return None
+    regency = ancestor(origin, "regency")
+    trip = table.get(regency)
+    if trip is None:
+        return None
+    codes = (origin, ancestor(origin, "district"), regency) if rank >= 2 else (origin,)
+    o = next((asked[c] for c in codes if c in asked), None)
+    return regency, trip, o
+
+
 def build_cohorts(request: PlanRequest, catalog: Catalog) -> tuple[Cohort, ...]:
     known = regions()
     pts = kukar_points()
@@ -150,7 +171,34 @@ def build_cohorts(request: PlanRequest, catalog: Catalog) -> tuple[Cohort, ...]:
     cohorts = []
     for (origin, rank, role, silent), count in merged.items():
         inside = origin == KUKAR or origin.startswith(KUKAR + ".")
+        near = None if inside else _nearby(origin, rank, acc.regencies, request.travel_overrides)
+        if near is not None:
+            # A guest from elsewhere in the province travels by road (and ferry or boat) as the
+            # access data has it: the road km there and back at the road fare, no flat fare.
+            regency, trip, o = near
+            km = o.road_km if o and o.road_km is not None else trip.road_km
+            cohorts.append(
+                Cohort(
+                    role=role,
+                    count=count,
+                    origin=origin,
+                    rank=rank,
+                    place=known[regency].name,
+                    inside=False,
+                    fare_qty=2 * km,
+                    fare_keys=("travel.road_fare_per_km",),
+                    boat_legs=o.boat_legs if o and o.boat_legs is not None else trip.boat_legs,
+                    hours=float(o.hours if o and o.hours is not None else trip.hours),
+                    dalam_kota=False,
+                    no_signal=silent,
+                    point=None,
+                    local_speed_kmh=float(o.local_speed_kmh) if o and o.local_speed_kmh else None,
+                )
+            )
+            continue
         if not inside:
+            # From another province, or the province as a whole (no seat to start from): the
+            # catalog's flat return fare and hours.
             province = known[ancestor(origin, "province")].name
             cohorts.append(
                 Cohort(

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Protocol
 
 import numpy as np
 
-from planner import hubs, offline, online
+from planner import hubs, offline, online, timeline
 from planner.catalog import Catalog
 from planner.demand import Cohort, build_cohorts, validate
-from planner.ledger import Context, PersonCost, Shared, build_plan, shared_total
-from planner.model import Format, FormatPlan, HubLevel, PlanRequest, Role
+from planner.ledger import (
+    Context,
+    PersonCost,
+    Shared,
+    add_vat,
+    build_plan,
+    contingency,
+    rupiah_of,
+)
+from planner.model import Format, FormatPlan, HubLevel, Payer, PlanRequest, Role
 from planner.platforms import offers
 from planner.regions import ancestor
 
@@ -89,8 +97,10 @@ def plan(prep: Prepared, fmt: Format) -> FormatPlan:
     for c, pc in zip(prep.cohorts, people, strict=True):
         if pc.group is not None:
             groups[pc.group] = groups.get(pc.group, 0) + c.count
-    shared = MODELS[fmt].shared(prep.ctx, prep.participants, groups)
-    return build_plan(fmt, prep.ctx, prep.cohorts, people, shared)
+    shared = add_vat(prep.ctx, MODELS[fmt].shared(prep.ctx, prep.participants, groups))
+    shared.warnings.extend(timeline.cost_standard_warnings(prep.ctx))
+    built = build_plan(fmt, prep.ctx, prep.cohorts, people, shared)
+    return replace(built, timeline=timeline.milestones(prep.ctx, fmt, built.bookings))
 
 
 def largest_remainder(counts: np.ndarray, target: int) -> np.ndarray:
@@ -117,23 +127,29 @@ class Evaluator:
         self.prep = prep
         self.counts = np.array([c.count for c in prep.cohorts], dtype=np.int64)
         self.per_person: dict[Format, np.ndarray] = {}
+        self.office_per_person: dict[Format, np.ndarray] = {}
         self.group_names: dict[Format, list[str]] = {}
         self.group_index: dict[Format, np.ndarray] = {}
         unit: dict[tuple[str, ...], float] = {}
         for fmt, people in prep.people.items():
             pp = np.zeros(len(people))
+            office = np.zeros(len(people))
             names: dict[str, int] = {}
             idx = np.full(len(people), -1, dtype=np.int64)
             for i, pc in enumerate(people):
-                cost = 0.0
+                cost = office_cost = 0.0
                 for key, q in pc.lines:
                     if key.keys not in unit:
                         unit[key.keys] = float(prep.ctx.unit_cost(key.keys))
                     cost += float(q) * unit[key.keys]
+                    if key.payer is Payer.OFFICE:
+                        office_cost += float(q) * unit[key.keys]
                 pp[i] = cost
+                office[i] = office_cost
                 if pc.group is not None:
                     idx[i] = names.setdefault(pc.group, len(names))
             self.per_person[fmt] = pp
+            self.office_per_person[fmt] = office
             self.group_names[fmt] = list(names)
             self.group_index[fmt] = idx
         self._cache: dict[int, dict[Format, tuple[int, bool]]] = {}
@@ -152,9 +168,17 @@ class Evaluator:
                     idx[mask], weights=counts[mask], minlength=len(self.group_names[fmt])
                 )
                 groups = {n: int(s) for n, s in zip(self.group_names[fmt], sums, strict=True)}
-            shared = model.shared(self.prep.ctx, attendance, groups)
+            ctx = self.prep.ctx
+            shared = add_vat(ctx, model.shared(ctx, attendance, groups))
             linear = float(counts @ self.per_person[fmt])
-            total = int(Decimal(linear).quantize(Decimal(1))) + shared_total(self.prep.ctx, shared)
+            office = float(counts @ self.office_per_person[fmt])
+            amounts = [(k.payer, rupiah_of(ctx, k.keys, q)) for k, q in shared.lines]
+            office += sum(amount for payer, amount in amounts if payer is Payer.OFFICE)
+            total = (
+                int(Decimal(linear).quantize(Decimal(1)))
+                + sum(amount for _, amount in amounts)
+                + contingency(ctx, round(office))
+            )
             out[fmt] = (total, not shared.violations)
         self._cache[attendance] = out
         return out

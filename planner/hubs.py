@@ -70,15 +70,22 @@ def _hub_name(code: str, level: HubLevel) -> Text | str:
     region = regions()[code]
     if level is HubLevel.DISTRICT and code in kukar_district_hubs():
         site = regions()[kukar_district_hubs()[code]].name
-        return Text("{district} (at {site})", district=region.name, site=site)
+        # Where the kantor camat stands is not in the data: the hub is placed, and said to be,
+        # at the office of the village nearest the district's centre.
+        return Text(
+            "{district}, at the village office of {site} (nearest the district's centre)",
+            district=region.name,
+            site=site,
+        )
     return region.name
 
 
 def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
     out = Shared()
     known = regions()
+    sites = kukar_district_hubs() if ctx.hub_level is HubLevel.DISTRICT else {}
     hubs = [
-        Hub(code, _hub_name(code, ctx.hub_level), known[code].level, n)
+        Hub(code, _hub_name(code, ctx.hub_level), known[code].level, n, site=sites.get(code, ""))
         for code, n in sorted(groups.items())
         if n
     ]

@@ -57,6 +57,7 @@ class Shared:
     bookings: list[Booking] = field(default_factory=list)
     hubs: list[Hub] = field(default_factory=list)
     notes: list[Text] = field(default_factory=list)
+    warnings: list[Text] = field(default_factory=list)
     unserved: int = 0
     bandwidth: Bandwidth = Bandwidth(0.0, 0.0, "none", 0, 0.0)
 
@@ -91,6 +92,48 @@ class Context:
     def payer_for(self, cohort: Cohort) -> Payer:
         return self.payers[cohort.role]
 
+    def provenance(self, keys: tuple[str, ...]) -> tuple[tuple[str, ...], str, bool]:
+        """Where a unit cost made of `keys` comes from: their sources, the oldest of their
+        as-of dates, and whether any of them is an estimate."""
+        entries = [self.catalog.entries[k] for k in keys]
+        sources = tuple(dict.fromkeys(e.source for e in entries))
+        as_of = min((e.as_of for e in entries if e.as_of), default="")
+        return sources, as_of, any(e.estimate for e in entries)
+
+
+# Rentals, production, licences and the studio are bought from vendors, with VAT; a
+# regency-owned venue or a village hall charges a retribusi, meals a regional tax inside the SBM
+# rate, and people's travel is no purchase.
+VAT_ITEMS = frozenset({Item.PRODUCTION, Item.LICENCE, Item.STUDIO, Item.HUB_KIT, Item.POWER})
+VAT = "tax.vat_rate"
+CONTINGENCY = "budget.contingency_rate"
+
+
+def add_vat(ctx: Context, shared: Shared) -> Shared:
+    """A VAT line beside each line bought from a vendor: the same quantity and unit costs
+    times the rate, so that it follows them in the sensitivity run and along the cost curve."""
+    if ctx.f[VAT]:
+        shared.lines.extend(
+            (
+                LineKey(
+                    Item.TAX,
+                    Text("VAT on {detail}", detail=key.detail),
+                    key.payer,
+                    key.unit,
+                    (*key.keys, VAT),
+                ),
+                q,
+            )
+            for key, q in list(shared.lines)
+            if key.item in VAT_ITEMS and ctx.unit_cost(key.keys)
+        )
+    return shared
+
+
+def contingency(ctx: Context, office_subtotal: Decimal | int) -> int:
+    """The contingency on the office's share of a plan."""
+    return rupiah(Decimal(office_subtotal) * ctx.catalog.value(CONTINGENCY))
+
 
 def ceil_div(a: int, b: int) -> int:
     return -(-a // b) if b > 0 else 0
@@ -114,9 +157,23 @@ def build_plan(
     for key, q in shared.lines:
         quantities[key] = quantities.get(key, Decimal(0)) + q
 
+    office = sum(
+        rupiah_of(ctx, key.keys, q) for key, q in quantities.items() if key.payer is Payer.OFFICE
+    )
+    if office and contingency(ctx, office):
+        reserve = LineKey(
+            Item.CONTINGENCY,
+            Text("contingency on the office's costs"),
+            Payer.OFFICE,
+            Unit.RUPIAH,
+            (CONTINGENCY,),
+        )
+        quantities[reserve] = Decimal(office)
+
     lines = []
     for key, q in quantities.items():
         unit_cost = ctx.unit_cost(key.keys)
+        sources, as_of, estimate = ctx.provenance(key.keys)
         # The one place where a quantity meets a price: round once, half up.
         lines.append(
             CostLine(
@@ -128,13 +185,19 @@ def build_plan(
                 unit_cost=unit_cost,
                 amount=rupiah(q * unit_cost),
                 payer=key.payer,
+                sources=sources,
+                as_of=as_of,
+                estimate=estimate,
             )
         )
     by_item: dict[Item, int] = {}
+    per_diem: dict[Payer, int] = {}
     by_payer: dict[Payer, int] = {}
     for line in lines:
         by_item[line.item] = by_item.get(line.item, 0) + line.amount
         by_payer[line.payer] = by_payer.get(line.payer, 0) + line.amount
+        if line.item is Item.PER_DIEM:
+            per_diem[line.payer] = per_diem.get(line.payer, 0) + line.amount
     total = sum(by_item.values())
 
     violations = list(shared.violations)
@@ -167,11 +230,13 @@ def build_plan(
         bandwidth=shared.bandwidth,
         travel_hours=round(travel_hours, 1),
         notes=tuple(shared.notes),
+        warnings=tuple(shared.warnings),
+        per_diem_by_payer=MappingProxyType({p: per_diem[p] for p in Payer if p in per_diem}),
     )
 
 
-def shared_total(ctx: Context, shared: Shared) -> int:
-    return sum(rupiah(q * ctx.unit_cost(k.keys)) for k, q in shared.lines)
+def rupiah_of(ctx: Context, keys: tuple[str, ...], quantity: Decimal) -> int:
+    return rupiah(quantity * ctx.unit_cost(keys))
 
 
 def konsumsi_lines(ctx: Context, shared: Shared, people: int, where: Text) -> None:

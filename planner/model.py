@@ -55,7 +55,12 @@ class Item(StrEnum):
     LICENCE = "licence"
     STUDIO = "studio"
     HUB_KIT = "hub_kit"
+    HUB_HALL = "hub_hall"
+    POWER = "power"
+    CEREMONY = "ceremony"
     DATA = "data"
+    TAX = "tax"
+    CONTINGENCY = "contingency"
 
 
 class Unit(StrEnum):
@@ -77,6 +82,11 @@ class Unit(StrEnum):
     KIT_EVENT = "kit-event"
     LICENCE = "licence"
     ATTENDEE = "attendee"
+    HALL = "hall"
+    GENERATOR_DAY = "generator-day"
+    GUARD_DAY = "guard-day"
+    POST_DAY = "post-day"
+    RUPIAH = "rupiah"  # a rate's line: its quantity is the amount the rate applies to
 
 
 class NoSignalPolicy(StrEnum):
@@ -155,6 +165,11 @@ class CostLine:
     unit_cost: Decimal
     amount: int
     payer: Payer
+    # Where its unit cost comes from: each key's source, the oldest as-of date among them, and
+    # whether any of them is an estimate.
+    sources: tuple[str, ...] = ()
+    as_of: str = ""
+    estimate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +190,22 @@ class Booking:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """What must be done by when, working back from the event date."""
+
+    due: dt.date
+    what: Text
+    keys: tuple[str, ...] = ()  # the catalog entries its lead time comes from
+
+
+@dataclass(frozen=True, slots=True)
 class Hub:
     code: str
     name: Text | str
     level: str
     attendees: int
     connections: int = 1
+    site: str = ""  # the village whose office hosts it, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +234,12 @@ class FormatPlan:
     bandwidth: Bandwidth
     travel_hours: float
     notes: tuple[Text, ...] = ()
+    # What to check before booking: a venue with known damage, a licence filled to its cap.
+    warnings: tuple[Text, ...] = ()
+    # The SBM per diem in `by_payer`: an entitlement paid to travellers when a government
+    # budget pays, not money spent on goods and services (the rest of `by_payer`).
+    per_diem_by_payer: Mapping[Payer, int] = field(default_factory=lambda: _EMPTY)
+    timeline: tuple[Milestone, ...] = ()
 
     def __repr__(self) -> str:
         ok = "feasible" if self.feasible else "infeasible"
@@ -219,6 +250,12 @@ class FormatPlan:
 class Recommendation:
     format: Format | None
     reason: Text
+    # The recommended format's total and its sensitivity percentiles; `budget` is the figure to
+    # put in the budget: the P90 when the estimates can push it up, else the total itself.
+    total: int = 0
+    p50: int = 0
+    p90: int = 0
+    budget: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,8 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
         out.add(
             LineKey(Item.VENUE, venue.name, Payer.OFFICE, Unit.DAY, (f"venue.{venue.id}.rent",)), 1
         )
+        if venue.risk:
+            out.warnings.append(Text("{venue}: {risk}", venue=venue.name, risk=venue.risk))
 
     konsumsi_lines(ctx, out, total, Text("venue"))
 
@@ -140,4 +142,39 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
         ),
         1,
     )
+    ceremony(ctx, out, total)
     return out
+
+
+def ceremony(ctx: Context, out: Shared, total: int) -> None:
+    """What a ceremony of `total` people needs beyond the stage: documentation and decoration
+    (bought from vendors, as production is), a guard for every so many people and a health post
+    for every so many, at least one."""
+    cat = ctx.catalog
+    for key, what in (
+        ("ceremony.documentation", Text("photo and video documentation")),
+        ("ceremony.decoration", Text("stage decoration and banners")),
+    ):
+        out.add(LineKey(Item.PRODUCTION, what, Payer.OFFICE, Unit.EVENT, (key,)), 1)
+    guards = ceil_div(total, cat.int_value("ceremony.people_per_guard"))
+    out.add(
+        LineKey(
+            Item.CEREMONY,
+            Text("security ({guards} guards)", guards=guards),
+            Payer.OFFICE,
+            Unit.GUARD_DAY,
+            ("ceremony.guard_day",),
+        ),
+        guards,
+    )
+    posts = ceil_div(total, cat.int_value("ceremony.people_per_health_post"))
+    out.add(
+        LineKey(
+            Item.CEREMONY,
+            Text("health posts ({posts})", posts=posts),
+            Payer.OFFICE,
+            Unit.POST_DAY,
+            ("ceremony.health_post",),
+        ),
+        posts,
+    )

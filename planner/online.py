@@ -43,6 +43,7 @@ def shared(ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
             Text("village office {village}", village=known[code[len(HUB) :]].name),
             "village",
             n,
+            site=code[len(HUB) :],
         )
         for code, n in sorted(groups.items())
         if code.startswith(HUB) and n

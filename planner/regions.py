@@ -40,11 +40,28 @@ class Point:
 
 
 @dataclass(frozen=True, slots=True)
+class RegencyTrip:
+    """The usual one-way trip from a regency's (or city's) seat to Tenggarong: road km, hours
+    and boat or ferry legs, with whether the figures are estimates and where they come from."""
+
+    name: str
+    road_km: Decimal
+    hours: Decimal
+    boat_legs: int
+    estimate: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Access:
     version: str
     dalam_kota: frozenset[str]
     origins: Mapping[str, TravelOverride]
     no_signal: frozenset[str]
+    # Villages without 24-hour power: a hub there needs a generator.
+    no_power: frozenset[str]
+    # East Kalimantan's other regencies and cities, by regency code.
+    regencies: Mapping[str, RegencyTrip]
 
 
 def _read(name: str) -> str:
@@ -90,7 +107,8 @@ def _dec(raw: Any) -> Decimal | None:
 
 @lru_cache(maxsize=1)
 def access() -> Access:
-    """Per-district travel overrides and signal-less villages (planner/data/access.toml)."""
+    """Per-district travel overrides, signal-less villages and the trips from the province's
+    other regencies (planner/data/access.toml)."""
     data = tomllib.loads(_read("access.toml"), parse_float=Decimal)
     origins = {
         code: TravelOverride(
@@ -101,11 +119,24 @@ def access() -> Access:
         )
         for code, o in data.get("origins", {}).items()
     }
+    regencies = {
+        code: RegencyTrip(
+            name=str(r["name"]),
+            road_km=Decimal(str(r["road_km"])),
+            hours=Decimal(str(r["hours"])),
+            boat_legs=int(r.get("boat_legs", 0)),
+            estimate=bool(r["estimate"]),
+            source=str(r["source"]),
+        )
+        for code, r in data.get("regencies", {}).items()
+    }
     return Access(
         version=str(data["version"]),
         dalam_kota=frozenset(data.get("dalam_kota", ())),
         origins=MappingProxyType(origins),
         no_signal=frozenset(data.get("no_signal", {}).get("villages", ())),
+        no_power=frozenset(data.get("no_power", {}).get("villages", ())),
+        regencies=MappingProxyType(regencies),
     )
 
 

@@ -8,7 +8,8 @@ from types import MappingProxyType
 import numpy as np
 
 from planner.catalog import Catalog
-from planner.model import Format, FormatPlan, Sensitivity, Spread
+from planner.ledger import CONTINGENCY
+from planner.model import Format, FormatPlan, Item, Payer, Sensitivity, Spread
 
 
 def _varied(catalog: Catalog, plans: Mapping[Format, FormatPlan]) -> tuple[str, ...]:
@@ -26,16 +27,26 @@ def _varied(catalog: Catalog, plans: Mapping[Format, FormatPlan]) -> tuple[str, 
 
 
 def _totals(plan: FormatPlan, values: Mapping[str, np.ndarray | float]) -> np.ndarray | float:
-    # Lines sharing the same keys are summed first: a handful of products per format.
-    by_keys: dict[tuple[str, ...], float] = {}
+    # Lines sharing the same keys and payer are summed first: a handful of products per format.
+    by_keys: dict[tuple[tuple[str, ...], bool], float] = {}
+    reserve = False
     for line in plan.lines:
-        by_keys[line.keys] = by_keys.get(line.keys, 0.0) + float(line.quantity)
+        if line.item is Item.CONTINGENCY:
+            reserve = True  # a rate of the office's share as drawn, not as planned
+            continue
+        at = (line.keys, line.payer is Payer.OFFICE)
+        by_keys[at] = by_keys.get(at, 0.0) + float(line.quantity)
     total: np.ndarray | float = 0.0
-    for keys, q in by_keys.items():
+    office: np.ndarray | float = 0.0
+    for (keys, office_pays), q in by_keys.items():
         term: np.ndarray | float = q
         for k in keys:
             term = term * values[k]
         total = total + term
+        if office_pays:
+            office = office + term
+    if reserve:
+        total = total + office * values[CONTINGENCY]
     return total
 
 

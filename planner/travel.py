@@ -16,6 +16,11 @@ from planner.ledger import Context, LineKey
 from planner.model import Item, Unit
 from planner.text import Text
 
+_PER_DIEM = {
+    True: ("perdiem.kukar_luar_kota", "perdiem.kukar_dalam_kota_8h"),
+    False: ("perdiem.luar_kota", "perdiem.dalam_kota_8h"),
+}
+
 
 class Trip(NamedTuple):
     fare_qty: Decimal  # per person, priced with fare_keys (there and back)
@@ -28,7 +33,9 @@ class Trip(NamedTuple):
 
 def to_tenggarong(c: Cohort) -> Trip:
     """The cohort's own trip to Tenggarong, from the access data."""
-    unit = Unit.PERSON_KM if c.inside else Unit.PERSON
+    # A fare priced by the km (Kukar's roads, the province's other regencies) counts person-km;
+    # the flat fare of a guest from further away counts persons.
+    unit = Unit.PERSON_KM if "travel.road_fare_per_km" in c.fare_keys else Unit.PERSON
     return Trip(c.fare_qty, c.fare_keys, unit, c.boat_legs, c.hours, c.dalam_kota)
 
 
@@ -68,6 +75,8 @@ def lines(c: Cohort, trip: Trip, ctx: Context) -> tuple[tuple[LineKey, Decimal],
         hotel = LineKey(Item.LODGING, c.place, payer, Unit.PERSON_NIGHT, ("lodging.night",))
         out.append((hotel, Decimal(away)))
     if ctx.catalog.roles[c.role].per_diem:
+        # A trip inside Kukar is paid at the regent's rate, the others at the SBM's.
+        luar_kota, dalam_kota = _PER_DIEM[c.inside]
         if not trip.dalam_kota:
             # SBM: luar kota per diem for every day away, travel days included.
             per_diem = LineKey(
@@ -75,7 +84,7 @@ def lines(c: Cohort, trip: Trip, ctx: Context) -> tuple[tuple[LineKey, Decimal],
                 Text("{place} (luar kota)", place=c.place),
                 payer,
                 Unit.PERSON_DAY,
-                ("perdiem.luar_kota",),
+                (luar_kota,),
             )
             out.append((per_diem, Decimal(1 + away)))
         elif ctx.event_hours + 2 * trip.hours > ctx.f["rules.dalam_kota_min_hours"]:
@@ -84,7 +93,7 @@ def lines(c: Cohort, trip: Trip, ctx: Context) -> tuple[tuple[LineKey, Decimal],
                 Text("{place} (dalam kota > 8 h)", place=c.place),
                 payer,
                 Unit.PERSON_DAY,
-                ("perdiem.dalam_kota_8h",),
+                (dalam_kota,),
             )
             out.append((per_diem, Decimal(1)))
     return tuple(out)

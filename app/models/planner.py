@@ -1,6 +1,7 @@
 """API schemas for the launch planner. Kept apart from planner's dataclasses on purpose:
 app/services/planning.py maps between them explicitly."""
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
@@ -27,9 +28,11 @@ from planner import (
     TRAVEL_BOUNDS,
     Format,
     HubLevel,
+    Item,
     NoSignalPolicy,
     Payer,
     Role,
+    Unit,
 )
 
 # Every count is bounded as the planner bounds it (planner/demand.py), so that no total
@@ -125,14 +128,17 @@ class LaunchComparisonIn(BaseModel):
 
 
 class CostLineOut(BaseModel):
-    item: str
+    item: Item
     detail: str
     quantity: str
-    unit: str
+    unit: Unit
     keys: list[str]
     unit_cost: str
     amount: int
     payer: Payer
+    sources: list[str] = Field(description="Where each of its unit costs comes from.")
+    as_of: str = Field(description="The oldest as-of date among its unit costs.")
+    estimate: bool = Field(description="Whether any of its unit costs is an estimate.")
 
 
 class ViolationOut(BaseModel):
@@ -156,6 +162,7 @@ class HubOut(BaseModel):
     level: str
     attendees: int
     connections: int
+    site: str = Field(description="The village whose office hosts it, when known.")
 
 
 class BandwidthOut(BaseModel):
@@ -166,6 +173,12 @@ class BandwidthOut(BaseModel):
     data_gb: float
 
 
+class MilestoneOut(BaseModel):
+    due: dt.date = Field(description="The latest day to have it done.")
+    what: str
+    keys: list[str] = Field(description="The catalog entries its lead time comes from.")
+
+
 class FormatPlanOut(BaseModel):
     format: Format
     participants: int
@@ -173,7 +186,7 @@ class FormatPlanOut(BaseModel):
     violations: list[ViolationOut]
     total: int
     per_participant: int
-    by_item: dict[str, int]
+    by_item: dict[Item, int]
     by_payer: dict[Payer, int]
     lines: list[CostLineOut]
     bookings: list[BookingOut]
@@ -182,11 +195,29 @@ class FormatPlanOut(BaseModel):
     bandwidth: BandwidthOut
     travel_hours: float
     notes: list[str]
+    warnings: list[str] = Field(
+        description="What to check before booking: a venue with known damage, a licence "
+        "filled to its cap, with its fallback."
+    )
+    timeline: list[MilestoneOut] = Field(
+        description="What to book and when, working back from the event date, earliest first."
+    )
+    per_diem_by_payer: dict[Payer, int] = Field(
+        description="The SBM per diem within `by_payer`: an entitlement paid to travellers "
+        "when a government budget pays, not money spent on goods and services."
+    )
 
 
 class RecommendationOut(BaseModel):
     format: Format | None
     reason: str
+    total: int = Field(description="The recommended format's total (0 when none is feasible).")
+    p50: int
+    p90: int
+    budget: int = Field(
+        description="The figure to budget for: the P90 when the estimates can push the total "
+        "up, else the total."
+    )
 
 
 class BreakEvenOut(BaseModel):

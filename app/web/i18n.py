@@ -104,9 +104,10 @@ def say(text: Text) -> str:
     return text.render(gettext, number)
 
 
-def long_date(value: date) -> str:
-    """`1 Juni 2025`."""
-    return format_date(value, "long", locale=_locale.get())
+def long_date(value: date | str) -> str:
+    """`1 Juni 2025`, from a date or the ISO 8601 text the API gives it."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, "long", locale=_locale.get())
 
 
 def date_time(value: datetime) -> str:

@@ -23,7 +23,7 @@ def test_groups_and_overrides(client):
         "draws": 10,
     }
     base = client.post(URL, json=payload).json()["plans"]["offline_central"]["total"]
-    dearer = client.post(URL, json={**payload, "overrides": {"perdiem.luar_kota": 500000}})
+    dearer = client.post(URL, json={**payload, "overrides": {"perdiem.kukar_luar_kota": 500000}})
     assert dearer.json()["plans"]["offline_central"]["total"] - base == 10 * 70_000
 
 

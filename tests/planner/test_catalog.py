@@ -43,7 +43,7 @@ def test_request_override_changes_the_total_by_the_hand_delta(event):
     groups = (AttendeeGroup(10, "64.02.02.2004", Role.DELEGATE),)
     base = plan_format(PlanRequest(groups=groups, event=event), Format.OFFLINE_CENTRAL)
     dearer = plan_format(
-        PlanRequest(groups=groups, event=event, overrides={"perdiem.luar_kota": 500_000}),
+        PlanRequest(groups=groups, event=event, overrides={"perdiem.kukar_luar_kota": 500_000}),
         Format.OFFLINE_CENTRAL,
     )
     assert dearer.total - base.total == 10 * (500_000 - 430_000)

@@ -19,6 +19,18 @@ FARE = 1_000  # travel.road_fare_per_km
 ROAD = Decimal("1.4")  # travel.road_factor
 
 
+# The costs the head of the office asked for later (tests/planner/test_office_asks.py works them
+# by hand), left out here so that these cases keep their own arithmetic.
+WITHOUT_LATER_COSTS = {
+    "tax.vat_rate": 0,
+    "budget.contingency_rate": 0,
+    "ceremony.documentation": 0,
+    "ceremony.decoration": 0,
+    "ceremony.guard_day": 0,
+    "ceremony.health_post": 0,
+}
+
+
 def amounts(plan):
     return {(line.item, str(line.detail)): line.amount for line in plan.lines}
 
@@ -33,6 +45,7 @@ def test_small_offline_case(event):
             AttendeeGroup(5, "64.02.06", Role.OFFICIAL),
         ),
         event=event,
+        overrides=WITHOUT_LATER_COSTS,
     )
     plan = plan_format(request, Format.OFFLINE_CENTRAL)
     got = amounts(plan)
@@ -84,6 +97,7 @@ def test_online_case_crossing_the_meeting_cap():
         groups=(AttendeeGroup(1200, "64.02.06", Role.DELEGATE),),
         event=Event(dt.date(2026, 3, 2), Decimal(2)),
         stream_fanout=False,
+        overrides=WITHOUT_LATER_COSTS,
     )
     plan = plan_format(request, Format.ONLINE)
     got = amounts(plan)
@@ -100,7 +114,10 @@ def test_online_case_crossing_the_meeting_cap():
     assert any("exceed the 1,000-seat meeting cap" in n for n in map(str, plan.notes))
 
     # With fan-out: a 100-seat Zoom Pro room ($16.99) plus YouTube for 1,100.
-    fanned = plan_format(PlanRequest(groups=request.groups, event=request.event), Format.ONLINE)
+    fanned = plan_format(
+        PlanRequest(groups=request.groups, event=request.event, overrides=WITHOUT_LATER_COSTS),
+        Format.ONLINE,
+    )
     assert [(b.id, b.seats) for b in fanned.bookings if b.kind == "licence"] == [
         ("zoom_pro", 100),
         ("youtube_live", 1100),
@@ -119,6 +136,7 @@ def test_hub_case_in_muara_badak(event):
             AttendeeGroup(1, "64.02.05", Role.OFFICIAL),
         ),
         event=event,
+        overrides=WITHOUT_LATER_COSTS,
     )
     plan = plan_format(request, Format.HYBRID_HUBS)
     got = amounts(plan)

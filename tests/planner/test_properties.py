@@ -134,6 +134,11 @@ COUNT_UNITS = {
     "persons/kit",
     "persons/screen",
     "persons/tent",
+    "persons/hall",
+    "persons/guard",
+    "persons/post",
+    "days",
+    "year",
     "participants/committee member",
     "m2/screen",
 }
