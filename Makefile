@@ -25,12 +25,15 @@ install: $(BIN)/kopdes $(CATALOGS:.po=.mo) ## Create .venv and install kopdes wi
 # Beyond gettext's own: an input rule's ValueError (app/models), shown next to its field;
 # every problem the API raises (app/errors.py; `field:2` is `Invalid.field(loc, message)`), which
 # a reader who asks for Indonesian gets in Indonesian; and the launch planner's texts and errors
-# (planner/text.py), which the web app shows in the page's language.
+# (planner/text.py), which the web app shows in the page's language; and a refused file's
+# problems (`row:3` is `ImportErrors.row(number, column, message)`, `query:2` its
+# `query(parameter, message)`).
 # tests/web/test_catalogs.py reads this list.
 I18N_KEYWORDS := -k N_ -k ValueError -k field:2 -k AppError -k BadRequest -k Unauthorized \
 	-k Forbidden -k NotFound -k Conflict -k PreconditionFailed -k PreconditionRequired \
 	-k UnsupportedMediaType -k Invalid -k TooManyRequests -k ServiceUnavailable -k ContentTooLarge \
-	-k Text -k PlannerError -k InvalidInputError -k UnknownRegionError -k CatalogError
+	-k Text -k PlannerError -k InvalidInputError -k UnknownRegionError -k CatalogError \
+	-k row:3 -k query:2
 
 i18n-update: install ## Extract the web app's messages into the catalogs (then translate the new ones in id).
 	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output -o app/web/translations/messages.pot .

@@ -231,7 +231,9 @@ def problem_response(
     if detail:
         body["detail"] = detail
     if errors is not None:
-        body["errors"] = errors
+        # A field error is its loc, msg and type (FieldError); an import's problem carries its
+        # message's parts too, for the web app to say it in the page's language.
+        body["errors"] = [{key: error[key] for key in ("loc", "msg", "type")} for error in errors]
     body.update(extensions or {})
     request_id = correlation_id.get()
     if request_id:

@@ -43,19 +43,15 @@ def caller_region(caller: Caller) -> str | None:
 # --- refusals ---------------------------------------------------------------------------------
 
 
-_OUTSIDE = N_("{code} lies outside your region ({scope})")
-
-
-def outside_caller_scope(caller: Caller, code: str) -> str:
-    """How a refusal of `code` for lying outside the caller's scope is worded."""
-    return _OUTSIDE.format(code=code, scope=caller.principal.region_scope)
+# How a refusal of a code for lying outside the caller's scope is worded (`code`, `scope`).
+OUTSIDE_CALLER_SCOPE = N_("{code} lies outside your region ({scope})")
 
 
 def check_in_caller_scope(caller: Caller, code: str, loc: list[str | int]) -> None:
     """A 422 on the field at `loc` unless region `code` lies within the caller's scope."""
     if not in_caller_scope(caller, code):
         raise Invalid.field(
-            loc, _OUTSIDE, params={"code": code, "scope": caller.principal.region_scope}
+            loc, OUTSIDE_CALLER_SCOPE, params={"code": code, "scope": caller.principal.region_scope}
         )
 
 

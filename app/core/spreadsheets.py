@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -632,14 +632,16 @@ def find_columns(
             errors.row(
                 1,
                 name,
-                f"two columns hold {label(name)}: column {found[name] + 1} and column "
-                f"{index + 1}; keep one",
+                "two columns hold {column}: column {first} and column {second}; keep one",
+                column=label(name),
+                first=found[name] + 1,
+                second=index + 1,
             )
         else:
             found[name] = index
     for name in required:
         if name not in found:
-            errors.row(1, name, f"missing column {label(name)}", "missing")
+            errors.row(1, name, "missing column {column}", "missing", column=label(name))
     return found, ignored
 
 
@@ -652,7 +654,7 @@ def shown(cell: Any) -> str:
 def model_message(error: Any) -> str:
     """A pydantic error's message as a row report says it."""
     if error["type"] == "missing":
-        return "is empty"
+        return N_("is empty")
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -660,16 +662,41 @@ def model_message(error: Any) -> str:
 
 
 class ImportErrors:
-    """Every problem found in a file, raised together as one 422."""
+    """Every problem found in a file, raised together as one 422.
+
+    Each problem's message is a catalog message with its values as `{fields}` in `params` (never
+    an f-string), and `found` the cell as written, if it is quoted: `said` puts it in a reader's
+    language. The problem's `errors` give it in English (`msg`)."""
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
 
-    def add(self, loc: list[str | int], msg: str, type_: str = "value_error") -> None:
-        self.items.append({"loc": loc, "msg": msg, "type": type_})
+    def query(self, name: str, msg: str, type_: str = "value_error", **params: Any) -> None:
+        """A problem with the query parameter `name`, which applies to the whole file."""
+        self._add(["query", name], msg, type_, None, params)
 
-    def row(self, number: int, name: str, msg: str, type_: str = "value_error") -> None:
-        self.add(["file", "row", number, name], msg, type_)
+    def row(
+        self,
+        number: int,
+        name: str,
+        msg: str,
+        type_: str = "value_error",
+        *,
+        found: str | None = None,
+        **params: Any,
+    ) -> None:
+        self._add(["file", "row", number, name], msg, type_, found, params)
+
+    def _add(
+        self,
+        loc: list[str | int],
+        msg: str,
+        type_: str,
+        found: str | None,
+        params: dict[str, Any],
+    ) -> None:
+        problem = {"message": msg, "params": params, "found": found}
+        self.items.append({"loc": loc, "msg": said(problem, _as_written), "type": type_, **problem})
 
     def raise_if_any(self, rows_read: int | None = None) -> None:
         if not self.items:
@@ -696,3 +723,17 @@ class ImportErrors:
             bad_rows=bad_rows,
             **counted,
         )
+
+
+def said(problem: Mapping[str, Any], translate: Callable[[str], str]) -> str:
+    """A file's problem (an `ImportErrors` item) in the words `translate` gives it."""
+    words = translate(problem["message"])
+    if problem.get("params"):  # a message without values may hold braces of its own (a pattern)
+        words = words.format_map(problem["params"])
+    if problem.get("found") is not None:
+        words += translate(N_(" (found {found})")).format(found=repr(problem["found"]))
+    return words
+
+
+def _as_written(message: str) -> str:
+    return message

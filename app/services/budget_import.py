@@ -52,7 +52,7 @@ from app.core.spreadsheets import (
     read_sheet,
     shown,
 )
-from app.errors import Conflict
+from app.errors import N_, Conflict
 from app.http.idempotency import Writer
 from app.models.budget import BudgetLine, BudgetLineCreate, BudgetLinePublic
 from app.models.region import Region
@@ -162,9 +162,9 @@ class _Regions:
     async def problem(self, code: str) -> str | None:
         if code not in self.known:
             if await self.session.get(Region, code) is None:
-                self.known[code] = f"{code} is not a Kemendagri code that is loaded"
+                self.known[code] = N_("{code} is not a Kemendagri code that is loaded")
             elif not in_caller_scope(self.caller, code):
-                self.known[code] = f"{code} lies outside your region"
+                self.known[code] = N_("{code} lies outside your region")
             else:
                 self.known[code] = None
         return self.known[code]
@@ -195,13 +195,15 @@ async def import_lines(
     )
     regions = _Regions(session, caller)
     if region_code is not None and (problem := await regions.problem(region_code)):
-        errors.add(["query", "region_code"], problem)
+        errors.query("region_code", problem, code=region_code)
     for name, given in (("fiscal_year", fiscal_year), ("region_code", region_code)):
         if name not in columns and given is None:
-            errors.add(
-                ["query", name],
-                f"the file has no {_label(name)} column; give ?{name}= for all its rows",
+            errors.query(
+                name,
+                "the file has no {column} column; give ?{parameter}= for all its rows",
                 "missing",
+                column=_label(name),
+                parameter=name,
             )
     errors.raise_if_any()
 
@@ -226,7 +228,7 @@ async def import_lines(
             try:
                 data["original_ceiling"] = rupiah(raw_ceiling)
             except ValueError as exc:
-                errors.row(number, "original_ceiling", f"{exc} (found {shown(raw_ceiling)!r})")
+                errors.row(number, "original_ceiling", str(exc), found=shown(raw_ceiling))
                 flagged.add("original_ceiling")
         raw_year = cell("fiscal_year")
         if raw_year is None:
@@ -239,15 +241,17 @@ async def import_lines(
             try:
                 data["fiscal_year"] = _year(raw_year)
             except ValueError as exc:
-                errors.row(number, "fiscal_year", f"{exc} (found {shown(raw_year)!r})")
+                errors.row(number, "fiscal_year", str(exc), found=shown(raw_year))
                 flagged.add("fiscal_year")
             else:
                 if fiscal_year is not None and data["fiscal_year"] != fiscal_year:
                     errors.row(
                         number,
                         "fiscal_year",
-                        f"the file says {data['fiscal_year']} but ?fiscal_year={fiscal_year}; "
-                        "leave out the query parameter or correct the cell",
+                        "the file says {found} but ?fiscal_year={given}; leave out the query "
+                        "parameter or correct the cell",
+                        found=data["fiscal_year"],
+                        given=fiscal_year,
                     )
                     flagged.add("fiscal_year")
         raw_region = cell_text(cell("region_code"))
@@ -261,8 +265,10 @@ async def import_lines(
             errors.row(
                 number,
                 "region_code",
-                f"the file says {raw_region} but ?region_code={region_code}; leave out the "
-                "query parameter or correct the cell",
+                "the file says {found} but ?region_code={given}; leave out the query parameter "
+                "or correct the cell",
+                found=raw_region,
+                given=region_code,
             )
             flagged.add("region_code")
         else:
@@ -275,24 +281,30 @@ async def import_lines(
                 name = str(error["loc"][0]) if error["loc"] else "row"
                 if name in flagged:
                     continue
-                message = model_message(error)
                 raw = cell(name) if name in columns else None
-                if raw is not None and error["type"] != "missing":
-                    message += f" (found {shown(raw)!r})"
-                errors.row(number, name, message, error["type"])
+                errors.row(
+                    number,
+                    name,
+                    model_message(error),
+                    error["type"],
+                    found=shown(raw) if raw is not None and error["type"] != "missing" else None,
+                )
             continue
         # A bad ?region_code= was refused above; this checks the file's own codes.
         if (problem := await regions.problem(line.region_code)) is not None:
-            errors.row(number, "region_code", problem)
+            errors.row(number, "region_code", problem, code=line.region_code)
             continue
         key = (line.fiscal_year, line.region_code, line.sub_kegiatan_code, line.kode_rekening)
         if key in first_row_of:
             errors.row(
                 number,
                 "kode_rekening",
-                f"repeats row {first_row_of[key]}: the same fiscal year, region, sub-kegiatan "
-                f"{line.sub_kegiatan_code} and kode rekening {line.kode_rekening}",
+                "repeats row {row}: the same fiscal year, region, sub-kegiatan {sub_kegiatan} "
+                "and kode rekening {kode_rekening}",
                 "duplicate",
+                row=first_row_of[key],
+                sub_kegiatan=line.sub_kegiatan_code,
+                kode_rekening=line.kode_rekening,
             )
             continue
         first_row_of[key] = number
@@ -304,9 +316,14 @@ async def import_lines(
             errors.row(
                 number,
                 "kode_rekening",
-                f"budget line {existing[key]} already holds {key[0]} / {key[1]} / {key[2]} / "
-                f"{key[3]}; remove the row (or change that line through the API)",
+                "budget line {line_id} already holds {year} / {region} / {sub_kegiatan} / "
+                "{kode_rekening}; remove the row (or change that line through the API)",
                 "duplicate",
+                line_id=existing[key],
+                year=key[0],
+                region=key[1],
+                sub_kegiatan=key[2],
+                kode_rekening=key[3],
             )
     errors.raise_if_any(rows_read)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.access.auth import Caller
-from app.access.scope import in_caller_scope, outside_caller_scope
+from app.access.scope import OUTSIDE_CALLER_SCOPE, in_caller_scope
 from app.core import bulk
 from app.core.spreadsheets import (
     Expected,
@@ -195,18 +195,18 @@ def check_rows(sheet: Sheet, errors: ImportErrors) -> tuple[list[_Row], list[str
             try:
                 data[name] = _value(name, cell, text)
             except ValueError as exc:
-                errors.row(number, name, f"{exc} (found {shown(cell)!r})")
+                errors.row(number, name, str(exc), found=shown(cell))
                 flagged = True
         try:
             model = CooperativeCreate.model_validate(data)
         except ValidationError as exc:
             for error in exc.errors():
                 name = str(error["loc"][0]) if error["loc"] else "row"
-                message = model_message(error)
+                found = None
                 if name in columns and error["type"] != "missing":
                     raw = cells[columns[name]] if columns[name] < len(cells) else None
-                    message += f" (found {shown(raw)!r})"
-                errors.row(number, name, message, error["type"])
+                    found = shown(raw)
+                errors.row(number, name, model_message(error), error["type"], found=found)
             continue
         problems = record_problems(
             business_units=model.business_units,
@@ -284,27 +284,37 @@ async def import_cooperatives(
             errors.row(
                 row.number,
                 "village_code",
-                f"{code} is not a desa or kelurahan in the loaded Kemendagri list",
+                "{code} is not a desa or kelurahan in the loaded Kemendagri list",
+                code=code,
             )
         elif not in_caller_scope(caller, code):
-            errors.row(row.number, "village_code", outside_caller_scope(caller, code))
+            errors.row(
+                row.number,
+                "village_code",
+                OUTSIDE_CALLER_SCOPE,
+                code=code,
+                scope=caller.principal.region_scope,
+            )
         elif row.data.is_joint:
             valid.append(row)
         elif code in existing:
             errors.row(
                 row.number,
                 "village_code",
-                f"village {code} already has cooperative {existing[code]}; mark this one as a "
+                "village {code} already has cooperative {cooperative_id}; mark this one as a "
                 "joint cooperative (Koperasi Bersama) if both are real, or remove the row",
                 "duplicate",
+                code=code,
+                cooperative_id=existing[code],
             )
         elif code in first_row_of:
             errors.row(
                 row.number,
                 "village_code",
-                f"repeats row {first_row_of[code]}: one cooperative per village, unless it is "
-                "marked as a joint cooperative (Koperasi Bersama)",
+                "repeats row {row}: one cooperative per village, unless it is marked as a joint "
+                "cooperative (Koperasi Bersama)",
                 "duplicate",
+                row=first_row_of[code],
             )
         else:
             first_row_of[code] = row.number

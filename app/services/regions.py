@@ -41,12 +41,12 @@ def read_region_file(path: Path = REGION_FILE) -> list[dict[str, str | None]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return [
             {
-                "code": row["code"],
-                "name": row["name"],
-                "level": RegionLevel(row["level"]).value,
-                "parent_code": row["parent_code"] or None,
+                "code": record["code"],
+                "name": record["name"],
+                "level": RegionLevel(record["level"]).value,
+                "parent_code": record["parent_code"] or None,
             }
-            for row in csv.DictReader(handle)
+            for record in csv.DictReader(handle)
         ]
 
 

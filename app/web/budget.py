@@ -18,7 +18,7 @@ from app.access.permissions import Permission
 from app.access.scope import caller_region
 from app.core.clock import TodayDep, office_today
 from app.core.db import SessionDep
-from app.core.spreadsheets import ContentTooLarge
+from app.core.spreadsheets import ContentTooLarge, said
 from app.errors import N_, AppError, Conflict, Forbidden, Invalid, UnsupportedMediaType
 from app.http.pagination import CursorCodec, CursorCodecDep, PageParams
 from app.models.budget import (
@@ -185,7 +185,7 @@ def _import_problems(refused: AppError) -> list[tuple[int | None, str, str]]:
         row = loc[2] if loc[:2] == ["file", "row"] and len(loc) > 2 else None
         name = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
         column = budget_import.COLUMNS[name][0] if name in budget_import.COLUMNS else name
-        found.append((row, column, gettext(error["msg"])))
+        found.append((row, column, said(error, gettext) if "message" in error else error["msg"]))
     return found
 
 

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.access.auth import is_web_page
+from app.core.spreadsheets import said
 from app.errors import N_, AppError
 from app.web import i18n
 from app.web.forms import message
@@ -63,6 +64,11 @@ def _in_the_readers_language(handler: Handler) -> Handler:
         detail = _detail(exc, problem)
         if detail:
             problem["detail"] = detail
+        if isinstance(exc, AppError) and exc.errors and "errors" in problem:
+            # A refused file's problems, each in the reader's language.
+            for shown, error in zip(problem["errors"], exc.errors, strict=True):
+                if "message" in error:
+                    shown["msg"] = said(error, i18n.gettext)
         translated = JSONResponse(
             problem, status_code=response.status_code, media_type=response.media_type
         )

@@ -212,7 +212,18 @@ def test_duplicates_within_the_file_and_against_existing_lines(client):
         in messages[("file", "row", 3, "kode_rekening")]
     )
     assert "repeats row 4" in messages[("file", "row", 5, "kode_rekening")]
+    assert all(error.keys() == {"loc", "msg", "type"} for error in body["errors"])
     assert [line["id"] for line in lines(client)] == [existing["id"]]
+
+    # A reader who asks for Indonesian gets each row's problem in Indonesian.
+    indonesian = assert_problem(
+        upload(client, csv_bytes(ID_HEADERS, rows), headers={"Accept-Language": "id"}), 422
+    )
+    said = {tuple(e["loc"]): e["msg"] for e in indonesian["errors"]}
+    assert said[("file", "row", 5, "kode_rekening")].startswith("mengulang baris 4: ")
+    assert said[("file", "row", 3, "kode_rekening")].startswith(
+        f"pos anggaran {existing['id']} sudah memuat"
+    )
 
     # The same file for another year is not a duplicate.
     again = upload(

@@ -224,6 +224,8 @@ def test_a_dpa_file_is_refused_row_by_row_then_imported_whole(page, live_server)
     cells = [r.inner_text() for r in alert.get_by_role("row").all()[1:]]
     assert any(c.startswith("3\tKode Rekening") for c in cells), cells
     assert any(c.startswith("3\tPagu") for c in cells), cells
+    # What to fix, in Indonesian, with the cell as written.
+    assert any("tidak boleh negatif (tertulis '-4000000')" in c for c in cells), cells
     assert not any(c.startswith("2\t") for c in cells), cells  # the good row is fine
     check_page(page, "anggaran-impor-ditolak")
     page.goto(f"/anggaran?tahun={YEAR}")

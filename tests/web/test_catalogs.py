@@ -85,7 +85,11 @@ def test_a_translation_keeps_every_value_of_its_message():
 
 
 def test_no_problem_or_planner_text_is_written_with_an_f_string():
-    problems = {name for name in _extra_keywords() if name not in ("N_", "ValueError")}
+    problems = {
+        name: position
+        for name, position in _extra_keywords().items()
+        if name not in ("N_", "ValueError")
+    }
     found = []
     for path in sorted([*(ROOT / "app").rglob("*.py"), *(ROOT / "planner").rglob("*.py")]):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -95,7 +99,7 @@ def test_no_problem_or_planner_text_is_written_with_an_f_string():
             called = called or getattr(node.func, "id", None)
             if called not in problems:
                 continue
-            index = 1 if called == "field" else 0
+            index = problems[called][0] - 1 if problems[called] else 0
             message = node.args[index] if len(node.args) > index else None
             if message is not None and any(
                 isinstance(part, ast.JoinedStr) for part in ast.walk(message)
