@@ -47,12 +47,15 @@ def caller_region(caller: Caller) -> str | None:
 OUTSIDE_CALLER_SCOPE = N_("{code} lies outside your region ({scope})")
 
 
+def outside_caller_scope(caller: Caller, code: str) -> dict[str, str]:
+    """The values of `OUTSIDE_CALLER_SCOPE` for a refusal of `code`."""
+    return {"code": code, "scope": caller.principal.region_scope}
+
+
 def check_in_caller_scope(caller: Caller, code: str, loc: list[str | int]) -> None:
     """A 422 on the field at `loc` unless region `code` lies within the caller's scope."""
     if not in_caller_scope(caller, code):
-        raise Invalid.field(
-            loc, OUTSIDE_CALLER_SCOPE, params={"code": code, "scope": caller.principal.region_scope}
-        )
+        raise Invalid.field(loc, OUTSIDE_CALLER_SCOPE, params=outside_caller_scope(caller, code))
 
 
 def check_grantable_scope(caller: Caller, scope: str) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from app.access.auth import Caller
-from app.access.scope import OUTSIDE_CALLER_SCOPE, in_caller_scope
+from app.access.scope import OUTSIDE_CALLER_SCOPE, in_caller_scope, outside_caller_scope
 from app.core import bulk
 from app.core.spreadsheets import (
     Expected,
@@ -292,8 +292,7 @@ async def import_cooperatives(
                 row.number,
                 "village_code",
                 OUTSIDE_CALLER_SCOPE,
-                code=code,
-                scope=caller.principal.region_scope,
+                **outside_caller_scope(caller, code),
             )
         elif row.data.is_joint:
             valid.append(row)
