@@ -91,13 +91,18 @@ def prepare(request: PlanRequest, catalog: Catalog) -> Prepared:
     return Prepared(ctx, cohorts, MappingProxyType(people))
 
 
+def _shared(fmt: Format, ctx: Context, total: int, groups: Mapping[str, int]) -> Shared:
+    """A format's shared costs with their VAT: the same for the plan and along the curve."""
+    return add_vat(ctx, MODELS[fmt].shared(ctx, total, groups))
+
+
 def plan(prep: Prepared, fmt: Format) -> FormatPlan:
     people = prep.people[fmt]
     groups: dict[str, int] = {}
     for c, pc in zip(prep.cohorts, people, strict=True):
         if pc.group is not None:
             groups[pc.group] = groups.get(pc.group, 0) + c.count
-    shared = add_vat(prep.ctx, MODELS[fmt].shared(prep.ctx, prep.participants, groups))
+    shared = _shared(fmt, prep.ctx, prep.participants, groups)
     shared.warnings.extend(timeline.cost_standard_warnings(prep.ctx))
     built = build_plan(fmt, prep.ctx, prep.cohorts, people, shared)
     return replace(built, timeline=timeline.milestones(prep.ctx, fmt, built.bookings))
@@ -159,7 +164,7 @@ class Evaluator:
             return self._cache[attendance]
         counts = largest_remainder(self.counts, attendance)
         out: dict[Format, tuple[int, bool]] = {}
-        for fmt, model in MODELS.items():
+        for fmt in MODELS:
             idx = self.group_index[fmt]
             groups: dict[str, int] = {}
             mask = idx >= 0
@@ -169,7 +174,7 @@ class Evaluator:
                 )
                 groups = {n: int(s) for n, s in zip(self.group_names[fmt], sums, strict=True)}
             ctx = self.prep.ctx
-            shared = add_vat(ctx, model.shared(ctx, attendance, groups))
+            shared = _shared(fmt, ctx, attendance, groups)
             linear = float(counts @ self.per_person[fmt])
             office = float(counts @ self.office_per_person[fmt])
             amounts = [(k.payer, rupiah_of(ctx, k.keys, q)) for k, q in shared.lines]

@@ -9,7 +9,7 @@ from sqlmodel import col
 from app.access.auth import Caller
 from app.access.scope import check_in_caller_scope, code_in_caller_scope
 from app.errors import NotFound
-from app.http.conditional import require_if_match
+from app.http.conditional import etag_of, require_if_match
 from app.http.idempotency import Writer
 from app.http.pagination import CursorCodec, Page, PageParams, page_by_id
 from app.models.launch_plan import (
@@ -67,13 +67,26 @@ async def list_plans(
     )
 
 
-async def get_plan(
-    session: AsyncSession, caller: Caller, plan_id: int, say: Say = str
-) -> LaunchPlanPublic:
+async def _visible(session: AsyncSession, caller: Caller, plan_id: int) -> LaunchPlan:
     plan = await session.scalar(
         select(LaunchPlan).where(col(LaunchPlan.id) == plan_id, *_visible_to(caller))
     )
-    return _public(_found(plan, plan_id), say)
+    return _found(plan, plan_id)
+
+
+async def get_plan(
+    session: AsyncSession, caller: Caller, plan_id: int, say: Say = str
+) -> LaunchPlanPublic:
+    return _public(await _visible(session, caller, plan_id), say)
+
+
+async def get_plan_to_read(
+    session: AsyncSession, caller: Caller, plan_id: int, say: Say
+) -> tuple[LaunchPlanPublic, str]:
+    """The plan said by `say`, with the ETag of the version the API serves (in English), which
+    `delete_plan` compares an If-Match with."""
+    plan = await _visible(session, caller, plan_id)
+    return _public(plan, say), etag_of(_public(plan))
 
 
 async def save_plan(writer: Writer, data: LaunchPlanCreate) -> LaunchPlanPublic:

@@ -80,11 +80,7 @@ def _invalid(exc: PlannerError, preset_len: int) -> Invalid:
             loc = ["preset"]
         else:
             loc[1] = group - preset_len
-    params = {
-        name: str(value) if isinstance(value, Text) else value
-        for name, value in exc.text.params.items()
-    }
-    return Invalid.field(["body", *loc], exc.text.message, "planner_error", params=params)
+    return Invalid.field(["body", *loc], exc.text.message, "planner_error", params=exc.text.params)
 
 
 def _run(body: LaunchComparisonIn) -> Comparison:

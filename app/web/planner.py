@@ -16,7 +16,6 @@ from app.access.scope import caller_region
 from app.core.clock import TodayDep
 from app.core.db import SessionDep
 from app.errors import Invalid, PreconditionFailed, PreconditionRequired
-from app.http.conditional import etag_of
 from app.http.pagination import CursorCodecDep, PageParams
 from app.models.launch_plan import LaunchPlanCreate
 from app.models.planner import LaunchComparisonIn
@@ -204,9 +203,7 @@ async def compare_saved(
 async def saved_plan(
     request: Request, session: SessionDep, caller: CallerDep, plan_id: RecordId
 ) -> Response:
-    plan = await launch_plans.get_plan(session, caller, plan_id, say)
-    # The version the API and its If-Match know: in English.
-    etag = etag_of(await launch_plans.get_plan(session, caller, plan_id))
+    plan, etag = await launch_plans.get_plan_to_read(session, caller, plan_id, say)
     # Shown as it was saved, whatever the planner answers today.
     return render(
         request,
