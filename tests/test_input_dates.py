@@ -22,7 +22,11 @@ STRICT = {"date": DATE_PATTERN, "date-time": DATETIME_PATTERN}
 def _dates(schema: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if isinstance(schema, dict):
         # A moment in a query string is described by its pattern alone (it may lack its zone).
-        if schema.get("format") in STRICT or schema.get("pattern") == QUERY_DATETIME_PATTERN:
+        # (A `format` that is not text is a property of that name, e.g. a launch's format.)
+        form = schema.get("format")
+        if (isinstance(form, str) and form in STRICT) or schema.get(
+            "pattern"
+        ) == QUERY_DATETIME_PATTERN:
             yield path, schema
         for key, value in schema.items():
             yield from _dates(value, f"{path}.{key}")

@@ -26,6 +26,11 @@ class Permission(StrEnum):
     targets_write = "targets_write"
     planner_use = "planner_use"
     launch_plans_write = "launch_plans_write"
+    launches_read = "launches_read"
+    launches_write = "launches_write"
+    launch_hubs_ready = "launch_hubs_ready"
+    launch_registrations_write = "launch_registrations_write"
+    launch_check_in = "launch_check_in"
     consultations_read = "consultations_read"
     consultations_create = "consultations_create"
     consultations_write = "consultations_write"
@@ -53,6 +58,7 @@ _READ = {
     P.trainings_read,
     P.calendar_read,
     P.budget_read,
+    P.launches_read,
 }
 _OFFICE_WRITE = {
     P.cooperatives_create,
@@ -66,6 +72,10 @@ _OFFICE_WRITE = {
     P.trainings_write,
     P.budget_write,
     P.launch_plans_write,
+    P.launches_write,
+    P.launch_hubs_ready,
+    P.launch_registrations_write,
+    P.launch_check_in,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -89,8 +99,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.consultations_read,
             P.consultations_create,  # as a request the office accepts or declines
             P.trainings_read,  # only the trainings its cooperative is invited to
+            P.launches_read,  # the launches around it, and its own delegates
+            P.launch_registrations_write,  # its own delegates
         }
     ),
+    # Bound to the hubs given to them by the services: readies them and checks people in there.
+    Role.coordinator: frozenset({P.launches_read, P.launch_hubs_ready, P.launch_check_in}),
     Role.integration: frozenset(),  # an API key's permissions come from its scopes
 }
 
@@ -106,6 +120,9 @@ API_SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
 _COOP = "/api/v1/cooperatives/{cooperative_id}"
 _OFFICER = _COOP + "/officers/{officer_id}"
 _TRAINING = "/api/v1/trainings/{training_id}"
+_LAUNCH = "/api/v1/launches/{launch_id}"
+_HUB = _LAUNCH + "/hubs/{hub_id}"
+_REGISTRATION = _LAUNCH + "/registrations/{registration_id}"
 
 ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/healthz"): P.public,
@@ -221,6 +238,23 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("POST", "/api/v1/launch-plans"): P.launch_plans_write,
     ("GET", "/api/v1/launch-plans/{plan_id}"): P.planner_use,
     ("DELETE", "/api/v1/launch-plans/{plan_id}"): P.launch_plans_write,
+    ("GET", "/api/v1/launches"): P.launches_read,
+    ("POST", "/api/v1/launches"): P.launches_write,
+    ("GET", _LAUNCH): P.launches_read,
+    ("PATCH", _LAUNCH): P.launches_write,
+    ("GET", _LAUNCH + "/board"): P.launches_read,
+    ("GET", _LAUNCH + "/hubs"): P.launches_read,
+    ("POST", _LAUNCH + "/hubs"): P.launches_write,
+    ("GET", _HUB): P.launches_read,
+    ("PATCH", _HUB): P.launches_write,
+    ("PATCH", _HUB + "/readiness"): P.launch_hubs_ready,
+    ("POST", _HUB + "/check-ins"): P.launch_check_in,
+    ("GET", _LAUNCH + "/registrations"): P.launches_read,
+    ("POST", _LAUNCH + "/registrations"): P.launch_registrations_write,
+    ("GET", _REGISTRATION): P.launches_read,
+    ("PATCH", _REGISTRATION): P.launch_registrations_write,
+    ("DELETE", _REGISTRATION): P.launch_registrations_write,
+    ("GET", _REGISTRATION + "/qr"): P.launches_read,
     ("GET", "/api/v1/consultations"): P.consultations_read,
     ("POST", "/api/v1/consultations"): P.consultations_create,
     ("GET", "/api/v1/consultations/{consultation_id}"): P.consultations_read,

@@ -11,7 +11,8 @@ a yes/no on a code, a 422 for a code a request brings, or the SQL conditions of 
 
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, or_
+from sqlalchemy import BindParameter, ColumnElement, literal, or_, select
+from sqlmodel import col
 
 from app.access.auth import Caller, unbound_cooperative_account
 from app.core.sql import level_column
@@ -19,6 +20,7 @@ from app.errors import N_, Invalid
 from app.models.account import ApiKey, Role, UserAccount
 from app.models.common import table_of
 from app.models.cooperative import Cooperative
+from app.models.launch import Launch, LaunchHub, LaunchRegistration
 
 _COOPERATIVES = table_of(Cooperative).c
 
@@ -33,6 +35,11 @@ def lies_within(code: str, scope: str) -> bool:
 
 def in_caller_scope(caller: Caller, code: str) -> bool:
     return lies_within(code, caller.principal.region_scope)
+
+
+def account_reaches(account: UserAccount, code: str) -> bool:
+    """Whether region `code` lies within the scope of `account` (one being given a task)."""
+    return lies_within(code, account.region_scope)
 
 
 def caller_region(caller: Caller) -> str | None:
@@ -132,6 +139,63 @@ def sees_cooperative(caller: Caller, cooperative: Cooperative) -> bool:
     return in_caller_scope(caller, cooperative.village_code) and (
         caller.role is not Role.cooperative or cooperative.id == own_cooperative_id(caller)
     )
+
+
+# --- launch day ------------------------------------------------------------------------------
+# A launch belongs to an office's region, and its hubs and registrations lie in regions of their
+# own: a national launch has hubs in every regency. An office sees the launches of its region
+# and of the regions around it, and of those only the hubs and registrations within its own; a
+# hub's coordinator sees the launches and hubs they coordinate, and whoever registered there.
+
+
+def _coordinated_hubs(caller: Caller) -> Any:
+    return select(col(LaunchHub.id)).where(col(LaunchHub.coordinator_id) == caller.principal.id)
+
+
+def launches_in_caller_reach(caller: Caller) -> list[ColumnElement[bool]]:
+    """Conditions on `launch`: its region holds the caller's or lies within it; for a
+    coordinator, one of its hubs is theirs."""
+    region = col(Launch.region)
+    if caller.role is Role.coordinator:
+        hubs = select(col(LaunchHub.launch_id)).where(
+            col(LaunchHub.coordinator_id) == caller.principal.id
+        )
+        return [col(Launch.id).in_(hubs)]
+    scope = caller.principal.region_scope
+    if not scope:
+        return []
+    return [
+        or_(code_in_region(region, scope), region == "", literal(scope).startswith(region + "."))
+    ]
+
+
+def runs_launch(caller: Caller, launch: Launch) -> bool:
+    """Whether the caller's office is the one the launch belongs to (or holds its region)."""
+    return caller.role is not Role.coordinator and in_caller_scope(caller, launch.region)
+
+
+def hubs_in_caller_reach(caller: Caller) -> list[ColumnElement[bool]]:
+    """Conditions on `launch_hub`: it serves a region within the caller's; for a coordinator,
+    it is theirs."""
+    if caller.role is Role.coordinator:
+        return [col(LaunchHub.coordinator_id) == caller.principal.id]
+    return code_in_caller_scope(caller, LaunchHub.region_code)
+
+
+def coordinates(caller: Caller, hub: LaunchHub) -> bool:
+    return caller.role is Role.coordinator and hub.coordinator_id == caller.principal.id
+
+
+def registrations_in_caller_reach(caller: Caller) -> list[ColumnElement[bool]]:
+    """Conditions on `launch_registration`: its cooperative's village lies within the caller's
+    region (its own cooperative, for a cooperative's account); for a coordinator, it is at one
+    of their hubs."""
+    if caller.role is Role.coordinator:
+        return [col(LaunchRegistration.hub_id).in_(_coordinated_hubs(caller))]
+    return [
+        *code_in_caller_scope(caller, LaunchRegistration.village_code),
+        *of_own_cooperative(caller, LaunchRegistration.cooperative_id),
+    ]
 
 
 # --- the cooperative statements built once per shape -----------------------------------------

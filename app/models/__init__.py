@@ -11,6 +11,13 @@ from app.models.budget import (
 )
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
 from app.models.idempotency import IdempotencyRecord
+from app.models.launch import (
+    Launch,
+    LaunchCheckIn,
+    LaunchHub,
+    LaunchRegistration,
+    LaunchWalkIn,
+)
 from app.models.launch_plan import LaunchPlan
 from app.models.mentoring import (
     Consultation,
@@ -31,7 +38,12 @@ __all__ = [
     "BudgetEntry",
     "BudgetLine",
     "IdempotencyRecord",
+    "Launch",
+    "LaunchCheckIn",
+    "LaunchHub",
     "LaunchPlan",
+    "LaunchRegistration",
+    "LaunchWalkIn",
     "Refocusing",
     "RefocusingMovement",
     "RefocusingTraining",

@@ -42,10 +42,12 @@ class Role(StrEnum):
     officer = "officer"
     viewer = "viewer"
     cooperative = "cooperative"
+    # A launch hub's coordinator: checks people in at the hubs given to them, and nothing else.
+    coordinator = "coordinator"
     integration = "integration"
 
 
-USER_ROLES = [Role.admin, Role.officer, Role.viewer, Role.cooperative]
+USER_ROLES = [Role.admin, Role.officer, Role.viewer, Role.cooperative, Role.coordinator]
 
 
 class ApiScope(StrEnum):

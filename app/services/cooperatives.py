@@ -69,7 +69,7 @@ COOPERATIVE_EDITABLE = frozenset(
     }
 )
 # Roles that see phone numbers masked (UU 27/2022: no more personal data than the task needs).
-PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration})
+PHONE_MASKED_ROLES = frozenset({Role.viewer, Role.integration, Role.coordinator})
 
 _COLUMNS = table_of(Cooperative).c
 BUSINESS_UNITS = (

@@ -30,6 +30,7 @@ _WORDS: dict[type[StrEnum], dict[Any, str]] = {
         Role.officer: N_("Officer"),
         Role.viewer: N_("Viewer"),
         Role.cooperative: N_("Cooperative"),
+        Role.coordinator: N_("Hub coordinator"),
         Role.integration: N_("Integration"),
     },
     BusinessUnit: {

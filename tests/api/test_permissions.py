@@ -38,6 +38,7 @@ def test_every_route_declares_a_permission_and_the_table_has_no_strays():
 def _identities(client, login_as, coop_id):
     headers = {role: login_as(role, "64.02") for role in (Role.admin, Role.officer, Role.viewer)}
     headers[Role.cooperative] = login_as(Role.cooperative, "64.02", coop_id)
+    headers[Role.coordinator] = login_as(Role.coordinator, "64.02")
     key = client.post(
         "/api/v1/api-keys",
         json={"name": "all scopes", "scopes": list(ApiScope), "region_scope": "64.02"},

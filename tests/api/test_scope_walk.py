@@ -58,6 +58,30 @@ class World:
     api_keys: dict[int, str] = field(default_factory=dict)
     sk_ahu_targets: dict[int, str] = field(default_factory=dict)  # id -> region
     launch_plans: dict[int, str] = field(default_factory=dict)  # id -> region
+    launches: dict[int, str] = field(default_factory=dict)  # id -> region
+    hubs: dict[int, tuple[int, str]] = field(default_factory=dict)  # id -> launch, region
+    # id -> launch, village, cooperative
+    registrations: dict[int, tuple[int, str, int]] = field(default_factory=dict)
+
+
+def _launch(client, world: World, region: str, plan_id: int) -> int:
+    """A launch of `region` run from the plan, with the preset's hubs (in Kukar's districts)."""
+    launch = client.post(
+        "/api/v1/launches",
+        json={
+            "plan_id": plan_id,
+            "format": "hybrid_hubs",
+            "name": f"launch {region}",
+            "starts_at": "2025-07-21T09:00:00+08:00",
+            "ends_at": "2025-07-21T12:00:00+08:00",
+        },
+    )
+    assert launch.status_code == 201, launch.text
+    launch_id = launch.json()["id"]
+    world.launches[launch_id] = region
+    hubs = client.get(f"/api/v1/launches/{launch_id}/hubs", params={"page_size": 100})
+    world.hubs.update({h["id"]: (launch_id, h["region_code"]) for h in hubs.json()["items"]})
+    return launch_id
 
 
 def _populate(client) -> World:
@@ -202,7 +226,53 @@ def _populate(client) -> World:
         )
         assert plan.status_code == 201, plan.text
         world.launch_plans[plan.json()["id"]] = region
+        launch_id = _launch(client, world, region, plan.json()["id"])
+        if region == SAMARINDA:  # a hub of its own, beside the preset's in Kukar
+            hub = client.post(
+                f"/api/v1/launches/{launch_id}/hubs",
+                json={"region_code": "64.72.01", "name": "Palaran", "capacity": 50},
+            )
+            assert hub.status_code == 201, hub.text
+            world.hubs[hub.json()["id"]] = (launch_id, "64.72.01")
+        registered = client.post(
+            f"/api/v1/launches/{launch_id}/registrations",
+            json={"cooperative_id": coops[0], "name": "Siti", "role": "ketua"},
+        )
+        assert registered.status_code == 201, registered.text
+        world.registrations[registered.json()["id"]] = (launch_id, villages[0], coops[0])
+    # The province's launch, which both regencies' offices see.
+    plan = client.post(
+        "/api/v1/launch-plans",
+        json={
+            "name": "launch 64",
+            "region": "64",
+            "inputs": {"preset": "kukar", "event": {"date": "2025-07-21", "hours": 3}, "draws": 10},
+        },
+    )
+    assert plan.status_code == 201, plan.text
+    world.launch_plans[plan.json()["id"]] = "64"
+    _launch(client, world, "64", plan.json()["id"])
     return world
+
+
+def _launch_visible(world: World, identity: "Identity", launch_id: int) -> bool:
+    """A launch is seen by the offices of its region and of the regions inside it."""
+    region = world.launches[launch_id]
+    return identity.sees_region(region) or lies_within(identity.scope, region)
+
+
+def _hub_visible(world: World, identity: "Identity", hub_id: int) -> bool:
+    launch_id, region = world.hubs[hub_id]
+    return _launch_visible(world, identity, launch_id) and identity.sees_region(region)
+
+
+def _registration_visible(world: World, identity: "Identity", registration_id: int) -> bool:
+    launch_id, village, cooperative_id = world.registrations[registration_id]
+    if identity.role is Role.cooperative:
+        mine = cooperative_id == identity.cooperative_id
+    else:
+        mine = identity.sees_region(village)
+    return _launch_visible(world, identity, launch_id) and mine
 
 
 @dataclass(frozen=True)
@@ -317,12 +387,18 @@ def _check_lists(client, world: World, identity: Identity, headers) -> int:
         "/api/v1/trainings/{training_id}/attendance": lambda item: (
             training_visible(item["training_id"]) and (not is_coop or item["cooperative_id"] == own)
         ),
+        "/api/v1/launches": lambda item: _launch_visible(world, identity, item["id"]),
+        "/api/v1/launches/{launch_id}/hubs": lambda item: _hub_visible(world, identity, item["id"]),
+        "/api/v1/launches/{launch_id}/registrations": lambda item: _registration_visible(
+            world, identity, item["id"]
+        ),
     }
     routes = _list_routes(client)
     assert routes == checks.keys(), f"lists without a check here: {routes - checks.keys()}"
     parents = {
-        "cooperative_id": world.cooperatives,
-        "training_id": world.trainings,
+        "cooperative_id": (world.cooperatives, coop_visible),
+        "training_id": (world.trainings, training_visible),
+        "launch_id": (world.launches, lambda i: _launch_visible(world, identity, i)),
     }
     seen = 0
     for template, check in checks.items():
@@ -333,10 +409,9 @@ def _check_lists(client, world: World, identity: Identity, headers) -> int:
         if parameter is None:
             urls = [(template, True)]
         else:
-            visible = coop_visible if parameter[1] == "cooperative_id" else training_visible
+            records, visible = parents[parameter[1]]
             urls = [
-                (template.replace(parameter[0], str(parent)), visible(parent))
-                for parent in parents[parameter[1]]
+                (template.replace(parameter[0], str(parent)), visible(parent)) for parent in records
             ]
         for url, parent_visible in urls:
             if not parent_visible:
@@ -404,6 +479,20 @@ def _check_reads_by_id(client, world: World, identity: Identity, headers) -> Non
         ],
         ("target_id",): [
             ({"target_id": i}, identity.sees_region(r)) for i, r in world.sk_ahu_targets.items()
+        ],
+        ("launch_id",): [
+            ({"launch_id": i}, _launch_visible(world, identity, i)) for i in world.launches
+        ],
+        ("launch_id", "hub_id"): [
+            ({"launch_id": launch, "hub_id": i}, _hub_visible(world, identity, i))
+            for i, (launch, _) in world.hubs.items()
+        ],
+        ("launch_id", "registration_id"): [
+            (
+                {"launch_id": launch, "registration_id": i},
+                _registration_visible(world, identity, i),
+            )
+            for i, (launch, _, _) in world.registrations.items()
         ],
         # Reference data, the same for everyone.
         ("code",): [],

@@ -108,7 +108,7 @@ def test_an_admin_changes_a_role_and_region_and_resets_a_password(page, browser,
     page.get_by_label("Peran").select_option(label="Pembaca")
     page.get_by_label("Wilayah (kode Kemendagri)").fill("64.02.12")
     page.get_by_role("button", name="Simpan peran dan wilayah").click()
-    assert page.get_by_text("Peran dan wilayah telah disimpan.").is_visible()
+    page.get_by_text("Peran dan wilayah telah disimpan.").wait_for()
     facts = page.locator("dl.facts").inner_text()
     assert "Pembaca" in facts and "64.02.12" in facts
     owner.reload()
@@ -235,7 +235,7 @@ def test_the_audit_trail_is_filtered_and_links_each_event_to_its_record(page, li
     page.get_by_label("Dari").fill((today + timedelta(days=1)).isoformat())
     page.get_by_label("Sampai").fill((today + timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Tampilkan").click()
-    assert page.get_by_text("Tidak ada kejadian yang cocok dengan saringan ini.").is_visible()
+    page.get_by_text("Tidak ada kejadian yang cocok dengan saringan ini.").wait_for()
 
 
 @pytest.mark.parametrize("username", ["demo-viewer", "demo-officer"])

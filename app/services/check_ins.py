@@ -1,0 +1,274 @@
+"""Check-in on the day, and the count it makes.
+
+A hub's phone sends what it queued as one batch. Each registered delegate is counted once, by
+the primary key of `launch_check_in` (their registration), so a retry or a second scan of the
+same code answers `already` and adds nothing; a walk-in count carries the phone's own id for the
+same reason. A batch is one INSERT for the delegates and one for the walk-ins, so its cost hardly
+grows with its size.
+"""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.access.auth import Caller
+from app.access.scope import code_in_region, hubs_in_caller_reach
+from app.core.sql import dialect_insert
+from app.errors import NotFound
+from app.http.idempotency import Writer
+from app.models.common import table_of, utcnow
+from app.models.launch import (
+    Board,
+    BoardLevel,
+    BoardRow,
+    CheckInAnswer,
+    CheckInBatch,
+    CheckInOutcome,
+    CheckInResult,
+    LaunchCheckIn,
+    LaunchHub,
+    LaunchRegistration,
+    LaunchWalkIn,
+)
+from app.models.region import Region
+from app.services import audit
+from app.services.launches import visible_launch
+
+_CODE_LENGTH_OF = {BoardLevel.province: 2, BoardLevel.regency: 5, BoardLevel.district: 8}
+
+
+async def _hub_in_reach(session: AsyncSession, caller: Caller, launch_id: int, hub_id: int) -> Any:
+    hub = await session.scalar(
+        select(LaunchHub).where(
+            col(LaunchHub.id) == hub_id,
+            col(LaunchHub.launch_id) == launch_id,
+            *hubs_in_caller_reach(caller),
+        )
+    )
+    if hub is None:
+        raise NotFound("hub {hub_id} does not exist", params={"hub_id": hub_id})
+    return hub
+
+
+async def check_in(
+    writer: Writer, launch_id: int, hub_id: int, batch: CheckInBatch
+) -> CheckInAnswer:
+    session, caller = writer.session, writer.caller
+    await visible_launch(session, caller, launch_id)
+    hub = await _hub_in_reach(session, caller, launch_id, hub_id)
+    codes = {item.code for item in batch.check_ins}
+    registered: dict[str, tuple[Any, int, str]] = {
+        code: (registration_id, home_hub, name)
+        for registration_id, code, home_hub, name in (
+            await session.execute(
+                select(
+                    col(LaunchRegistration.id),
+                    col(LaunchRegistration.code),
+                    col(LaunchRegistration.hub_id),
+                    col(LaunchRegistration.name),
+                ).where(
+                    col(LaunchRegistration.launch_id) == launch_id,
+                    col(LaunchRegistration.code).in_(codes),
+                )
+            )
+        )
+    }
+    actor, now = caller.principal.actor, utcnow()
+    new_rows: dict[int, dict[str, Any]] = {}
+    for item in batch.check_ins:
+        if item.code in registered:
+            registration_id, home_hub, _ = registered[item.code]
+            new_rows.setdefault(
+                registration_id,
+                {
+                    "registration_id": registration_id,
+                    "launch_id": launch_id,
+                    "hub_id": hub_id,
+                    "other_hub": home_hub != hub_id,
+                    "method": item.method,
+                    "scanned_at": item.scanned_at,
+                    "received_at": now,
+                    "checked_in_by": actor,
+                },
+            )
+    insert = dialect_insert(session)
+    counted: set[int] = set()
+    if new_rows:
+        counted = set(
+            await session.scalars(
+                insert(table_of(LaunchCheckIn))
+                .values(list(new_rows.values()))
+                .on_conflict_do_nothing(index_elements=["registration_id"])
+                .returning(table_of(LaunchCheckIn).c.registration_id)
+            )
+        )
+    walk_ins = 0
+    if batch.walk_ins:
+        unique = {item.id: item for item in batch.walk_ins}
+        walk_ins = sum(
+            await session.scalars(
+                insert(table_of(LaunchWalkIn))
+                .values(
+                    [
+                        {
+                            "id": item.id,
+                            "launch_id": launch_id,
+                            "hub_id": hub_id,
+                            "people": item.people,
+                            "scanned_at": item.scanned_at,
+                            "received_at": now,
+                            "checked_in_by": actor,
+                        }
+                        for item in unique.values()
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(table_of(LaunchWalkIn).c.people)
+            )
+        )
+    results = []
+    for item in batch.check_ins:
+        if item.code not in registered:
+            results.append(
+                CheckInResult(
+                    code=item.code,
+                    outcome=CheckInOutcome.unknown,
+                    registration_id=None,
+                    name=None,
+                    other_hub=False,
+                )
+            )
+            continue
+        registration_id, home_hub, name = registered[item.code]
+        first = registration_id in counted
+        counted.discard(registration_id)  # a second scan in the same batch is `already`
+        results.append(
+            CheckInResult(
+                code=item.code,
+                outcome=CheckInOutcome.checked_in if first else CheckInOutcome.already,
+                registration_id=registration_id,
+                name=name,
+                other_hub=home_hub != hub_id,
+            )
+        )
+    answer = CheckInAnswer(check_ins=results, walk_ins_added=walk_ins)
+    audit.record(
+        session,
+        caller,
+        action="launch.check_in",
+        resource_type="launch_hub",
+        resource_id=hub_id,
+        region_code=hub.region_code,
+        after={
+            outcome.value: sum(r.outcome is outcome for r in results) for outcome in CheckInOutcome
+        }
+        | {"walk_ins_added": walk_ins},
+    )
+    await writer.record(answer)
+    await writer.commit()
+    return answer
+
+
+# --- the board --------------------------------------------------------------------------------
+
+
+async def _per_hub(session: AsyncSession, query: Any) -> dict[int, Any]:
+    return {row[0]: row[1:] for row in (await session.execute(query))}
+
+
+async def board(
+    session: AsyncSession, caller: Caller, launch_id: int, level: BoardLevel, within: str | None
+) -> Board:
+    """Checked-in against registered against planned, per hub or region, counted from the
+    database at the moment of asking."""
+    await visible_launch(session, caller, launch_id)
+    conditions = [col(LaunchHub.launch_id) == launch_id, *hubs_in_caller_reach(caller)]
+    if within:
+        conditions.append(code_in_region(col(LaunchHub.region_code), within))
+    hubs: list[tuple[Any, str, str, int]] = list(
+        await session.execute(
+            select(
+                col(LaunchHub.id),
+                col(LaunchHub.name),
+                col(LaunchHub.region_code),
+                col(LaunchHub.planned),
+            )
+            .where(*conditions)
+            .order_by(col(LaunchHub.id))
+        )
+    )
+    of_launch = col(LaunchRegistration.launch_id) == launch_id
+    registered = await _per_hub(
+        session,
+        select(col(LaunchRegistration.hub_id), func.count())
+        .where(of_launch)
+        .group_by(col(LaunchRegistration.hub_id)),
+    )
+    arrived = await _per_hub(
+        session,
+        select(
+            col(LaunchCheckIn.hub_id),
+            func.count(),
+            func.count().filter(col(LaunchCheckIn.other_hub)),
+        )
+        .where(col(LaunchCheckIn.launch_id) == launch_id)
+        .group_by(col(LaunchCheckIn.hub_id)),
+    )
+    walked_in = await _per_hub(
+        session,
+        select(col(LaunchWalkIn.hub_id), func.sum(col(LaunchWalkIn.people)))
+        .where(col(LaunchWalkIn.launch_id) == launch_id)
+        .group_by(col(LaunchWalkIn.hub_id)),
+    )
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    names: dict[str, str] = {}
+    for hub_id, name, region_code, planned in hubs:
+        if level is BoardLevel.hub:
+            key = str(hub_id)
+            names[key] = name
+        else:
+            key = region_code[: _CODE_LENGTH_OF[level]]
+        checked_in, other_hub = arrived.get(hub_id, (0, 0))
+        counts = (
+            planned,
+            registered.get(hub_id, (0,))[0],
+            checked_in,
+            other_hub,
+            walked_in.get(hub_id, (0,))[0] or 0,
+        )
+        sums[key] = [a + b for a, b in zip(sums[key], counts, strict=True)]
+    if level is not BoardLevel.hub and sums:
+        names = dict(
+            (
+                await session.execute(
+                    select(col(Region.code), col(Region.name)).where(
+                        col(Region.code).in_(list(sums))
+                    )
+                )
+            ).all()
+        )
+    rows = [_row(key, names.get(key, key), counts) for key, counts in sums.items()]
+    totals = [sum(column) for column in zip(*sums.values(), strict=True)] or [0] * 5
+    return Board(
+        launch_id=launch_id,
+        level=level,
+        rows=rows,
+        totals=_row("", "", totals),
+        as_of=utcnow(),
+    )
+
+
+def _row(key: str, name: str, counts: list[int]) -> BoardRow:
+    planned, registered, checked_in, other_hub, walk_ins = counts
+    return BoardRow(
+        key=key,
+        name=name,
+        planned=planned,
+        registered=registered,
+        checked_in=checked_in,
+        other_hub=other_hub,
+        walk_ins=walk_ins,
+    )

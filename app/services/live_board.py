@@ -1,0 +1,153 @@
+"""The live board: a check-in at any hub reaches every worker's board watchers within seconds.
+
+The count is never kept here. A worker only learns *that* a launch changed, and counts again
+from the database (`check_ins.board`), so several workers and several instances show the same
+figures, and a worker that missed a message is right again at its next count.
+
+How a worker learns it: Redis pub/sub (`KOPDES_REDIS_URL`), one channel for every launch. Why
+Redis and not PostgreSQL's LISTEN/NOTIFY: a NOTIFY takes a lock that every notifying commit of
+the cluster waits for, in the check-ins' own hot path, and each worker would hold a database
+connection of its own only to listen; Redis is already the deployment's rate-limit store, and a
+message lost while it is down costs only a delay. Without Redis (the embedded single-process
+set-up) the signal stays in the process.
+
+Watchers who see the same board (one launch, one level and region, one reach) share one count:
+a thousand watchers of the regency's board cost one query per change, not a thousand. Changes
+that arrive together are counted once (`SETTLE`), and every board is counted again at least
+every `CATCH_UP` seconds, which is how it catches up after Redis was down.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("kopdes.live_board")
+
+CHANNEL = "kopdes:launch-changed"
+# Changes arriving within this long of each other are counted once.
+SETTLE = 0.5
+# Every board is counted again at least this often, signal or not.
+CATCH_UP = 10.0
+# How long a check-in waits for Redis before it leaves the board to catch up.
+PUBLISH_TIMEOUT = 0.5
+
+Count = Callable[[], Awaitable[str]]
+
+
+@dataclass(eq=False)
+class _Board:
+    """One board and its watchers: each watcher's queue holds only the latest figures."""
+
+    launch_id: int
+    count: Count
+    watchers: set[asyncio.Queue[str]] = field(default_factory=set)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    latest: str | None = None
+    task: asyncio.Task[None] | None = None
+
+
+class LiveBoard:
+    def __init__(self, redis_url: str | None) -> None:
+        self._redis = Redis.from_url(redis_url) if redis_url else None
+        self._boards: dict[Any, _Board] = {}
+        self._listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._redis is not None:
+            self._listener = asyncio.create_task(self._listen(self._redis))
+
+    async def stop(self) -> None:
+        tasks = [b.task for b in self._boards.values() if b.task] + [self._listener]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def changed(self, launch_id: int) -> None:
+        """Tell every worker's watchers of the launch that its figures changed. A check-in has
+        committed before this; if Redis cannot be told, the boards catch up on their own."""
+        if self._redis is None:
+            self._mark(launch_id)
+            return
+        try:
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                await self._redis.publish(CHANNEL, str(launch_id))
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("live board: could not publish launch %s: %r", launch_id, exc)
+
+    async def watch(self, key: Any, launch_id: int, count: Count) -> AsyncIterator[str]:
+        """The board's figures (JSON) now and after each change, for as long as it is read.
+        Watchers with the same `key` share one board, counted by the first one's `count`."""
+        board = self._boards.get(key)
+        if board is None:
+            board = self._boards[key] = _Board(launch_id, count)
+            board.task = asyncio.create_task(self._keep_counting(key, board))
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        board.watchers.add(queue)
+        if board.latest is not None:
+            queue.put_nowait(board.latest)
+        try:
+            while figures := await queue.get():
+                yield figures
+        finally:
+            board.watchers.discard(queue)
+
+    def _mark(self, launch_id: int) -> None:
+        for board in self._boards.values():
+            if board.launch_id == launch_id:
+                board.changed.set()
+
+    async def _keep_counting(self, key: Any, board: _Board) -> None:
+        try:
+            while True:
+                figures = await board.count()
+                if figures != board.latest:
+                    board.latest = figures
+                    for queue in board.watchers:
+                        with contextlib.suppress(asyncio.QueueEmpty):
+                            queue.get_nowait()  # a slow watcher skips to the latest
+                        queue.put_nowait(figures)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(CATCH_UP):
+                        await board.changed.wait()
+                board.changed.clear()
+                if not board.watchers:
+                    return
+                await asyncio.sleep(SETTLE)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("live board: counting launch %s failed", board.launch_id)
+        finally:
+            if self._boards.get(key) is board:
+                del self._boards[key]
+            for queue in board.watchers:  # they reconnect and start it again
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+                queue.put_nowait("")
+
+    async def _listen(self, redis: Redis) -> None:
+        """Mark the boards of each launch named on the channel; when Redis goes away, try
+        again every few seconds, and count every board anew once it is back."""
+        while True:
+            try:
+                async with redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    for board in self._boards.values():
+                        board.changed.set()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._mark(int(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("live board: Redis unreachable (%r); retrying", exc)
+                await asyncio.sleep(2)
