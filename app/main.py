@@ -48,6 +48,7 @@ from app.routers import (
 )
 from app.routers.params import only_known_query_parameters
 from app.services.accounts import LoginLimiter
+from app.services.live_board import LiveBoard
 from app.services.officers import NikReadLimit
 from app.settings import Settings, get_settings
 from app.web import admin as admin_pages
@@ -132,9 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter = MovingWindowRateLimiter(storage)
         app.state.login_limiter = LoginLimiter(limiter, settings.login_attempts_per_minute)
         app.state.nik_read_limit = NikReadLimit(limiter, settings.nik_reads_per_hour)
+        app.state.live_board = LiveBoard(settings.redis_url)
+        await app.state.live_board.start()
         try:
             yield
         finally:
+            await app.state.live_board.stop()
             await app.state.engine.dispose()
             if replica:
                 await replica.dispose()

@@ -52,9 +52,12 @@ class Settings(BaseSettings):
     # a disabled account, a new role or a new password handled by another worker takes effect
     # within this many seconds (at once on the worker that handled it).
     account_check_seconds: float = Field(default=30, ge=0)
-    # Rate-limit counters (logins, full NIK reads) are shared through Redis when set (needed
-    # with several workers).
+    # Rate-limit counters (logins, full NIK reads) are shared through Redis when set, and the
+    # live board learns of check-ins made on other workers through it (needed with several).
     redis_url: str | None = None
+    # A live board's stream ends after this long and the browser opens it again, which checks
+    # the login again: a revoked account stops seeing the board.
+    board_stream_seconds: float = Field(default=300, gt=0, le=3600)
     demo_password: SecretStr = SecretStr("demo-password")
 
     # No overflow: connections opened beyond the pool are closed again as soon as the pool is

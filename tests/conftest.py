@@ -212,6 +212,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
         "login_attempts_per_minute": 10_000,
         "nik_reads_per_hour": 10_000,
         "account_check_seconds": 0,  # so that tests see account changes at once
+        "board_stream_seconds": 2,  # a live board's stream ends in time for a test to read it
     }
     return Settings(database_url=database_url, **{**defaults, **overrides})
 

@@ -243,6 +243,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", _LAUNCH): P.launches_read,
     ("PATCH", _LAUNCH): P.launches_write,
     ("GET", _LAUNCH + "/board"): P.launches_read,
+    ("GET", _LAUNCH + "/board/stream"): P.launches_read,
     ("GET", _LAUNCH + "/hubs"): P.launches_read,
     ("POST", _LAUNCH + "/hubs"): P.launches_write,
     ("GET", _HUB): P.launches_read,

@@ -182,6 +182,15 @@ def hubs_in_caller_reach(caller: Caller) -> list[ColumnElement[bool]]:
     return code_in_caller_scope(caller, LaunchHub.region_code)
 
 
+def reach_key(caller: Caller) -> tuple[Any, ...]:
+    """What decides which hubs and delegates the caller reaches: callers with the same key see
+    the same board."""
+    principal = caller.principal
+    if caller.role is Role.coordinator:
+        return (caller.role, principal.id)
+    return (caller.role is Role.cooperative, principal.region_scope, principal.cooperative_id)
+
+
 def coordinates(caller: Caller, hub: LaunchHub) -> bool:
     return caller.role is Role.coordinator and hub.coordinator_id == caller.principal.id
 

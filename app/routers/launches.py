@@ -1,6 +1,7 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from sse_starlette import EventSourceResponse
 
 from app.access.auth import CallerDep
 from app.core.db import SessionDep
@@ -35,6 +36,7 @@ from app.models.launch import (
 from app.models.region import REGION_CODE_PATTERN
 from app.routers.params import RecordId
 from app.services import check_ins, launch_registrations, launches
+from app.services.live_board import LiveBoardDep
 
 router = APIRouter(prefix="/launches", tags=["launches"], route_class=StrictJSONRoute)
 
@@ -113,6 +115,45 @@ async def get_board(
     regency or province (a hub serving a wider region counts under its own code), for the hubs
     within your reach, as the database holds them now."""
     return await check_ins.board(session, caller, launch_id, level, within)
+
+
+@router.get(
+    "/{launch_id}/board/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-Sent Events: a `board` event (the board's JSON, as `GET "
+            "/board` answers it) at once and after every change, and a comment every 15 s "
+            "to keep the connection open. The stream ends after a few minutes; a browser's "
+            "EventSource opens it again by itself.",
+        },
+        **problems(404),
+    },
+)
+async def stream_board(
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    live: LiveBoardDep,
+    launch_id: LaunchId,
+    level: BoardLevel = BoardLevel.hub,
+    within: Within = None,
+) -> EventSourceResponse:
+    """The live count as it changes: each check-in at any hub, on any worker, reaches the
+    board within seconds."""
+    state = request.app.state
+    figures = await check_ins.watch_board(
+        session,
+        caller,
+        launch_id,
+        level,
+        within,
+        live=live,
+        engine=state.engine,
+        lasting=state.settings.board_stream_seconds,
+    )
+    return EventSourceResponse({"event": "board", "data": data} async for data in figures)
 
 
 @router.get("/{launch_id}/hubs", responses=problems(400, 404))
@@ -200,14 +241,14 @@ async def update_readiness(
     responses=problems(404),
 )
 async def check_in(
-    writer: WriterDep, launch_id: LaunchId, hub_id: HubId, batch: CheckInBatch
+    writer: WriterDep, live: LiveBoardDep, launch_id: LaunchId, hub_id: HubId, batch: CheckInBatch
 ) -> CheckInAnswer:
     """Check delegates in at this hub by their codes, and count walk-ins: what the phone
     queued, in batches of up to 1,000 of each. Safe to send again without an
     Idempotency-Key: a delegate already counted answers `already`, a walk-in count already
     received is not added again. A delegate registered to another hub is counted here, with
     `other_hub`; an unknown code answers `unknown`."""
-    return await check_ins.check_in(writer, launch_id, hub_id, batch)
+    return await check_ins.check_in(writer, live, launch_id, hub_id, batch)
 
 
 @router.get("/{launch_id}/registrations", responses=problems(400, 404))

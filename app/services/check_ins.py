@@ -8,14 +8,16 @@ grows with its size.
 """
 
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.access.auth import Caller
-from app.access.scope import code_in_region, hubs_in_caller_reach
+from app.access.scope import code_in_region, hubs_in_caller_reach, reach_key
+from app.core.db import own_session
 from app.core.sql import dialect_insert
 from app.errors import NotFound
 from app.http.idempotency import Writer
@@ -36,6 +38,7 @@ from app.models.launch import (
 from app.models.region import Region
 from app.services import audit
 from app.services.launches import visible_launch
+from app.services.live_board import LiveBoard
 
 _CODE_LENGTH_OF = {BoardLevel.province: 2, BoardLevel.regency: 5, BoardLevel.district: 8}
 
@@ -54,7 +57,7 @@ async def _hub_in_reach(session: AsyncSession, caller: Caller, launch_id: int, h
 
 
 async def check_in(
-    writer: Writer, launch_id: int, hub_id: int, batch: CheckInBatch
+    writer: Writer, live: LiveBoard, launch_id: int, hub_id: int, batch: CheckInBatch
 ) -> CheckInAnswer:
     session, caller = writer.session, writer.caller
     await visible_launch(session, caller, launch_id)
@@ -129,6 +132,7 @@ async def check_in(
                 .returning(table_of(LaunchWalkIn).c.people)
             )
         )
+    anything_new = bool(counted) or walk_ins > 0
     results = []
     for item in batch.check_ins:
         if item.code not in registered:
@@ -169,6 +173,8 @@ async def check_in(
     )
     await writer.record(answer)
     await writer.commit()
+    if anything_new:
+        await live.changed(launch_id)
     return answer
 
 
@@ -259,6 +265,30 @@ async def board(
         totals=_row("", "", totals),
         as_of=utcnow(),
     )
+
+
+async def watch_board(
+    session: AsyncSession,
+    caller: Caller,
+    launch_id: int,
+    level: BoardLevel,
+    within: str | None,
+    *,
+    live: LiveBoard,
+    engine: AsyncEngine,
+    lasting: float,
+) -> AsyncIterator[str]:
+    """The board (JSON) now and after every change, for `lasting` seconds."""
+    await visible_launch(session, caller, launch_id)
+    # A watcher may stay for minutes: it holds no database connection between counts.
+    await session.close()
+
+    async def count() -> str:
+        async with own_session(engine) as own:
+            return (await board(own, caller, launch_id, level, within)).model_dump_json()
+
+    key = (reach_key(caller), launch_id, level, within)
+    return live.watch(key, launch_id, count, lasting)
 
 
 def _row(key: str, name: str, counts: list[int]) -> BoardRow:

@@ -22,8 +22,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -83,8 +84,10 @@ class LiveBoard:
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("live board: could not publish launch %s: %r", launch_id, exc)
 
-    async def watch(self, key: Any, launch_id: int, count: Count) -> AsyncIterator[str]:
-        """The board's figures (JSON) now and after each change, for as long as it is read.
+    async def watch(
+        self, key: Any, launch_id: int, count: Count, lasting: float
+    ) -> AsyncIterator[str]:
+        """The board's figures (JSON) now and after each change, for `lasting` seconds.
         Watchers with the same `key` share one board, counted by the first one's `count`."""
         board = self._boards.get(key)
         if board is None:
@@ -94,8 +97,17 @@ class LiveBoard:
         board.watchers.add(queue)
         if board.latest is not None:
             queue.put_nowait(board.latest)
+        # Each wait has its own timeout: one around the `yield` would fire in the reader.
+        deadline = asyncio.get_running_loop().time() + lasting
         try:
-            while figures := await queue.get():
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        figures = await queue.get()
+                except TimeoutError:
+                    return
+                if not figures:
+                    return
                 yield figures
         finally:
             board.watchers.discard(queue)
@@ -151,3 +163,11 @@ class LiveBoard:
             except (RedisError, OSError) as exc:
                 log.warning("live board: Redis unreachable (%r); retrying", exc)
                 await asyncio.sleep(2)
+
+
+def _live_board(request: Request) -> LiveBoard:
+    board: LiveBoard = request.app.state.live_board
+    return board
+
+
+LiveBoardDep = Annotated[LiveBoard, Depends(_live_board)]

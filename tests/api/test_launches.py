@@ -2,15 +2,22 @@
 registered within capacity, check-in by code (idempotent, at any hub), and the live count;
 every test runs on SQLite and on PostgreSQL."""
 
+import asyncio
 import io
+import json
 from datetime import timedelta
 
+import httpx
+import pytest
+import redis
 import segno
 import zxingcpp
 from PIL import Image
 
+from app.main import create_app
 from app.models.account import Role
 from app.web.i18n import office_now
+from tests.conftest import settings_for
 from tests.factories import TABANG_VILLAGE, assert_problem, create_cooperative, if_match
 from tests.races import overlapping_pairs, race
 
@@ -379,3 +386,71 @@ def test_a_cooperative_registers_only_its_own_delegates(client, login_as):
     ]
     assert {r["cooperative_id"] for r in listed} == {own["id"]}
     assert listed[0]["village_code"] == TABANG_VILLAGE
+
+
+# --- the live board ---------------------------------------------------------------------------
+
+
+def _boards(response):
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    lines = response.text.splitlines()
+    assert "event: board" in lines
+    return [json.loads(line[len("data: ") :]) for line in lines if line.startswith("data: ")]
+
+
+def test_the_live_board_shows_a_check_in_without_reloading(client):
+    launch = create_launch(client)
+    hub = hub_serving(client, launch, TABANG)
+    code = register(client, launch, create_cooperative(client)).json()["code"]
+    stream = f"/api/v1/launches/{launch['id']}/board/stream?level=district"
+    body = {"check_ins": [{"code": code, "method": "qr", "scanned_at": "2026-12-20T09:00:00Z"}]}
+    check_in_url = f"/api/v1/launches/{launch['id']}/hubs/{hub['id']}/check-ins"
+    # The stream lasts two seconds in the tests; the check-in comes half a second into it.
+    timed = race(client, [("GET", stream, {}), ("POST", check_in_url, {"json": body})], 0.5)
+    boards = _boards(timed[0][0])
+    assert boards[0]["totals"]["checked_in"] == 0
+    assert boards[-1]["totals"]["checked_in"] == 1
+    assert boards[-1] == {**board(client, launch, level="district"), "as_of": boards[-1]["as_of"]}
+
+
+def test_a_check_in_on_one_worker_reaches_the_board_on_another(client, database_url):
+    """Two apps on one database, as two workers: the check-in reaches the other's board
+    through Redis, where neither keeps the count."""
+    redis_url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    launch = create_launch(client)
+    hub = hub_serving(client, launch, TABANG)
+    code = register(client, launch, create_cooperative(client)).json()["code"]
+    workers = [create_app(settings_for(database_url, redis_url=redis_url)) for _ in range(2)]
+
+    async def send(app, method, url, delay, **kwargs):
+        await asyncio.sleep(delay)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=dict(client.headers)
+        ) as http:
+            return await http.request(method, url, **kwargs)
+
+    async def watch_on_one_check_in_on_the_other():
+        first, second = workers
+        async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+            scan = {"code": code, "method": "code", "scanned_at": "2026-12-20T09:00:00Z"}
+            return await asyncio.gather(
+                send(first, "GET", f"/api/v1/launches/{launch['id']}/board/stream", 0),
+                send(
+                    second,
+                    "POST",
+                    f"/api/v1/launches/{launch['id']}/hubs/{hub['id']}/check-ins",
+                    0.5,
+                    json={"check_ins": [scan]},
+                ),
+            )
+
+    stream, checked = asyncio.run(watch_on_one_check_in_on_the_other())
+    assert checked.status_code == 200, checked.text
+    boards = _boards(stream)
+    assert [b["totals"]["checked_in"] for b in (boards[0], boards[-1])] == [0, 1]
