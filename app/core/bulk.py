@@ -18,6 +18,7 @@ from app.models.audit import AuditEvent
 from app.models.budget import BudgetEntry, BudgetLine
 from app.models.common import table_of
 from app.models.cooperative import Cooperative, CooperativeBusinessUnit, LegalEvent, Officer
+from app.models.launch import LaunchRegistration
 from app.models.mentoring import (
     Consultation,
     ConsultationTopic,
@@ -104,6 +105,10 @@ async def budget_lines(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
 
 async def budget_entries(session: AsyncSession, rows: Sequence[Row]) -> None:
     await _insert(session, table_of(BudgetEntry), rows)
+
+
+async def launch_registrations(session: AsyncSession, rows: Sequence[Row]) -> list[int]:
+    return await _insert_returning_ids(session, table_of(LaunchRegistration), rows)
 
 
 async def audit_events(session: AsyncSession, rows: Sequence[Row]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller
 from app.core.db import stream_session
+from app.models.launch import BoardLevel
 from app.services import exports
 from app.services.exports import ExportFormat, HeaderLanguage
 
@@ -57,3 +58,20 @@ async def budget_summary(
         HeaderLanguage.id,
     )
     return attachment(content, export_format, f"anggaran-{fiscal_year}")
+
+
+async def attendance(
+    session: AsyncSession,
+    caller: Caller,
+    launch_id: int,
+    level: BoardLevel,
+    export_format: ExportFormat,
+    headers: HeaderLanguage,
+) -> StreamingResponse:
+    """A launch's attendance per hub or region, with its totals (a few thousand rows at most:
+    written whole)."""
+    rows = await exports.attendance_rows(session, caller, launch_id, level)
+    content = exports.write(
+        exports.attendance_layout(level), exports.at_once(rows), export_format, headers
+    )
+    return attachment(content, export_format, f"kehadiran-peluncuran-{launch_id}-{level.value}")

@@ -402,16 +402,21 @@ class HubPublic(BaseModel):
 # --- registrations ----------------------------------------------------------------------------
 
 
-class RegistrationCreate(BaseModel):
+class Delegate(BaseModel):
+    """A delegate as a registration or a row of an imported file gives them."""
+
     model_config = INPUT_CONFIG
 
-    cooperative_id: Annotated[int, PydanticField(ge=1, le=2**31 - 1, strict=True)]
     hub_id: Annotated[int, PydanticField(ge=1, le=2**31 - 1, strict=True)] | None = PydanticField(
         default=None, description="The hub to attend; the one serving the village when omitted."
     )
     name: Name
     role: DelegateRole
     phone: Phone | None = None
+
+
+class RegistrationCreate(Delegate):
+    cooperative_id: Annotated[int, PydanticField(ge=1, le=2**31 - 1, strict=True)]
 
 
 class RegistrationUpdate(BaseModel):

@@ -1,11 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi.responses import StreamingResponse
 from sse_starlette import EventSourceResponse
 
 from app.access.auth import CallerDep
 from app.core.db import SessionDep
+from app.core.spreadsheets import XLSX_MEDIA_TYPE
 from app.errors import problems
+from app.http import downloads
+from app.http.body_limit import max_body_bytes
 from app.http.conditional import (
     NOT_MODIFIED,
     PRECONDITIONS,
@@ -14,6 +18,7 @@ from app.http.conditional import (
     represent,
     with_etag,
 )
+from app.http.downloads import MEDIA_TYPES
 from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
@@ -35,7 +40,14 @@ from app.models.launch import (
 )
 from app.models.region import REGION_CODE_PATTERN
 from app.routers.params import RecordId
-from app.services import check_ins, launch_registrations, launches
+from app.services import (
+    check_ins,
+    launch_registration_import,
+    launch_registrations,
+    launches,
+)
+from app.services.exports import ExportFormat, HeaderLanguage
+from app.services.launch_registration_import import RegistrationImportReport
 from app.services.live_board import LiveBoardDep
 
 router = APIRouter(prefix="/launches", tags=["launches"], route_class=StrictJSONRoute)
@@ -154,6 +166,35 @@ async def stream_board(
         lasting=state.settings.board_stream_seconds,
     )
     return EventSourceResponse({"event": "board", "data": data} async for data in figures)
+
+
+@router.get(
+    "/{launch_id}/attendance",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The attendance report, as an attachment.",
+            "content": {media_type: {} for media_type in MEDIA_TYPES.values()},
+        },
+        **problems(404, 422),
+    },
+)
+async def attendance_report(
+    session: SessionDep,
+    caller: CallerDep,
+    launch_id: LaunchId,
+    level: BoardLevel = BoardLevel.hub,
+    export_format: Annotated[
+        ExportFormat, Query(alias="format", description="`csv` or `xlsx`.")
+    ] = ExportFormat.xlsx,
+    headers: Annotated[
+        HeaderLanguage, Query(description="Column headers in Indonesian (`id`) or English (`en`).")
+    ] = HeaderLanguage.id,
+) -> StreamingResponse:
+    """The attendance report for the office's files: per hub or per district, regency or
+    province within your reach, planned, registered, checked in (and of those, from other
+    hubs), walk-ins and everyone present, with a JUMLAH row; the board's figures now."""
+    return await downloads.attendance(session, caller, launch_id, level, export_format, headers)
 
 
 @router.get("/{launch_id}/hubs", responses=problems(400, 404))
@@ -287,8 +328,61 @@ async def register(
     )
 
 
+@router.post(
+    "/{launch_id}/registrations/import",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404, 409, 413, 415),
+    openapi_extra={
+        **max_body_bytes(launch_registration_import.MAX_REQUEST_BYTES),
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"file": {"contentType": f"text/csv, {XLSX_MEDIA_TYPE}"}}
+                }
+            }
+        },
+    },
+)
+async def import_registrations(
+    writer: WriterDep,
+    launch_id: LaunchId,
+    file: Annotated[
+        UploadFile,
+        File(description="The delegates as .csv (UTF-8 or Windows-1252; `,` or `;`) or .xlsx."),
+    ],
+) -> RegistrationImportReport:
+    """Register many delegates from a spreadsheet, **all or nothing**.
+
+    Row 1 holds the headers (case-insensitive; the field name or its Indonesian header):
+
+    | field | Indonesian header | |
+    |---|---|---|
+    | `cooperative_id` | ID Koperasi | the cooperative; or `village_code` |
+    | `village_code` | Kode Desa | the village whose own cooperative it is, e.g. 64.02.12.2001 |
+    | `name` | Nama | required |
+    | `role` | Peran | required: ketua, pengurus, pengawas, anggota, manajer or pendamping |
+    | `phone` | Telepon | |
+    | `hub_id` | ID Hub | the hub serving the village when empty |
+
+    No NIK is taken. Other columns are ignored and listed in the report. Each row is checked
+    like `POST /registrations`: the cooperative within your reach, the hub of this launch, and
+    every hub's capacity with the file's other rows counted. If any row is wrong nothing is
+    written: the 422 lists every bad row and column in `errors` (`loc: ["file", "row", 7,
+    "role"]`, numbered as the spreadsheet shows them, header = row 1). At most 32 MB (413) and
+    100,000 rows (422) per file. Each delegate gets a check-in code; list them with
+    `GET /registrations`."""
+    content = await file.read(launch_registration_import.MAX_FILE_BYTES + 1)
+    return await launch_registration_import.import_registrations(
+        writer,
+        launch_id,
+        content=content,
+        file_name=file.filename,
+        content_type=file.content_type,
+    )
+
+
 @router.get(
-    "/{launch_id}/registrations/{registration_id}",
+    "/{launch_id}/registrations/{registration_id:int}",
     response_model=RegistrationPublic,
     responses={**problems(404), **with_etag(), **NOT_MODIFIED},
 )
@@ -306,7 +400,7 @@ async def get_registration(
 
 
 @router.patch(
-    "/{launch_id}/registrations/{registration_id}",
+    "/{launch_id}/registrations/{registration_id:int}",
     response_model=RegistrationPublic,
     responses={**problems(404, 409), **PRECONDITIONS, **with_etag()},
 )
@@ -327,7 +421,7 @@ async def update_registration(
 
 
 @router.delete(
-    "/{launch_id}/registrations/{registration_id}",
+    "/{launch_id}/registrations/{registration_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**problems(404, 409), **PRECONDITIONS},
 )
@@ -344,7 +438,7 @@ async def cancel_registration(
 
 
 @router.get(
-    "/{launch_id}/registrations/{registration_id}/qr",
+    "/{launch_id}/registrations/{registration_id:int}/qr",
     response_class=Response,
     responses={
         200: {"content": {"image/svg+xml": {}}, "description": "The check-in code as a QR code."},

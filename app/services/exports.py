@@ -1,5 +1,5 @@
 """Spreadsheet exports: the cooperatives registry, consultations and trainings for the office's
-reports to the regent, and the budget summary.
+reports to the regent, the budget summary, and a launch's attendance.
 
 Columns can be headed in Indonesian (the default, as the reports go to the regent) or English.
 Consultation phone numbers are always masked (a spreadsheet travels further than the API);
@@ -41,6 +41,7 @@ from app.errors import Invalid
 from app.models.account import UserAccount
 from app.models.common import UNPRINTABLE, mask_phone, table_of
 from app.models.cooperative import Cooperative, CooperativeFilters
+from app.models.launch import BoardLevel, BoardRow
 from app.models.mentoring import (
     Consultation,
     ConsultationFilters,
@@ -54,6 +55,7 @@ from app.models.mentoring import (
 )
 from app.models.region import Region
 from app.services import budget as budget_service
+from app.services import check_ins
 from app.services import consultations as consultation_service
 from app.services import cooperatives as cooperative_service
 from app.services import trainings as training_service
@@ -518,3 +520,45 @@ def budget_summary_layout(fiscal_year: int) -> Layout:
         widths=(6, 20, 20, 50, 18, 18, 18, 18, 18),
         money_from=BUDGET_SUMMARY_HEADERS.index("ANGGARAN AWAL"),
     )
+
+
+# --- a launch's attendance --------------------------------------------------------------------
+
+_ATTENDANCE_FIRST = {
+    BoardLevel.hub: ("hub", "ID Hub"),
+    BoardLevel.district: ("district", "Kode Kecamatan"),
+    BoardLevel.regency: ("regency", "Kode Kabupaten/Kota"),
+    BoardLevel.province: ("province", "Kode Provinsi"),
+}
+_ATTENDANCE_COLUMNS = [
+    ("name", "Nama"),
+    ("planned", "Direncanakan"),
+    ("registered", "Terdaftar"),
+    ("checked_in", "Hadir (terdaftar)"),
+    ("from_other_hubs", "Di antaranya dari hub lain"),
+    ("walk_ins", "Hadir tanpa daftar"),
+    ("present", "Jumlah hadir"),
+]
+
+
+def attendance_layout(level: BoardLevel) -> Layout:
+    return Layout(
+        columns=[_ATTENDANCE_FIRST[level], *_ATTENDANCE_COLUMNS],
+        sheet="Kehadiran",
+        widths=(16, 40, 14, 14, 18, 22, 18, 14),
+    )
+
+
+async def attendance_rows(
+    session: AsyncSession, caller: Caller, launch_id: int, level: BoardLevel
+) -> list[list[Any]]:
+    """The board at `level` as the report's rows, then the JUMLAH row with the totals."""
+    board = await check_ins.board(session, caller, launch_id, level, None)
+
+    def figures(row: BoardRow) -> list[int]:
+        present = row.checked_in + row.walk_ins
+        return [row.planned, row.registered, row.checked_in, row.other_hub, row.walk_ins, present]
+
+    rows: list[list[Any]] = [[r.key, safe_text(r.name)[0], *figures(r)] for r in board.rows]
+    rows.append(BoldRow(["JUMLAH", None, *figures(board.totals)]))
+    return rows

@@ -3,6 +3,7 @@ registered within capacity, check-in by code (idempotent, at any hub), and the l
 every test runs on SQLite and on PostgreSQL."""
 
 import asyncio
+import csv
 import io
 import json
 from datetime import timedelta
@@ -454,3 +455,37 @@ def test_a_check_in_on_one_worker_reaches_the_board_on_another(client, database_
     assert checked.status_code == 200, checked.text
     boards = _boards(stream)
     assert [b["totals"]["checked_in"] for b in (boards[0], boards[-1])] == [0, 1]
+
+
+# --- afterwards -------------------------------------------------------------------------------
+
+
+def test_the_attendance_report_has_indonesian_headers_and_totals(client):
+    launch = create_launch(client)
+    cooperative = create_cooperative(client)
+    codes = [
+        register(client, launch, cooperative, name=f"Utusan {n}").json()["code"] for n in range(2)
+    ]
+    check_in(client, launch, hub_serving(client, launch, TABANG), codes[:1], walk_ins=[WALK_IN])
+    response = client.get(
+        f"/api/v1/launches/{launch['id']}/attendance", params={"format": "csv", "level": "district"}
+    )
+    assert response.status_code == 200, response.text
+    assert "kehadiran-peluncuran" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Kode Kecamatan",
+        "Nama",
+        "Direncanakan",
+        "Terdaftar",
+        "Hadir (terdaftar)",
+        "Di antaranya dari hub lain",
+        "Hadir tanpa daftar",
+        "Jumlah hadir",
+    ]
+    tabang = next(row for row in rows if row[0] == TABANG)
+    assert tabang[1] == "Tabang" and tabang[3:] == ["2", "1", "0", "2", "3"]
+    assert rows[-1][0] == "JUMLAH" and rows[-1][3:] == ["2", "1", "0", "2", "3"]
+    assert int(rows[-1][2]) == launch["planned"]
+    xlsx = client.get(f"/api/v1/launches/{launch['id']}/attendance")
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
