@@ -5,6 +5,7 @@ database imports. Money is integer rupiah.
 """
 
 from planner import presets
+from planner.actuals import Paid, catalog_from_actuals
 from planner.catalog import Catalog, CatalogEntry, default_catalog, load_catalog, parse_catalog
 from planner.chart import render_chart
 from planner.compare import compare, cost_curve, plan_format, run_sensitivity
@@ -52,6 +53,8 @@ __all__ = [
     "MAX_PARTICIPANTS",
     "MAX_SEED",
     "MIN_EVENT_HOURS",
+    "Paid",
+    "catalog_from_actuals",
     "TRAVEL_BOUNDS",
     "AttendeeGroup",
     "Bandwidth",

@@ -245,6 +245,10 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", _LAUNCH + "/board"): P.launches_read,
     ("GET", _LAUNCH + "/board/stream"): P.launches_read,
     ("GET", _LAUNCH + "/attendance"): P.launches_read,
+    # What a launch cost is budget data, as the budget's own routes are.
+    ("GET", _LAUNCH + "/costs"): P.budget_read,
+    ("POST", _LAUNCH + "/costs"): P.budget_write,
+    ("GET", _LAUNCH + "/costs/catalog"): P.budget_read,
     ("GET", _LAUNCH + "/hubs"): P.launches_read,
     ("POST", _LAUNCH + "/hubs"): P.launches_write,
     ("GET", _HUB): P.launches_read,

@@ -6,12 +6,24 @@ global sync clock, which would serialise every hub's phone behind every other wr
 """
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictInt, WithJsonSchema
 from pydantic import Field as PydanticField
-from sqlalchemy import Boolean, CheckConstraint, Column, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from app.models.common import (
@@ -27,7 +39,7 @@ from app.models.common import (
     utcnow,
 )
 from app.models.region import VILLAGE_CODE_PATTERN, RegionCode
-from planner import Format
+from planner import Format, Payer
 
 # Check-in codes: eight characters of Crockford's base 32 (no I, L, O or U), which a person can
 # read out and type on a phone without confusing 0 with O or 1 with I.
@@ -252,6 +264,30 @@ class LaunchWalkIn(SQLModel, table=True):
     scanned_at: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     checked_in_by: str = Field(sa_type=String(100))
+
+
+class LaunchCost(SQLModel, table=True):
+    """What one line of the launch's plan actually cost, as the office entered it."""
+
+    __tablename__ = "launch_cost"
+    __table_args__ = (
+        UniqueConstraint("launch_id", "line"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    launch_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("launch.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The line's place in the plan's lines of the launch's format: a saved plan never changes.
+    line: int
+    # In thousandths of the line's unit: exact on both databases (SQLite has no decimal type).
+    quantity_thousandths: int = Field(sa_type=BigInteger)
+    amount: int = Field(sa_type=BigInteger)
+    payer: str = Field(sa_type=String(20))
+    note: str | None = Field(default=None, sa_type=String(4000))
+    entered_by: str = Field(sa_type=String(100))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 # --- the launch -------------------------------------------------------------------------------
@@ -514,3 +550,83 @@ class Board(BaseModel):
     rows: list[BoardRow]
     totals: BoardRow
     as_of: datetime
+
+
+# --- afterwards: plan against actual ---------------------------------------------------------
+
+
+def _quantity(value: object) -> Decimal:
+    """A JSON number, kept exact: 1166.4 stays 1166.4, never 1166.40000000000009."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number, e.g. 12.5")
+    exact = Decimal(str(value))
+    if not exact.is_finite() or exact != exact.quantize(Decimal("0.001")):
+        raise ValueError("must be a number with at most three decimals")
+    return exact
+
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_quantity),
+    PydanticField(gt=0, le=10**12),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 10**12}),
+]
+
+
+class ActualCostIn(BaseModel):
+    model_config = INPUT_CONFIG
+
+    line: Annotated[StrictInt, PydanticField(ge=0, le=100_000)] = PydanticField(
+        description="The line's place (from 0) in the plan's `lines` of the launch's format."
+    )
+    quantity: Quantity = PydanticField(
+        description="How many units were bought, in the line's unit."
+    )
+    amount: Annotated[StrictInt, PydanticField(ge=0, le=10**15)] = PydanticField(
+        description="What was paid, in integer rupiah."
+    )
+    payer: Payer | None = PydanticField(
+        default=None, description="Who paid; the plan's payer of the line when omitted."
+    )
+    note: LongText | None = None
+
+
+class LineAgainstActual(BaseModel):
+    line: int
+    item: str
+    detail: str
+    unit: str
+    payer: Payer
+    planned_quantity: Decimal
+    planned_unit_cost: Decimal
+    planned_amount: int
+    actual_quantity: Decimal | None
+    actual_unit_cost: Decimal | None = PydanticField(description="Paid per unit, in rupiah.")
+    actual_amount: int | None
+    actual_payer: Payer | None
+    difference: int | None = PydanticField(description="Actual minus planned, in rupiah.")
+    note: str | None
+    entered_by: str | None
+    updated_at: datetime | None
+
+
+class GroupAgainstActual(BaseModel):
+    key: str
+    planned: int = PydanticField(description="The plan's amount, every line.")
+    planned_entered: int = PydanticField(
+        description="The plan's amount of the lines whose actual cost is entered."
+    )
+    actual: int = PydanticField(description="Paid, on the lines entered.")
+
+
+class PlanAgainstActual(BaseModel):
+    launch_id: int
+    plan_id: int
+    format: Format
+    lines: list[LineAgainstActual]
+    by_item: list[GroupAgainstActual]
+    by_payer: list[GroupAgainstActual] = PydanticField(
+        description="Planned by the plan's payer of each line, actual by who paid."
+    )
+    totals: GroupAgainstActual
+    lines_entered: int

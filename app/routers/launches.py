@@ -23,6 +23,7 @@ from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
 from app.models.launch import (
+    ActualCostIn,
     Board,
     BoardLevel,
     CheckInAnswer,
@@ -33,6 +34,8 @@ from app.models.launch import (
     LaunchCreate,
     LaunchPublic,
     LaunchUpdate,
+    LineAgainstActual,
+    PlanAgainstActual,
     ReadinessUpdate,
     RegistrationCreate,
     RegistrationPublic,
@@ -42,6 +45,7 @@ from app.models.region import REGION_CODE_PATTERN
 from app.routers.params import RecordId
 from app.services import (
     check_ins,
+    launch_costs,
     launch_registration_import,
     launch_registrations,
     launches,
@@ -195,6 +199,62 @@ async def attendance_report(
     province within your reach, planned, registered, checked in (and of those, from other
     hubs), walk-ins and everyone present, with a JUMLAH row; the board's figures now."""
     return await downloads.attendance(session, caller, launch_id, level, export_format, headers)
+
+
+@router.get("/{launch_id}/costs", responses=problems(404, 409))
+async def plan_against_actual(
+    session: SessionDep, caller: CallerDep, launch_id: LaunchId
+) -> PlanAgainstActual:
+    """Every cost line of the launch's plan (its format's `lines`, numbered from 0) beside what
+    it actually cost, and the totals per item and per payer: planned for every line, planned
+    for the lines entered, and paid. A 409 when the plan was deleted."""
+    return await launch_costs.plan_against_actual(session, caller, launch_id)
+
+
+@router.post(
+    "/{launch_id}/costs",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LineAgainstActual,
+    responses={**problems(403, 404, 409), **idempotent(201)},
+)
+async def enter_actual(
+    writer: IdempotentWriterDep, launch_id: LaunchId, data: ActualCostIn
+) -> Response:
+    """Enter what one plan line actually cost: the quantity bought, the rupiah paid and who
+    paid; sent again for the same line, it replaces what was entered (the audit trail keeps
+    both). Only the office running the launch may."""
+    return await writer.once(
+        status.HTTP_201_CREATED, launch_costs.enter_actual(writer, launch_id, data)
+    )
+
+
+@router.get(
+    "/{launch_id}/costs/catalog",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/toml": {"schema": {"type": "string"}}},
+            "description": "A planner catalog (TOML) on the packaged one.",
+        },
+        **problems(404, 409),
+    },
+)
+async def catalog_of_actuals(
+    session: SessionDep, caller: CallerDep, launch_id: LaunchId
+) -> Response:
+    """The prices this launch actually paid, as a new version of the planner's catalog: each
+    price key of a line with an actual cost, scaled by what was paid against what the plan's
+    prices would have cost for the quantities bought, with its source (this launch) and date.
+    Plan the next launch with it: `python -m planner --catalog <file>`. A 409 while no cost is
+    entered, or when the plan was made with another catalog than this service's."""
+    text = await launch_costs.catalog_of_actuals(session, caller, launch_id)
+    return Response(
+        text,
+        media_type="application/toml",
+        headers={
+            "Content-Disposition": f'attachment; filename="katalog-peluncuran-{launch_id}.toml"'
+        },
+    )
 
 
 @router.get("/{launch_id}/hubs", responses=problems(400, 404))

@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from PIL import Image
 from app.main import create_app
 from app.models.account import Role
 from app.web.i18n import office_now
+from planner import default_catalog, parse_catalog
 from tests.conftest import settings_for
 from tests.factories import TABANG_VILLAGE, assert_problem, create_cooperative, if_match
 from tests.races import overlapping_pairs, race
@@ -489,3 +490,73 @@ def test_the_attendance_report_has_indonesian_headers_and_totals(client):
     assert int(rows[-1][2]) == launch["planned"]
     xlsx = client.get(f"/api/v1/launches/{launch['id']}/attendance")
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_actual_costs_stand_beside_the_plan_per_line_item_and_payer(client, login_as):
+    launch = create_launch(client)
+    url = f"/api/v1/launches/{launch['id']}/costs"
+    before = client.get(url).json()
+    assert before["lines_entered"] == 0 and before["totals"]["actual"] == 0
+    lines = before["lines"]
+    kit = next(line for line in lines if line["item"] == "hub_kit")
+    entered = client.post(
+        url,
+        json={
+            "line": kit["line"],
+            "quantity": float(kit["planned_quantity"]),
+            "amount": kit["planned_amount"] + 1_000_000,
+            "note": "Sewa proyektor lebih mahal",
+        },
+    )
+    assert entered.status_code == 201, entered.text
+    assert entered.json()["difference"] == 1_000_000
+    after = client.get(url).json()
+    assert after["lines_entered"] == 1
+    kits = next(group for group in after["by_item"] if group["key"] == "hub_kit")
+    assert kits["actual"] == kit["planned_amount"] + 1_000_000
+    assert kits["planned_entered"] == kit["planned_amount"]
+    assert after["totals"]["planned"] == sum(line["planned_amount"] for line in lines)
+    # Sent again for the same line, it replaces what was entered; another payer is kept.
+    again = client.post(
+        url,
+        json={"line": kit["line"], "quantity": 1, "amount": 500_000, "payer": "others"},
+    )
+    assert again.status_code == 201, again.text
+    payers = {group["key"]: group for group in client.get(url).json()["by_payer"]}
+    assert payers["others"]["actual"] == 500_000
+    assert_problem(
+        client.post(url, json={"line": len(lines), "quantity": 1, "amount": 1}), 422, field="line"
+    )
+    assert_problem(
+        client.post(url, json={"line": 0, "quantity": 1, "amount": -1}), 422, field="amount"
+    )
+    district = login_as(Role.officer, TABANG)
+    assert_problem(
+        client.post(url, json={"line": 0, "quantity": 1, "amount": 1}, headers=district), 403
+    )
+
+
+def test_actual_costs_make_a_new_catalog_version_for_the_planner(client):
+    launch = create_launch(client)
+    url = f"/api/v1/launches/{launch['id']}/costs"
+    assert_problem(client.get(url + "/catalog"), 409)
+    lines = client.get(url).json()["lines"]
+    kit = next(line for line in lines if line["item"] == "hub_kit")
+    # Twice the plan's price per kit, for the kits the plan counted.
+    entered = client.post(
+        url,
+        json={
+            "line": kit["line"],
+            "quantity": float(kit["planned_quantity"]),
+            "amount": 2 * kit["planned_amount"],
+        },
+    )
+    assert entered.status_code == 201, entered.text
+    response = client.get(url + "/catalog")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/toml")
+    catalog = parse_catalog(response.text)
+    assert catalog.version.endswith(f"+launch-{launch['id']}-{date.today().isoformat()}")
+    entry = catalog.entries["hub.kit"]
+    assert entry.value == 2 * default_catalog().entries["hub.kit"].value
+    assert not entry.estimate and f"launch {launch['id']}" in entry.source
