@@ -57,6 +57,7 @@ from app.web import budget as budget_pages
 from app.web import calendar as calendar_pages
 from app.web import downloads as downloads_pages
 from app.web import errors as web_errors
+from app.web import launches as launch_pages
 from app.web import planner as planner_pages
 from app.web import trainings as trainings_pages
 from app.web.rendering import STATIC_FILES
@@ -92,6 +93,7 @@ WEB_ROUTERS = [
     calendar_pages.router,
     admin_pages.router,
     planner_pages.router,
+    launch_pages.router,
     downloads_pages.router,
 ]
 

@@ -42,6 +42,7 @@ from app.models.launch import (
 )
 from app.models.region import Region
 from app.services import audit, launch_plans
+from planner import default_catalog
 from planner.regions import access
 
 # A measured speed under this multiple of the need leaves no room for a neighbour's download.
@@ -136,7 +137,15 @@ async def get_launch(session: AsyncSession, caller: Caller, launch_id: int) -> L
 
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise Invalid.field(["body", "ends_at"], "must be after starts_at")
+        raise Invalid.field(["body", "ends_at"], "must be after the start")
+
+
+def _hub_download(bandwidth: dict[str, Any]) -> float:
+    """What one hub's internet must carry: the plan's figure when its hubs are what it counts;
+    an online plan counts per participant, so its watch parties take the catalog's per hub."""
+    if bandwidth["downlink_per"] == "hub":
+        return float(bandwidth["downlink_mbps"])
+    return float(default_catalog().value("bandwidth.hub_mbps"))
 
 
 def _hubs_of_plan(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -166,7 +175,7 @@ async def create_launch(writer: Writer, data: LaunchCreate) -> LaunchPublic:
         planned=plan["participants"],
         meeting_url=data.meeting_url,
         stream_url=data.stream_url,
-        hub_down_mbps=plan["bandwidth"]["downlink_mbps"],
+        hub_down_mbps=_hub_download(plan["bandwidth"]),
         hub_up_mbps=data.hub_up_mbps,
         created_by=caller.principal.actor,
     )
@@ -259,12 +268,20 @@ def readiness(hub: LaunchHub, launch: Launch) -> list[ReadinessReason]:
     return [ReadinessReason(reason=r, blocking=r in _BLOCKING) for r in reasons]
 
 
+def internet_needs(
+    launch: Launch | LaunchPublic, hub: LaunchHub | HubPublic
+) -> tuple[float, float | None]:
+    """The download and upload (Mbps; no upload when the launch names none) that `readiness`
+    judges the hub's internet test against: the launch's need per hall, times its halls."""
+    up = launch.hub_up_mbps * hub.connections if launch.hub_up_mbps is not None else None
+    return launch.hub_down_mbps * hub.connections, up
+
+
 def _internet(hub: LaunchHub, launch: Launch) -> list[Readiness]:
     if hub.down_mbps is None or hub.up_mbps is None:
         return [Readiness.internet_untested]
-    needs = [(hub.down_mbps, launch.hub_down_mbps * hub.connections)]
-    if launch.hub_up_mbps is not None:
-        needs.append((hub.up_mbps, launch.hub_up_mbps * hub.connections))
+    down, up = internet_needs(launch, hub)
+    needs = [(hub.down_mbps, down)] + ([(hub.up_mbps, up)] if up is not None else [])
     if any(measured < need for measured, need in needs):
         return [Readiness.internet_too_slow]
     if any(measured < need * SAFE_MARGIN for measured, need in needs):
@@ -501,3 +518,25 @@ async def _save_hub(
     )
     await writer.commit()
     return after
+
+
+async def coordinator_choices(
+    session: AsyncSession, caller: Caller, launch_id: int, hub_id: int
+) -> list[tuple[int, str]]:
+    """The accounts the office may make the hub's coordinator (active `coordinator` accounts
+    whose region holds the hub's, as `update_hub` requires), by username; none for a caller
+    whose office does not run the launch."""
+    launch = await visible_launch(session, caller, launch_id)
+    hub = await _hub_answer(session, caller, launch, hub_id)
+    if not runs_launch(caller, launch):
+        return []
+    accounts = await session.scalars(
+        select(UserAccount)
+        .where(col(UserAccount.role) == Role.coordinator.value, col(UserAccount.is_active))
+        .order_by(col(UserAccount.username))
+    )
+    return [
+        (account.id, account.username)
+        for account in accounts
+        if account.id is not None and account_reaches(account, hub.region_code)
+    ]

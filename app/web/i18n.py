@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, format_time, get_timezone
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 
@@ -97,6 +97,13 @@ def number(value: int | float | Decimal | str) -> str:
     """A count or a decimal as the page's language writes it (`1.234,5`); a decimal may come
     as the exact text the API gives it."""
     return format_decimal(value, locale=_locale.get())
+
+
+def percent(part: int, whole: int) -> str:
+    """`part` of `whole` as a whole percentage (`60%`), or a dash when there is no whole."""
+    if not whole:
+        return "–"
+    return format_percent(part / whole, locale=_locale.get())
 
 
 def say(text: Text) -> str:

@@ -15,6 +15,7 @@ from app.access.permissions import ROLE_PERMISSIONS, Permission
 from app.core.db import SessionDep
 from app.errors import Invalid, TooManyRequests, Unauthorized
 from app.http.idempotency import WriterDep
+from app.models.account import Role
 from app.services import accounts
 from app.web import i18n
 from app.web.forms import PasswordChange, field_errors
@@ -63,7 +64,9 @@ async def log_in(
     role = begin(request, pair)
     target = local_page(lanjut)
     if target == "/" and Permission.stats_read not in ROLE_PERMISSIONS[role]:
-        target = "/akun"  # the morning table is the office's; a cooperative starts here
+        # The morning table is the office's: a hub's coordinator starts at their hubs, a
+        # cooperative at its account.
+        target = "/peluncuran" if role is Role.coordinator else "/akun"
     return see_other(target)
 
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from app.access.permissions import Permission
 from app.http.conditional import etag_of
 from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage
+from app.models.launch import BoardLevel, CheckInOutcome, DelegateRole, HubStatus, Readiness
 from app.models.mentoring import Channel, Responsible, Topic, TrainingStatus
 from app.web import i18n, words
 from app.web.session import CSRF_FIELD, csrf_token, take_notices
@@ -32,7 +33,11 @@ _environment.install_gettext_callables(  # type: ignore[attr-defined]  # added b
     i18n.gettext, i18n.ngettext, newstyle=True
 )
 _environment.filters.update(
-    rupiah=i18n.rupiah, number=i18n.number, long_date=i18n.long_date, date_time=i18n.date_time
+    rupiah=i18n.rupiah,
+    number=i18n.number,
+    long_date=i18n.long_date,
+    date_time=i18n.date_time,
+    percent=i18n.percent,
 )
 # The codes whose words (`words(Topic)`) the templates list in forms and tables.
 _environment.globals.update(
@@ -49,6 +54,11 @@ _environment.globals.update(
             Payer,
             Item,
             Unit,
+            HubStatus,
+            Readiness,
+            DelegateRole,
+            BoardLevel,
+            CheckInOutcome,
         )
     },
     Responsible=Responsible,

@@ -8,6 +8,7 @@ from app.errors import N_
 from app.models.account import Role
 from app.models.budget import DocumentType, RefocusingStatus
 from app.models.cooperative import BusinessUnit, LegalMilestone, LegalStage, OfficerRole
+from app.models.launch import BoardLevel, CheckInOutcome, DelegateRole, HubStatus, Readiness
 from app.models.mentoring import Channel, FollowUpStatus, Responsible, Topic, TrainingStatus
 from app.web.i18n import gettext
 from planner import Format, HubLevel, Item, NoSignalPolicy, Payer, Unit
@@ -162,6 +163,41 @@ _WORDS: dict[type[StrEnum], dict[Any, str]] = {
     NoSignalPolicy: {
         NoSignalPolicy.HUB: N_("They travel to a hub with a signal"),
         NoSignalPolicy.UNSERVED: N_("They are left unserved"),
+    },
+    HubStatus: {
+        HubStatus.ready: N_("Ready"),
+        HubStatus.at_risk: N_("At risk"),
+        HubStatus.not_ready: N_("Not ready"),
+    },
+    Readiness: {
+        Readiness.no_coordinator: N_("No coordinator yet"),
+        Readiness.venue_unconfirmed: N_("The venue is not confirmed"),
+        Readiness.no_screen: N_("The screen or projector is not ready"),
+        Readiness.no_sound: N_("The sound system is not ready"),
+        Readiness.no_power: N_("The power (mains or generator) is not ready"),
+        Readiness.internet_untested: N_("The internet has not been tested"),
+        Readiness.internet_too_slow: N_("The internet is too slow"),
+        Readiness.internet_thin_margin: N_("The internet is barely fast enough"),
+        Readiness.no_rehearsal: N_("No rehearsal yet"),
+    },
+    DelegateRole: {
+        DelegateRole.ketua: N_("Chair"),
+        DelegateRole.pengurus: N_("Board member"),
+        DelegateRole.pengawas: N_("Supervisor"),
+        DelegateRole.anggota: N_("Member"),
+        DelegateRole.manajer: N_("Manager"),
+        DelegateRole.pendamping: N_("Mentor"),
+    },
+    BoardLevel: {
+        BoardLevel.hub: N_("Per hub"),
+        BoardLevel.district: N_("Per district"),
+        BoardLevel.regency: N_("Per regency or city"),
+        BoardLevel.province: N_("Per province"),
+    },
+    CheckInOutcome: {
+        CheckInOutcome.checked_in: N_("Checked in"),
+        CheckInOutcome.already: N_("Already checked in"),
+        CheckInOutcome.unknown: N_("Unknown code"),
     },
 }
 # A milestone that completes a stage is named as the stage is.

@@ -128,6 +128,13 @@ def test_a_launch_takes_its_hubs_and_needs_from_the_saved_plan(client):
     assert not tabang["flagged"]  # fifteen days ahead
 
 
+def test_an_online_launchs_watch_parties_need_a_hubs_download_not_a_viewers(client):
+    launch = create_launch(client, format="online")
+    # The online plan's hubs are for the villages without a signal.
+    assert all(hub["region_code"].count(".") == 3 for hub in hubs_of(client, launch))
+    assert launch["hub_down_mbps"] == float(default_catalog().value("bandwidth.hub_mbps"))
+
+
 def test_the_window_must_end_after_it_starts(client):
     plan = save_plan(client)
     body = {

@@ -6,7 +6,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,14 +20,19 @@ from tests.web.conftest import DEMO_PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 
+# A hub coordinator (the demo has none): made by the records below, and given a hub.
+COORDINATOR = "uji-koordinator"
 ACCOUNTS = {
     "demo-admin": Role.admin,
     "demo-officer": Role.officer,
     "demo-viewer": Role.viewer,
     "demo-cooperative": Role.cooperative,
+    COORDINATOR: Role.coordinator,
 }
 OPEN_TO_ALL = {Permission.public, Permission.authenticated}
 DOWNLOADS = {"/koperasi/unduh", "/unduh/konsultasi", "/unduh/pelatihan", "/unduh/anggaran"}
+# An event stream never ends loading: the live board's page is walked, its stream is not.
+STREAMS = {"/peluncuran/{launch_id}/papan/stream"}
 
 
 def _route_of(method: str, path: str) -> Permission | None:
@@ -146,6 +151,33 @@ def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
             headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
         )
         assert submitted.status_code == 200, submitted.text
+        # The plan run as a launch, whose Tenggarong hub the coordinator account is given.
+        starts = datetime.now(UTC) + timedelta(days=10)
+        launch = api.post(
+            "/api/v1/launches",
+            json={
+                "plan_id": plan.json()["id"],
+                "format": "hybrid_hubs",
+                "name": "Peluncuran uji peran",
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=3)).isoformat(),
+            },
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert launch.status_code == 201, launch.text
+        hubs = api.get(
+            f"/api/v1/launches/{launch.json()['id']}/hubs",
+            params={"page_size": 100},
+            headers=headers,
+        ).json()["items"]
+        hub = next(h for h in hubs if h["region_code"] == "64.02.06")
+        hub_url = f"/api/v1/launches/{launch.json()['id']}/hubs/{hub['id']}"
+        given = api.patch(
+            hub_url,
+            json={"coordinator_id": _coordinator_id(api)},
+            headers={**headers, "If-Match": api.get(hub_url, headers=headers).headers["ETag"]},
+        )
+        assert given.status_code == 200, given.text
     yield {
         "cooperative_id": cooperative_id,
         "officer_id": officer_id,
@@ -154,7 +186,32 @@ def records(live_server: str, web_database: str) -> Iterator[dict[str, Any]]:
         "training_id": training.json()["id"],
         "plan_id": plan.json()["id"],
         "refocusing_id": refocusing.json()["id"],
+        "launch_id": launch.json()["id"],
+        "hub_id": hub["id"],
     }
+
+
+def _coordinator_id(api: httpx.Client) -> int:
+    """The coordinator account's id, made by the demo administrator the first time."""
+    token = api.post(
+        "/api/v1/auth/token", data={"username": "demo-admin", "password": DEMO_PASSWORD}
+    ).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    made = api.post(
+        "/api/v1/users",
+        json={
+            "username": COORDINATOR,
+            "password": DEMO_PASSWORD,
+            "role": "coordinator",
+            "region_scope": "64.02",
+        },
+        headers={**admin, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    if made.status_code == 201:
+        return int(made.json()["id"])
+    assert made.status_code == 409, made.text  # made by an earlier run of these records
+    users = api.get("/api/v1/users", params={"page_size": 200}, headers=admin).json()["items"]
+    return next(int(u["id"]) for u in users if u["username"] == COORDINATOR)
 
 
 @pytest.mark.parametrize("username", ACCOUNTS)
@@ -163,7 +220,7 @@ def test_each_role_sees_its_pages_and_only_the_actions_it_may_take(page, records
     granted = ROLE_PERMISSIONS[role] | OPEN_TO_ALL
     log_in(page, username)
     for (method, template), permission in ROUTE_PERMISSIONS.items():
-        if method != "GET" or template not in WEB_PAGES or template in DOWNLOADS:
+        if method != "GET" or template not in WEB_PAGES or template in DOWNLOADS | STREAMS:
             continue  # a download is a file, not a page (tests/web/test_downloads_page.py)
         url = re.sub(r"\{(\w+)\}", lambda name: str(records[name.group(1)]), template)
         queries = {
