@@ -175,10 +175,23 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/kesiapan"): P.launch_hubs_ready,
     ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/ubah"): P.launches_write,
     ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/delegasi"): P.launch_registrations_write,
+    ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/delegasi/{registration_id}/pindah"): (
+        P.launch_registrations_write
+    ),
+    ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/delegasi/{registration_id}/batal"): (
+        P.launch_registrations_write
+    ),
     ("GET", "/peluncuran/{launch_id}/hub/{hub_id}/check-in"): P.launch_check_in,
     ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/check-in"): P.launch_check_in,
     ("GET", "/peluncuran/{launch_id}/papan"): P.launches_read,
     ("GET", "/peluncuran/{launch_id}/papan/stream"): P.launches_read,
+    ("GET", "/peluncuran/{launch_id}/impor"): P.launch_registrations_write,
+    ("POST", "/peluncuran/{launch_id}/impor"): P.launch_registrations_write,
+    ("GET", "/peluncuran/{launch_id}/kehadiran"): P.launches_read,
+    # What a launch cost is budget data, as the API's own routes say.
+    ("GET", "/peluncuran/{launch_id}/biaya"): P.budget_read,
+    ("POST", "/peluncuran/{launch_id}/biaya"): P.budget_write,
+    ("GET", "/peluncuran/{launch_id}/biaya/katalog"): P.budget_read,
     ("GET", "/anggaran"): P.budget_read,
     ("POST", "/anggaran"): P.budget_write,
     ("GET", "/anggaran/impor"): P.budget_write,

@@ -273,32 +273,32 @@ async def import_cooperatives(
     rows_read, rows, ignored = await asyncio.to_thread(read_and_check)
     errors.raise_if_any()
 
-    codes = sorted({row.data.village_code for row in rows})
+    codes = sorted({entry.data.village_code for entry in rows})
     levels = await _village_levels(session, codes)
     existing = await _single_cooperatives(session, codes)
     first_row_of: dict[str, int] = {}
     valid: list[_Row] = []
-    for row in rows:
-        code = row.data.village_code
+    for entry in rows:
+        code = entry.data.village_code
         if levels.get(code) not in _VILLAGE_LEVELS:
             errors.row(
-                row.number,
+                entry.number,
                 "village_code",
                 "{code} is not a desa or kelurahan in the loaded Kemendagri list",
                 code=code,
             )
         elif not in_caller_scope(caller, code):
             errors.row(
-                row.number,
+                entry.number,
                 "village_code",
                 OUTSIDE_CALLER_SCOPE,
                 **outside_caller_scope(caller, code),
             )
-        elif row.data.is_joint:
-            valid.append(row)
+        elif entry.data.is_joint:
+            valid.append(entry)
         elif code in existing:
             errors.row(
-                row.number,
+                entry.number,
                 "village_code",
                 "village {code} already has cooperative {cooperative_id}; mark this one as a "
                 "joint cooperative (Koperasi Bersama) if both are real, or remove the row",
@@ -308,7 +308,7 @@ async def import_cooperatives(
             )
         elif code in first_row_of:
             errors.row(
-                row.number,
+                entry.number,
                 "village_code",
                 "repeats row {row}: one cooperative per village, unless it is marked as a joint "
                 "cooperative (Koperasi Bersama)",
@@ -316,20 +316,20 @@ async def import_cooperatives(
                 row=first_row_of[code],
             )
         else:
-            first_row_of[code] = row.number
-            valid.append(row)
+            first_row_of[code] = entry.number
+            valid.append(entry)
     errors.raise_if_any(rows_read)
 
     now = utcnow()
-    records = [_record(row.data, levels[row.data.village_code], now) for row in valid]
+    records = [_record(entry.data, levels[entry.data.village_code], now) for entry in valid]
     try:
         ids = await bulk.cooperatives(session, records)
         await bulk.business_units(
             session,
             [
                 {"cooperative_id": cooperative_id, "unit": unit}
-                for cooperative_id, row in zip(ids, valid, strict=True)
-                for unit in {u.value for u in row.data.business_units}
+                for cooperative_id, entry in zip(ids, valid, strict=True)
+                for unit in {u.value for u in entry.data.business_units}
             ],
         )
     except IntegrityError:
@@ -342,8 +342,8 @@ async def import_cooperatives(
     await bulk.audit_events(
         session,
         [
-            _audit_row(caller, cooperative_id, record, row, file_name)
-            for cooperative_id, record, row in zip(ids, records, valid, strict=True)
+            _audit_row(caller, cooperative_id, record, entry, file_name)
+            for cooperative_id, record, entry in zip(ids, records, valid, strict=True)
         ],
     )
     await writer.commit()
@@ -375,15 +375,15 @@ def _audit_row(
     caller: Caller,
     cooperative_id: int,
     record: dict[str, Any],
-    row: _Row,
+    entry: _Row,
     file_name: str | None,
 ) -> dict[str, Any]:
     """One event per cooperative, as `POST /cooperatives` writes, naming the file and row."""
     created = CooperativePublic(
         **record,
         id=cooperative_id,
-        business_units=sorted(set(row.data.business_units)),
-        members_total=row.data.members_male + row.data.members_female,
+        business_units=sorted(set(entry.data.business_units)),
+        members_total=entry.data.members_male + entry.data.members_female,
         legal_stage=LegalStage.none,
         is_demo=False,
     )
@@ -400,7 +400,7 @@ def _audit_row(
         "after": {
             # The same snapshot (phone masked) that a single create records.
             **(audit.snapshot(created) or {}),
-            "imported_from": {"file": file_name, "row": row.number},
+            "imported_from": {"file": file_name, "row": entry.number},
         },
         "outcome": "success",
     }

@@ -212,47 +212,49 @@ async def import_registrations(
     ).all()
     hub_serving = {code: hub_id for hub_id, code in sorted(hubs, reverse=True)}
     hub_ids = set(hub_serving.values())
-    for row in rows:
-        cooperative = _cooperative_of(row, cooperatives, by_village, errors)
+    for entry in rows:
+        cooperative = _cooperative_of(entry, cooperatives, by_village, errors)
         if cooperative is None:
             continue
         if not sees_cooperative(caller, cooperative):
             errors.row(
-                row.number,
+                entry.number,
                 "cooperative_id",
                 "cooperative {cooperative_id} does not exist",
                 cooperative_id=cooperative.id,
             )
             continue
-        row.cooperative_id = cooperative.id
-        row.village_code = cooperative.village_code
-        hub_id = row.delegate.hub_id or next(
+        entry.cooperative_id = cooperative.id
+        entry.village_code = cooperative.village_code
+        hub_id = entry.delegate.hub_id or next(
             (
                 hub_serving[code]
-                for code in (row.village_code, *reversed(ancestor_codes(row.village_code)))
+                for code in (entry.village_code, *reversed(ancestor_codes(entry.village_code)))
                 if code in hub_serving
             ),
             None,
         )
         if hub_id is None:
             errors.row(
-                row.number,
+                entry.number,
                 "hub_id",
                 "no hub of this launch serves {village}; name the hub to attend",
-                village=row.village_code,
+                village=entry.village_code,
             )
         elif hub_id not in hub_ids:
             errors.row(
-                row.number,
+                entry.number,
                 "hub_id",
                 "launch {launch_id} has no hub {hub_id}",
                 launch_id=launch_id,
                 hub_id=hub_id,
             )
         else:
-            row.hub_id = hub_id
+            entry.hub_id = hub_id
     errors.raise_if_any(rows_read)
 
+    await _check_repeats(session, launch_id, rows, errors)
+    errors.raise_if_any(rows_read)
     await _check_capacity(writer, rows, errors)
     errors.raise_if_any(rows_read)
 
@@ -261,15 +263,15 @@ async def import_registrations(
     records: list[dict[str, Any]] = [
         {
             "launch_id": launch_id,
-            "hub_id": row.hub_id,
-            "cooperative_id": row.cooperative_id,
-            "village_code": row.village_code,
-            "name": row.delegate.name,
-            "role": row.delegate.role.value,
-            "phone": row.delegate.phone,
+            "hub_id": entry.hub_id,
+            "cooperative_id": entry.cooperative_id,
+            "village_code": entry.village_code,
+            "name": entry.delegate.name,
+            "role": entry.delegate.role.value,
+            "phone": entry.delegate.phone,
             "code": code,
         }
-        for row, code in zip(rows, codes, strict=True)
+        for entry, code in zip(rows, codes, strict=True)
     ]
     ids = await bulk.launch_registrations(
         session, [{**record, "created_at": now, "updated_at": now} for record in records]
@@ -289,11 +291,11 @@ async def import_registrations(
                 "before": None,
                 "after": {
                     **(audit.snapshot({"id": registration_id, **record}) or {}),
-                    "imported_from": {"file": file_name, "row": row.number},
+                    "imported_from": {"file": file_name, "row": entry.number},
                 },
                 "outcome": "success",
             }
-            for registration_id, record, row in zip(ids, records, rows, strict=True)
+            for registration_id, record, entry in zip(ids, records, rows, strict=True)
         ],
     )
     await writer.commit()
@@ -308,47 +310,89 @@ async def import_registrations(
 
 
 def _cooperative_of(
-    row: _Row,
+    entry: _Row,
     cooperatives: dict[Any, Cooperative],
     by_village: dict[str, Cooperative],
     errors: ImportErrors,
 ) -> Cooperative | None:
-    if row.cooperative_id is not None:
-        cooperative = cooperatives.get(row.cooperative_id)
+    if entry.cooperative_id is not None:
+        cooperative = cooperatives.get(entry.cooperative_id)
         if cooperative is None:
             errors.row(
-                row.number,
+                entry.number,
                 "cooperative_id",
                 "cooperative {cooperative_id} does not exist",
-                cooperative_id=row.cooperative_id,
+                cooperative_id=entry.cooperative_id,
             )
-        elif row.village_code is not None and cooperative.village_code != row.village_code:
+        elif entry.village_code is not None and cooperative.village_code != entry.village_code:
             errors.row(
-                row.number,
+                entry.number,
                 "village_code",
                 "cooperative {cooperative_id} is in {village}, not {code}",
-                cooperative_id=row.cooperative_id,
+                cooperative_id=entry.cooperative_id,
                 village=cooperative.village_code,
-                code=row.village_code,
+                code=entry.village_code,
             )
             return None
         return cooperative
-    assert row.village_code is not None  # checked by _check_rows
-    cooperative = by_village.get(row.village_code)
+    assert entry.village_code is not None  # checked by _check_rows
+    cooperative = by_village.get(entry.village_code)
     if cooperative is None:
         errors.row(
-            row.number,
+            entry.number,
             "village_code",
             "village {code} has no cooperative of its own; name the cooperative by its id",
-            code=row.village_code,
+            code=entry.village_code,
         )
     return cooperative
+
+
+async def _check_repeats(
+    session: AsyncSession, launch_id: int, rows: list[_Row], errors: ImportErrors
+) -> None:
+    """A delegate is registered once: a file sent again is refused row by row, never
+    registered twice (a cooperative's delegate is known by their name)."""
+    registered = {
+        (cooperative_id, registered_name.casefold()): code
+        for cooperative_id, registered_name, code in await _in_batches(
+            session,
+            select(
+                col(LaunchRegistration.cooperative_id),
+                col(LaunchRegistration.name),
+                col(LaunchRegistration.code),
+            ).where(col(LaunchRegistration.launch_id) == launch_id),
+            col(LaunchRegistration.cooperative_id),
+            sorted({r.cooperative_id for r in rows if r.cooperative_id is not None}),
+        )
+    }
+    first_row_of: dict[tuple[int | None, str], int] = {}
+    for entry in rows:
+        delegate = (entry.cooperative_id, entry.delegate.name.casefold())
+        if delegate in registered:
+            errors.row(
+                entry.number,
+                "name",
+                "{delegate} of this cooperative is already registered (code {code})",
+                "duplicate",
+                delegate=entry.delegate.name,
+                code=registered[delegate],
+            )
+        elif delegate in first_row_of:
+            errors.row(
+                entry.number,
+                "name",
+                "repeats row {row}: the same delegate of the same cooperative",
+                "duplicate",
+                row=first_row_of[delegate],
+            )
+        else:
+            first_row_of[delegate] = entry.number
 
 
 async def _check_capacity(writer: Writer, rows: list[_Row], errors: ImportErrors) -> None:
     """Every hub seats the delegates already registered and the file's; the hubs are locked
     (in id order) until the import commits, as a single registration locks its hub."""
-    wanted = Counter(row.hub_id for row in rows)
+    wanted = Counter(entry.hub_id for entry in rows)
     hubs = await writer.lock_all(LaunchHub, set(wanted))
     taken = dict(
         (
@@ -364,11 +408,11 @@ async def _check_capacity(writer: Writer, rows: list[_Row], errors: ImportErrors
         for hub_id, count in wanted.items()
         if taken.get(hub_id, 0) + count > hubs[hub_id].capacity
     }
-    for row in rows:
-        hub = hubs[row.hub_id]
+    for entry in rows:
+        hub = hubs[entry.hub_id]
         if hub.id in over:
             errors.row(
-                row.number,
+                entry.number,
                 "hub_id",
                 "hub {hub} seats {capacity}: {taken} are registered and this file adds "
                 "{adding}; raise its capacity or send some delegates to another hub",

@@ -171,6 +171,25 @@ async def _hub_serving(session: AsyncSession, launch_id: int, village_code: str)
     return hub_id
 
 
+async def _refuse_repeat(
+    session: AsyncSession, launch_id: int, cooperative_id: int, name: str
+) -> None:
+    """A delegate is registered once (known by their cooperative and name), so a form sent
+    twice registers nobody twice."""
+    code = await session.scalar(
+        select(col(LaunchRegistration.code)).where(
+            col(LaunchRegistration.launch_id) == launch_id,
+            col(LaunchRegistration.cooperative_id) == cooperative_id,
+            func.lower(col(LaunchRegistration.name)) == name.casefold(),
+        )
+    )
+    if code is not None:
+        raise Conflict(
+            "{delegate} of this cooperative is already registered (code {code})",
+            params={"delegate": name, "code": code},
+        )
+
+
 async def _take_seat(writer: Writer, launch: Launch, hub_id: int) -> LaunchHub:
     """The hub, locked so that two registrations cannot take its last seat at once; a 409 when
     it is full."""
@@ -215,6 +234,7 @@ async def register(writer: Writer, launch_id: int, data: RegistrationCreate) -> 
             "cooperative {cooperative_id} does not exist",
             params={"cooperative_id": data.cooperative_id},
         )
+    await _refuse_repeat(session, launch_id, data.cooperative_id, data.name)
     hub_id = data.hub_id or await _hub_serving(session, launch_id, cooperative.village_code)
     await _take_seat(writer, launch, hub_id)
     registration = LaunchRegistration(

@@ -1,14 +1,17 @@
 """Peluncuran: launch day. The launches the caller reaches (and, for the office, a form that runs
 a saved plan as one), a launch's readiness board, a hub's page (its checklist, its coordinator
 and capacity, its delegates with their check-in codes and QR codes), the coordinator's check-in
-page for a phone, and the live board. Each handler calls the API's services
-(`app.services.launches`, `launch_registrations`, `check_ins`).
+page for a phone, and the live board; afterwards, the delegates imported from a file, the
+attendance report as a spreadsheet, and what the launch actually cost beside its plan. Each
+handler calls the API's services (`app.services.launches`, `launch_registrations`,
+`launch_registration_import`, `check_ins`, `launch_costs`).
 
 The check-in page keeps what the phone has seen in the browser (`static/check-in.js`) and sends
 it in batches to `POST …/check-in`, which is `check_ins.check_in`: idempotent by registration,
 and by the phone's own id for a walk-in count, so a batch sent again counts nobody twice."""
 
 import json
+import re
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -16,14 +19,25 @@ from fastapi import Query, Request
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from app.access.auth import Caller, CallerDep
 from app.access.permissions import Permission
 from app.access.scope import runs_launch
 from app.core.db import ReaderDep, SessionDep
-from app.errors import Conflict, Invalid, PreconditionFailed, PreconditionRequired
+from app.core.spreadsheets import ContentTooLarge, UnsupportedMediaType, said
+from app.errors import (
+    N_,
+    AppError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from app.http import downloads
+from app.http.body_limit import max_body_bytes
 from app.http.conditional import etag_of
 from app.http.idempotency import WriterDep
 from app.http.pagination import CursorCodec, CursorCodecDep, PageParams
@@ -32,6 +46,7 @@ from app.models.cooperative import CooperativeFilters
 from app.models.launch import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    ActualCostIn,
     Board,
     BoardLevel,
     CheckInAnswer,
@@ -42,17 +57,33 @@ from app.models.launch import (
     LaunchCreate,
     ReadinessUpdate,
     RegistrationCreate,
+    RegistrationUpdate,
 )
 from app.models.region import REGION_CODE_PATTERN
 from app.routers.params import RecordId
-from app.services import check_ins, cooperatives, launch_plans, launch_registrations, launches
+from app.services import (
+    check_ins,
+    cooperatives,
+    launch_costs,
+    launch_plans,
+    launch_registration_import,
+    launch_registrations,
+    launches,
+)
 from app.services import regions as region_service
+from app.services.exports import ExportFormat, HeaderLanguage
 from app.services.live_board import LiveBoardDep
 from app.web.calendar import qr_code
-from app.web.forms import field_errors, parse
+from app.web.forms import field_errors, message, parse
 from app.web.i18n import gettext, office_moment, office_now
 from app.web.rendering import render
-from app.web.routing import FormWriterDep, new_idempotency_key, page_router, see_other
+from app.web.routing import (
+    FormWriterDep,
+    answer_of,
+    new_idempotency_key,
+    page_router,
+    see_other,
+)
 from app.web.session import flash
 from app.web.words import name_of
 from planner import Format
@@ -72,6 +103,10 @@ DELEGATE_FIELDS = ("cooperative_id", "name", "role", "phone")
 # How many check-ins (and walk-in counts) the phone sends at once: well under the API's 1,000
 # and the request body limit.
 CHECK_IN_BATCH = 500
+
+# The attendance report's levels offered on the launch's page: a hub's and a district's.
+REPORT_LEVELS = (BoardLevel.hub, BoardLevel.district)
+COST_FIELDS = ("line", "quantity", "amount", "payer", "note")
 
 Level = Annotated[BoardLevel, Query()]
 Within = Annotated[str | None, Query(pattern=REGION_CODE_PATTERN)]
@@ -226,6 +261,228 @@ async def launch_page(
     )
 
 
+# --- the delegates from a file, and the attendance report -------------------------------------
+
+
+@router.get("/peluncuran/{launch_id:int}/impor")
+async def import_page(
+    request: Request, session: SessionDep, caller: CallerDep, launch_id: RecordId
+) -> Response:
+    return await _import_page(request, session, caller, launch_id, None)
+
+
+async def _import_page(
+    request: Request,
+    session: AsyncSession,
+    caller: Caller,
+    launch_id: int,
+    refused: AppError | None,
+    status_code: int = 200,
+) -> Response:
+    launch = await launches.get_launch(session, caller, launch_id)
+    return render(
+        request,
+        "peluncuran_impor.html",
+        {
+            "launch": launch,
+            "refused": refused,
+            "problems": _import_problems(refused) if refused else [],
+        },
+        status_code=status_code,
+    )
+
+
+def _import_problems(refused: AppError) -> list[tuple[int | None, str, str]]:
+    """Each bad cell of a refused file as (its row, its column, what is wrong), in the
+    spreadsheet's numbering; a problem of the whole file has no row."""
+    found = []
+    for error in refused.errors or [{"loc": [], "msg": refused.said(gettext)}]:
+        loc = error["loc"]
+        number = loc[2] if loc[:2] == ["file", "row"] and len(loc) > 2 else None
+        name = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
+        columns = launch_registration_import.COLUMNS
+        column = columns[name][0] if name in columns else name
+        found.append(
+            (number, column, _problem_words(error) if "message" in error else error["msg"])
+        )
+    return found
+
+
+def _problem_words(error: dict[str, Any]) -> str:
+    """A file's problem in the page's language. A rule of the delegate's fields that pydantic
+    itself checks (a role nobody has, a name too long) comes in pydantic's English, which no
+    catalog holds: it is said as a form says it."""
+    text = error["message"]
+    if gettext(text) != text or error.get("type") in (None, "value_error", "missing"):
+        return said(error, gettext)
+    if error["type"] == "enum":
+        options = ", ".join(re.findall(r"'([^']*)'", text))
+        words = gettext("Use one of: %(options)s.") % {"options": options}
+    else:
+        limits = [int(digits) for digits in re.findall(r"\d+", text)]
+        context = {"min_length": limits[0], "max_length": limits[0]} if limits else {}
+        try:
+            words = message({"type": error["type"], "ctx": context})
+        except KeyError:
+            words = gettext("Check this field.")
+    if error.get("found") is not None:
+        words += gettext(N_(" (found {found})")).format(found=repr(error["found"]))
+    return words
+
+
+@router.post(
+    "/peluncuran/{launch_id:int}/impor",
+    openapi_extra=max_body_bytes(launch_registration_import.MAX_REQUEST_BYTES),
+)
+async def import_delegates(request: Request, writer: WriterDep, launch_id: RecordId) -> Response:
+    """The whole file or nothing (`POST /api/v1/launches/{id}/registrations/import`): a refused
+    file is listed row by row, and nobody is registered."""
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise Invalid.field(["file", "file"], "choose the file of delegates to import")
+        content = await upload.read(launch_registration_import.MAX_FILE_BYTES + 1)
+        report = await launch_registration_import.import_registrations(
+            writer,
+            launch_id,
+            content=content,
+            file_name=upload.filename,
+            content_type=upload.content_type,
+        )
+    except (Invalid, Conflict, ContentTooLarge, UnsupportedMediaType) as refused:
+        return await _import_page(
+            request,
+            writer.session,
+            writer.caller,
+            launch_id,
+            refused,
+            status_code=refused.status_code,
+        )
+    flash(
+        request,
+        gettext("%(count)s delegates have been registered from %(file)s.")
+        % {"count": report.registrations_created, "file": report.file_name},
+    )
+    return see_other(f"/peluncuran/{launch_id}")
+
+
+@router.get("/peluncuran/{launch_id:int}/kehadiran")
+async def attendance_download(
+    session: SessionDep,
+    caller: CallerDep,
+    launch_id: RecordId,
+    tingkat: Level = BoardLevel.hub,
+    format: Annotated[ExportFormat, Query()] = ExportFormat.xlsx,
+) -> Response:
+    """The attendance report with Indonesian headers, as `GET …/attendance` makes it."""
+    return await downloads.attendance(
+        session, caller, launch_id, tingkat, format, HeaderLanguage.id
+    )
+
+
+# --- what it actually cost --------------------------------------------------------------------
+
+
+async def _costs_page(
+    request: Request,
+    session: AsyncSession,
+    caller: Caller,
+    launch_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    launch = await launches.get_launch(session, caller, launch_id)
+    launch_row = await launches.visible_launch(session, caller, launch_id)
+    costs = await launch_costs.plan_against_actual(session, caller, launch_id)
+    return render(
+        request,
+        "peluncuran_biaya.html",
+        {
+            "launch": launch,
+            "costs": costs,
+            "may_enter": _may(caller, Permission.budget_write) and runs_launch(caller, launch_row),
+            "values": values or {},
+            "errors": errors or {},
+            "idempotency_key": new_idempotency_key(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/peluncuran/{launch_id:int}/biaya")
+async def costs_page(
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    launch_id: RecordId,
+    baris: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> Response:
+    """The plan's lines beside what they cost; `baris`: the line the form starts on."""
+    values = {"line": str(baris)} if baris is not None else {}
+    return await _costs_page(request, session, caller, launch_id, values=values)
+
+
+def _digits(text: str) -> str:
+    """Rupiah as an Indonesian types them (`1.250.000`) as the whole number the API takes."""
+    return text.replace(".", "") if re.fullmatch(r"\d{1,3}(\.\d{3})+", text) else text
+
+
+def _cost_input(form: FormData) -> ActualCostIn:
+    """The form as `POST /api/v1/launches/{id}/costs` takes it: a quantity typed with a comma
+    as a JSON number, an empty payer as the plan's."""
+    line, amount = _text(form, "line"), _digits(_text(form, "amount"))
+    data: dict[str, Any] = {
+        "line": int(line) if line.isdigit() else line,
+        "quantity": _mbps(_text(form, "quantity")) if _text(form, "quantity") else None,
+        "amount": int(amount) if amount.isdigit() else amount,
+        "payer": _text(form, "payer") or None,
+        "note": _text(form, "note") or None,
+    }
+    return ActualCostIn.model_validate_json(json.dumps(data))
+
+
+@router.post("/peluncuran/{launch_id:int}/biaya")
+async def enter_cost(request: Request, writer: FormWriterDep, launch_id: RecordId) -> Response:
+    """What one line cost, entered (or corrected) by the office running the launch."""
+    form = await request.form()
+    try:
+        data = _cost_input(form)
+        answer = await writer.once(201, launch_costs.enter_actual(writer, launch_id, data))
+    except (ValidationError, Invalid, Conflict, Forbidden) as invalid:
+        return await _costs_page(
+            request,
+            writer.session,
+            writer.caller,
+            launch_id,
+            values=dict(form),
+            errors=field_errors(invalid),
+            status_code=invalid.status_code if isinstance(invalid, Conflict | Forbidden) else 422,
+        )
+    entered = answer_of(answer)
+    flash(
+        request,
+        gettext("The actual cost of line %(line)s has been entered.")
+        % {"line": entered["line"] + 1},
+    )
+    return see_other(f"/peluncuran/{launch_id}/biaya")
+
+
+@router.get("/peluncuran/{launch_id:int}/biaya/katalog")
+async def catalog_download(session: SessionDep, caller: CallerDep, launch_id: RecordId) -> Response:
+    """The planner's catalog with the prices this launch paid (`GET …/costs/catalog`)."""
+    text = await launch_costs.catalog_of_actuals(session, caller, launch_id)
+    return Response(
+        text,
+        media_type="application/toml",
+        headers={
+            "Content-Disposition": f'attachment; filename="katalog-peluncuran-{launch_id}.toml"'
+        },
+    )
+
+
 # --- a hub ------------------------------------------------------------------------------------
 
 
@@ -243,8 +500,8 @@ async def _hub_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The hub's page; after a refused form, `section` names it (`kesiapan`, `hub`, `delegasi`),
-    with what was typed and the errors."""
+    """The hub's page; after a refused form, `section` names it (`kesiapan`, `hub`, `delegasi`,
+    or `ubah-delegasi` for a move or a cancellation), with what was typed and the errors."""
     launch = await launches.get_launch(session, caller, launch_id)
     hub = await launches.get_hub(session, caller, launch_id, hub_id)
     launch_row = await launches.visible_launch(session, caller, launch_id)
@@ -286,6 +543,15 @@ async def _hub_page(
             session, caller, launch_id, hub_id
         )
     if context["may_register"]:
+        # Where a delegate may move: the launch's other hubs in this hub's province (all of a
+        # regency's launch; a national launch's 514 would make each delegate's list too long).
+        hubs = await launches.list_hubs(session, caller, launch_id, codec, _page(LIST_SIZE), None)
+        province = hub.region_code.split(".")[0]
+        context["move_to"] = [
+            other
+            for other in hubs.items
+            if other.id != hub_id and other.region_code.split(".")[0] == province
+        ]
         # The cooperatives whose delegates come here: those of the hub's region (a
         # cooperative's account: its own).
         region = None if caller.role is Role.cooperative else hub.region_code
@@ -450,6 +716,89 @@ async def register_delegate(
         gettext("%(name)s has been registered. Check-in code: %(code)s.")
         % {"name": registered["name"], "code": registered["code"]},
     )
+    return see_other(f"/peluncuran/{launch_id}/hub/{hub_id}#delegasi")
+
+
+def _registration_changed(request: Request, launch_id: int, hub_id: int) -> Response:
+    flash(request, gettext("Someone else changed this delegate. Look at them again first."))
+    return see_other(f"/peluncuran/{launch_id}/hub/{hub_id}#delegasi")
+
+
+async def _delegate_refused(
+    request: Request,
+    reader: Any,
+    writer: Any,
+    codec: CursorCodec,
+    launch_id: int,
+    hub_id: int,
+    refused: ValidationError | AppError,
+) -> Response:
+    errors = field_errors(refused)
+    return await _hub_page(
+        request,
+        reader,
+        writer.session,
+        writer.caller,
+        codec,
+        launch_id,
+        hub_id,
+        section="ubah-delegasi",
+        errors={"": next(iter(errors.values()))} if errors else {},
+        status_code=refused.status_code if isinstance(refused, AppError) else 422,
+    )
+
+
+@router.post("/peluncuran/{launch_id:int}/hub/{hub_id:int}/delegasi/{registration_id:int}/pindah")
+async def move_delegate(
+    request: Request,
+    reader: ReaderDep,
+    codec: CursorCodecDep,
+    writer: WriterDep,
+    launch_id: RecordId,
+    hub_id: RecordId,
+    registration_id: RecordId,
+) -> Response:
+    """Move a delegate to another hub of the launch, which frees their seat here."""
+    form = await request.form()
+    try:
+        data = parse(RegistrationUpdate, {"hub_id": form.get("hub_id")}, ("hub_id",))
+        moved = await launch_registrations.update_registration(
+            writer, launch_id, registration_id, data, if_match=_etag(form)
+        )
+    except (PreconditionFailed, PreconditionRequired):
+        return _registration_changed(request, launch_id, hub_id)
+    except (ValidationError, Invalid, Conflict) as refused:
+        return await _delegate_refused(request, reader, writer, codec, launch_id, hub_id, refused)
+    there = await launches.get_hub(writer.session, writer.caller, launch_id, moved.hub_id)
+    flash(
+        request,
+        gettext("%(name)s has been moved to the hub %(hub)s.")
+        % {"name": moved.name, "hub": there.name},
+    )
+    return see_other(f"/peluncuran/{launch_id}/hub/{hub_id}#delegasi")
+
+
+@router.post("/peluncuran/{launch_id:int}/hub/{hub_id:int}/delegasi/{registration_id:int}/batal")
+async def cancel_delegate(
+    request: Request,
+    reader: ReaderDep,
+    codec: CursorCodecDep,
+    writer: WriterDep,
+    launch_id: RecordId,
+    hub_id: RecordId,
+    registration_id: RecordId,
+) -> Response:
+    """Cancel a delegate's registration, which frees their seat."""
+    form = await request.form()
+    try:
+        await launch_registrations.cancel_registration(
+            writer, launch_id, registration_id, if_match=_etag(form)
+        )
+    except (PreconditionFailed, PreconditionRequired):
+        return _registration_changed(request, launch_id, hub_id)
+    except (Invalid, Conflict) as refused:
+        return await _delegate_refused(request, reader, writer, codec, launch_id, hub_id, refused)
+    flash(request, gettext("The registration has been cancelled; the seat is free again."))
     return see_other(f"/peluncuran/{launch_id}/hub/{hub_id}#delegasi")
 
 

@@ -28,9 +28,11 @@ def test_delegates_are_imported_to_their_villages_hubs_with_codes(client):
         ["2", TABANG_VILLAGE, "Budi", "Pengawas", "", ""],
         ["3", TENGGARONG_KELURAHAN, "Rahmat", "anggota", "", ""],
     ]
+    # The same delegates as CSV, and three others as XLSX (sent again, they would be refused).
+    others = [[number, village, name + " Jr", *rest] for number, village, name, *rest in rows]
     for content, name in (
         (csv_bytes(HEADER, rows), "utusan.csv"),
-        (xlsx_bytes(HEADER, rows), "utusan.xlsx"),
+        (xlsx_bytes(HEADER, others), "utusan.xlsx"),
     ):
         response = upload(client, launch, content, name)
         assert response.status_code == 201, response.text
@@ -109,3 +111,29 @@ def test_an_office_imports_only_its_own_cooperatives(client, login_as):
         422,
     )
     assert problem["errors"][0]["loc"] == ["file", "row", 2, "cooperative_id"]
+
+
+def test_a_file_sent_again_registers_nobody_twice(client):
+    launch = create_launch(client)
+    create_cooperative(client)
+    content = csv_bytes(
+        HEADER,
+        [
+            ["1", TABANG_VILLAGE, "Siti", "ketua", "", ""],
+            ["2", TABANG_VILLAGE, "Budi", "anggota", "", ""],
+        ],
+    )
+    assert upload(client, launch, content).status_code == 201
+    problem = assert_problem(upload(client, launch, content), 422)
+    assert problem["bad_rows"] == [2, 3]
+    assert "already registered" in problem["errors"][0]["msg"]
+    assert len(registrations(client, launch)) == 2
+    repeated = csv_bytes(
+        HEADER,
+        [
+            ["1", TABANG_VILLAGE, "Ani", "ketua", "", ""],
+            ["2", TABANG_VILLAGE, "ANI", "ketua", "", ""],
+        ],
+    )
+    problem = assert_problem(upload(client, launch, repeated), 422)
+    assert [e["loc"][2:] for e in problem["errors"]] == [[3, "name"]]

@@ -567,3 +567,11 @@ def test_actual_costs_make_a_new_catalog_version_for_the_planner(client):
     entry = catalog.entries["hub.kit"]
     assert entry.value == 2 * default_catalog().entries["hub.kit"].value
     assert not entry.estimate and f"launch {launch['id']}" in entry.source
+
+
+def test_a_delegate_is_registered_once(client):
+    launch = create_launch(client)
+    cooperative = create_cooperative(client)
+    assert register(client, launch, cooperative).status_code == 201
+    again = register(client, launch, cooperative, name="siti aminah")
+    assert "already registered" in assert_problem(again, 409)["detail"]

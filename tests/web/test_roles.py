@@ -30,7 +30,14 @@ ACCOUNTS = {
     COORDINATOR: Role.coordinator,
 }
 OPEN_TO_ALL = {Permission.public, Permission.authenticated}
-DOWNLOADS = {"/koperasi/unduh", "/unduh/konsultasi", "/unduh/pelatihan", "/unduh/anggaran"}
+DOWNLOADS = {
+    "/koperasi/unduh",
+    "/unduh/konsultasi",
+    "/unduh/pelatihan",
+    "/unduh/anggaran",
+    "/peluncuran/{launch_id}/kehadiran",
+    "/peluncuran/{launch_id}/biaya/katalog",
+}
 # An event stream never ends loading: the live board's page is walked, its stream is not.
 STREAMS = {"/peluncuran/{launch_id}/papan/stream"}
 
