@@ -74,8 +74,9 @@ format: install
 bench: install ## Throughput of the hot reads against the raw driver (needs PostgreSQL and wrk).
 	$(BIN)/python bench/bench_registry.py
 
-# pg_restart last: it restarts the PostgreSQL server itself.
-FAULTS := statement_timeout pool_exhausted worker_kill restore_drill pg_restart
+# launch_pg_restart and pg_restart last: they restart the PostgreSQL server itself.
+FAULTS := statement_timeout pool_exhausted worker_kill launch_worker_kill launch_redis_down \
+	restore_drill launch_pg_restart pg_restart
 
 faults: install ## Fault scripts and the backup/restore drill (needs PostgreSQL, and restarts it).
 	set -e; for fault in $(FAULTS); do echo "== faults/$$fault.py"; $(BIN)/python faults/$$fault.py; done
