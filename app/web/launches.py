@@ -624,21 +624,38 @@ async def save_readiness(
     except (PreconditionFailed, PreconditionRequired):
         return _changed_meanwhile(request, launch_id, hub_id)
     except (ValidationError, Invalid) as invalid:
-        return await _hub_page(
-            request,
-            reader,
-            writer.session,
-            writer.caller,
-            codec,
-            launch_id,
-            hub_id,
-            section="kesiapan",
-            values=dict(form),
-            errors=field_errors(invalid),
-            status_code=422,
+        return await _form_refused(
+            request, reader, writer, codec, launch_id, hub_id, "kesiapan", form, invalid
         )
     flash(request, _status_notice(hub))
     return see_other(f"/peluncuran/{launch_id}/hub/{hub_id}")
+
+
+async def _form_refused(
+    request: Request,
+    reader: Any,
+    writer: Any,
+    codec: CursorCodec,
+    launch_id: int,
+    hub_id: int,
+    section: str,
+    form: Any,
+    refused: ValidationError | AppError,
+) -> Response:
+    """The hub's page again, with the refused form's `section` as it was typed and its errors."""
+    return await _hub_page(
+        request,
+        reader,
+        writer.session,
+        writer.caller,
+        codec,
+        launch_id,
+        hub_id,
+        section=section,
+        values=dict(form),
+        errors=field_errors(refused),
+        status_code=422,
+    )
 
 
 def _status_notice(hub: HubPublic) -> str:
@@ -664,18 +681,8 @@ async def change_hub(
     except (PreconditionFailed, PreconditionRequired):
         return _changed_meanwhile(request, launch_id, hub_id)
     except (ValidationError, Invalid) as invalid:
-        return await _hub_page(
-            request,
-            reader,
-            writer.session,
-            writer.caller,
-            codec,
-            launch_id,
-            hub_id,
-            section="hub",
-            values=dict(form),
-            errors=field_errors(invalid),
-            status_code=422,
+        return await _form_refused(
+            request, reader, writer, codec, launch_id, hub_id, "hub", form, invalid
         )
     flash(request, gettext("The hub has been changed."))
     return see_other(f"/peluncuran/{launch_id}/hub/{hub_id}")
@@ -697,18 +704,8 @@ async def register_delegate(
         data = parse(RegistrationCreate, values, (*DELEGATE_FIELDS, "hub_id"))
         answer = await writer.once(201, launch_registrations.register(writer, launch_id, data))
     except (ValidationError, Invalid, Conflict) as invalid:
-        return await _hub_page(
-            request,
-            reader,
-            writer.session,
-            writer.caller,
-            codec,
-            launch_id,
-            hub_id,
-            section="delegasi",
-            values=dict(form),
-            errors=field_errors(invalid),
-            status_code=422,
+        return await _form_refused(
+            request, reader, writer, codec, launch_id, hub_id, "delegasi", form, invalid
         )
     registered = json.loads(bytes(answer.body))
     flash(
