@@ -519,10 +519,11 @@ class BoardStream:
                     self.ended = "ended"
                     return
                 chunk = await self._reader.readexactly(size + 2)
-                buffer += chunk[:-2].decode()
-                while "\r\n\r\n" in buffer:
-                    event, buffer = buffer.split("\r\n\r\n", 1)
-                    lines = event.split("\r\n")
+                # An event's lines may end in CRLF, LF or CR (the SSE format allows each).
+                buffer += chunk[:-2].decode().replace("\r\n", "\n").replace("\r", "\n")
+                while "\n\n" in buffer:
+                    event, buffer = buffer.split("\n\n", 1)
+                    lines = event.split("\n")
                     data = [line[6:] for line in lines if line.startswith("data: ")]
                     if "event: board" in lines and data:
                         self.data = "\n".join(data)

@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from sse_starlette import EventSourceResponse
 
 from app.access.auth import CallerDep
 from app.core.db import SessionDep
@@ -19,6 +18,7 @@ from app.http.conditional import (
     with_etag,
 )
 from app.http.downloads import MEDIA_TYPES
+from app.http.events import board_events
 from app.http.idempotency import IdempotentWriterDep, WriterDep, idempotent
 from app.http.json_bodies import StrictJSONRoute
 from app.http.pagination import CursorCodecDep, Page, PageDep
@@ -135,14 +135,14 @@ async def get_board(
 
 @router.get(
     "/{launch_id}/board/stream",
-    response_class=EventSourceResponse,
+    response_class=StreamingResponse,
     responses={
         200: {
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Server-Sent Events: a `board` event (the board's JSON, as `GET "
-            "/board` answers it) at once and after every change, and a comment every 15 s "
-            "to keep the connection open. The stream ends after a few minutes; a browser's "
-            "EventSource opens it again by itself.",
+            "/board` answers it) at once and after every change, and a comment after 15 s "
+            "without one to keep the connection open. The stream ends after a few minutes; a "
+            "browser's EventSource opens it again by itself.",
         },
         **problems(404),
     },
@@ -155,7 +155,7 @@ async def stream_board(
     launch_id: LaunchId,
     level: BoardLevel = BoardLevel.hub,
     within: Within = None,
-) -> EventSourceResponse:
+) -> StreamingResponse:
     """The live count as it changes: each check-in at any hub, on any worker, reaches the
     board within seconds."""
     state = request.app.state
@@ -169,7 +169,7 @@ async def stream_board(
         engine=state.engine,
         lasting=state.settings.board_stream_seconds,
     )
-    return EventSourceResponse({"event": "board", "data": data} async for data in figures)
+    return board_events(figures)
 
 
 @router.get(

@@ -277,8 +277,9 @@ async def watch_board(
     live: LiveBoard,
     engine: AsyncEngine,
     lasting: float,
-) -> AsyncIterator[str]:
-    """The board (JSON) now and after every change, for `lasting` seconds."""
+) -> AsyncIterator[str | None]:
+    """The board (JSON) now and after every change, for `lasting` seconds (None: no change
+    for a while)."""
     await visible_launch(session, caller, launch_id)
     # A watcher may stay for minutes: it holds no database connection between counts.
     await session.close()

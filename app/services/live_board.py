@@ -35,6 +35,8 @@ CHANNEL = "kopdes:launch-changed"
 SETTLE = 0.5
 # Every board is counted again at least this often, signal or not.
 CATCH_UP = 10.0
+# A watcher that saw no change for this long gets a keep-alive.
+KEEP_ALIVE = 15.0
 # How long a check-in waits for Redis before it leaves the board to catch up.
 PUBLISH_TIMEOUT = 0.5
 
@@ -86,9 +88,10 @@ class LiveBoard:
 
     async def watch(
         self, key: Any, launch_id: int, count: Count, lasting: float
-    ) -> AsyncIterator[str]:
-        """The board's figures (JSON) now and after each change, for `lasting` seconds.
-        Watchers with the same `key` share one board, counted by the first one's `count`."""
+    ) -> AsyncIterator[str | None]:
+        """The board's figures (JSON) now and after each change, for `lasting` seconds, and
+        None after every KEEP_ALIVE seconds without a change. Watchers with the same `key` share
+        one board, counted by the first one's `count`."""
         board = self._boards.get(key)
         if board is None:
             board = self._boards[key] = _Board(launch_id, count)
@@ -98,14 +101,18 @@ class LiveBoard:
         if board.latest is not None:
             queue.put_nowait(board.latest)
         # Each wait has its own timeout: one around the `yield` would fire in the reader.
-        deadline = asyncio.get_running_loop().time() + lasting
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + lasting
         try:
             while True:
                 try:
-                    async with asyncio.timeout_at(deadline):
+                    async with asyncio.timeout_at(min(deadline, loop.time() + KEEP_ALIVE)):
                         figures = await queue.get()
                 except TimeoutError:
-                    return
+                    if loop.time() >= deadline:
+                        return
+                    yield None
+                    continue
                 if not figures:
                     return
                 yield figures

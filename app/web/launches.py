@@ -16,9 +16,9 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sse_starlette import EventSourceResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
@@ -39,6 +39,7 @@ from app.errors import (
 from app.http import downloads
 from app.http.body_limit import max_body_bytes
 from app.http.conditional import etag_of
+from app.http.events import board_events
 from app.http.idempotency import WriterDep
 from app.http.pagination import CursorCodec, CursorCodecDep, PageParams
 from app.models.account import Role
@@ -897,7 +898,7 @@ async def board_stream(
     launch_id: RecordId,
     tingkat: Level = BoardLevel.hub,
     wilayah: Within = None,
-) -> EventSourceResponse:
+) -> StreamingResponse:
     """The board as Server-Sent Events, as `GET /api/v1/launches/{id}/board/stream` sends it,
     for the page's session. When it ends, the browser opens it again (and the login is
     checked again)."""
@@ -912,4 +913,4 @@ async def board_stream(
         engine=state.engine,
         lasting=state.settings.board_stream_seconds,
     )
-    return EventSourceResponse({"event": "board", "data": data} async for data in figures)
+    return board_events(figures)
