@@ -28,12 +28,14 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import (
     INPUT_CONFIG,
+    WHITE_SPACE,
     Flag,
     LongText,
     Name,
     Number,
     Omittable,
     Phone,
+    Text,
     UTCDateTime,
     UtcDatetime,
     utcnow,
@@ -64,10 +66,17 @@ CheckInCode = Annotated[
 VillageCode = Annotated[
     str, PydanticField(pattern=VILLAGE_CODE_PATTERN, examples=["64.02.12.2001"])
 ]
+# Spelled out, not `\s`: a JSON Schema pattern and Python read `\s` differently (U+0085).
+_URL_PATTERN = f"^https://[^{WHITE_SPACE}]+$"
 Url = Annotated[
-    str,
+    Text,
     PydanticField(
-        min_length=8, max_length=500, pattern=r"^https://[^\s]+$", examples=["https://zoom.us/j/1"]
+        min_length=8,
+        max_length=500,
+        pattern=_URL_PATTERN,
+        # Text's own validator hides a pattern from the schema; stated here, as common's do.
+        json_schema_extra={"pattern": _URL_PATTERN},
+        examples=["https://zoom.us/j/1"],
     ),
 ]
 
