@@ -11,7 +11,7 @@ a yes/no on a code, a 422 for a code a request brings, or the SQL conditions of 
 
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, literal, or_, select
+from sqlalchemy import BindParameter, ColumnElement, String, bindparam, literal, or_, select
 from sqlmodel import col
 
 from app.access.auth import Caller, unbound_cooperative_account
@@ -79,8 +79,9 @@ def check_grantable_scope(caller: Caller, scope: str) -> None:
 # --- SQL --------------------------------------------------------------------------------------
 
 
-def code_in_region(column: Any, region: str) -> ColumnElement[bool]:
-    """The code in `column`, of any level, is `region` or lies inside it."""
+def code_in_region(column: Any, region: str | BindParameter[str]) -> ColumnElement[bool]:
+    """The code in `column`, of any level, is `region` (a code, or one bound later) or lies
+    inside it."""
     return or_(column == region, column.startswith(region + "."))
 
 
@@ -155,18 +156,19 @@ def _coordinated_hubs(caller: Caller) -> Any:
 def launches_in_caller_reach(caller: Caller) -> list[ColumnElement[bool]]:
     """Conditions on `launch`: its region holds the caller's or lies within it; for a
     coordinator, one of its hubs is theirs."""
-    region = col(Launch.region)
     if caller.role is Role.coordinator:
         hubs = select(col(LaunchHub.launch_id)).where(
             col(LaunchHub.coordinator_id) == caller.principal.id
         )
         return [col(Launch.id).in_(hubs)]
     scope = caller.principal.region_scope
-    if not scope:
-        return []
-    return [
-        or_(code_in_region(region, scope), region == "", literal(scope).startswith(region + "."))
-    ]
+    return [_launch_reaches(literal(scope))] if scope else []
+
+
+def _launch_reaches(scope: BindParameter[str]) -> ColumnElement[bool]:
+    """`launch`'s region holds the region `scope` or lies within it."""
+    region = col(Launch.region)
+    return or_(code_in_region(region, scope), region == "", scope.startswith(region + "."))
 
 
 def runs_launch(caller: Caller, launch: Launch) -> bool:
@@ -189,6 +191,28 @@ def reach_key(caller: Caller) -> tuple[Any, ...]:
     if caller.role is Role.coordinator:
         return (caller.role, principal.id)
     return (caller.role is Role.cooperative, principal.region_scope, principal.cooperative_id)
+
+
+def hub_reach_values(caller: Caller) -> dict[str, Any]:
+    """The caller's reach over hubs, as named values for a statement built once per shape
+    (`hub_reach_conditions`): `coordinator` for a coordinator, `scope` for an office below the
+    whole country."""
+    if caller.role is Role.coordinator:
+        return {"coordinator": caller.principal.id}
+    scope = caller.principal.region_scope
+    return {"scope": scope} if scope else {}
+
+
+def hub_reach_conditions(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """The conditions on `launch_hub` and its `launch` that the values `names` (from
+    `hub_reach_values`) put, as `hubs_in_caller_reach` and `launches_in_caller_reach` do; a
+    coordinator's own hub is of a launch they see."""
+    if "coordinator" in names:
+        return [col(LaunchHub.coordinator_id) == bindparam("coordinator")]
+    if "scope" in names:
+        scope = bindparam("scope", type_=String)
+        return [code_in_region(col(LaunchHub.region_code), scope), _launch_reaches(scope)]
+    return []
 
 
 def coordinates(caller: Caller, hub: LaunchHub) -> bool:

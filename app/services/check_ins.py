@@ -9,14 +9,21 @@ grows with its size.
 
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.access.auth import Caller
-from app.access.scope import code_in_region, hubs_in_caller_reach, reach_key
+from app.access.scope import (
+    code_in_region,
+    hub_reach_conditions,
+    hub_reach_values,
+    hubs_in_caller_reach,
+    reach_key,
+)
 from app.core.db import own_session
 from app.core.sql import dialect_insert
 from app.errors import NotFound
@@ -30,6 +37,7 @@ from app.models.launch import (
     CheckInBatch,
     CheckInOutcome,
     CheckInResult,
+    Launch,
     LaunchCheckIn,
     LaunchHub,
     LaunchRegistration,
@@ -43,41 +51,59 @@ from app.services.live_board import LiveBoard
 _CODE_LENGTH_OF = {BoardLevel.province: 2, BoardLevel.regency: 5, BoardLevel.district: 8}
 
 
-async def _hub_in_reach(session: AsyncSession, caller: Caller, launch_id: int, hub_id: int) -> Any:
-    hub = await session.scalar(
-        select(LaunchHub).where(
-            col(LaunchHub.id) == hub_id,
-            col(LaunchHub.launch_id) == launch_id,
-            *hubs_in_caller_reach(caller),
+@cache
+def _hub_and_codes(reach: tuple[str, ...]) -> Select[Any]:
+    """The hub (in the caller's reach, of a launch they see) and which of the batch's `codes`
+    are the launch's, in one statement built once per shape: a phone's single scans are the
+    hot path of the day. No row: no such hub for this caller."""
+    registration = table_of(LaunchRegistration).c
+    hub = table_of(LaunchHub).c
+    return (
+        select(
+            hub.region_code,
+            registration.id,
+            registration.code,
+            registration.hub_id,
+            registration.name,
+        )
+        .select_from(table_of(LaunchHub))
+        .join(table_of(Launch), table_of(Launch).c.id == hub.launch_id)
+        .outerjoin(
+            table_of(LaunchRegistration),
+            and_(
+                registration.launch_id == hub.launch_id,
+                registration.code.in_(bindparam("codes", expanding=True)),
+            ),
+        )
+        .where(
+            hub.id == bindparam("hub_id"),
+            hub.launch_id == bindparam("launch_id"),
+            *hub_reach_conditions(reach),
         )
     )
-    if hub is None:
-        raise NotFound("hub {hub_id} does not exist", params={"hub_id": hub_id})
-    return hub
 
 
 async def check_in(
     writer: Writer, live: LiveBoard, launch_id: int, hub_id: int, batch: CheckInBatch
 ) -> CheckInAnswer:
     session, caller = writer.session, writer.caller
-    await visible_launch(session, caller, launch_id)
-    hub = await _hub_in_reach(session, caller, launch_id, hub_id)
     codes = {item.code for item in batch.check_ins}
+    reach = hub_reach_values(caller)
+    connection = await session.connection()
+    found = (
+        await connection.execute(
+            _hub_and_codes(tuple(reach)),
+            {**reach, "launch_id": launch_id, "hub_id": hub_id, "codes": list(codes)},
+        )
+    ).all()
+    if not found:
+        await visible_launch(session, caller, launch_id)  # which of the two is missing
+        raise NotFound("hub {hub_id} does not exist", params={"hub_id": hub_id})
+    hub_region = found[0][0]
     registered: dict[str, tuple[Any, int, str]] = {
         code: (registration_id, home_hub, name)
-        for registration_id, code, home_hub, name in (
-            await session.execute(
-                select(
-                    col(LaunchRegistration.id),
-                    col(LaunchRegistration.code),
-                    col(LaunchRegistration.hub_id),
-                    col(LaunchRegistration.name),
-                ).where(
-                    col(LaunchRegistration.launch_id) == launch_id,
-                    col(LaunchRegistration.code).in_(codes),
-                )
-            )
-        )
+        for _, registration_id, code, home_hub, name in found
+        if code is not None
     }
     actor, now = caller.principal.actor, utcnow()
     new_rows: dict[int, dict[str, Any]] = {}
@@ -101,20 +127,24 @@ async def check_in(
     counted: set[int] = set()
     if new_rows:
         counted = set(
-            await session.scalars(
-                insert(table_of(LaunchCheckIn))
-                .values(list(new_rows.values()))
-                .on_conflict_do_nothing(index_elements=["registration_id"])
-                .returning(table_of(LaunchCheckIn).c.registration_id)
-            )
+            (
+                await connection.execute(
+                    insert(table_of(LaunchCheckIn))
+                    .on_conflict_do_nothing(index_elements=["registration_id"])
+                    .returning(table_of(LaunchCheckIn).c.registration_id),
+                    list(new_rows.values()),
+                )
+            ).scalars()
         )
     walk_ins = 0
     if batch.walk_ins:
         unique = {item.id: item for item in batch.walk_ins}
         walk_ins = sum(
-            await session.scalars(
-                insert(table_of(LaunchWalkIn))
-                .values(
+            (
+                await connection.execute(
+                    insert(table_of(LaunchWalkIn))
+                    .on_conflict_do_nothing(index_elements=["id"])
+                    .returning(table_of(LaunchWalkIn).c.people),
                     [
                         {
                             "id": item.id,
@@ -126,11 +156,9 @@ async def check_in(
                             "checked_in_by": actor,
                         }
                         for item in unique.values()
-                    ]
+                    ],
                 )
-                .on_conflict_do_nothing(index_elements=["id"])
-                .returning(table_of(LaunchWalkIn).c.people)
-            )
+            ).scalars()
         )
     anything_new = bool(counted) or walk_ins > 0
     results = []
@@ -165,7 +193,7 @@ async def check_in(
         action="launch.check_in",
         resource_type="launch_hub",
         resource_id=hub_id,
-        region_code=hub.region_code,
+        region_code=hub_region,
         after={
             outcome.value: sum(r.outcome is outcome for r in results) for outcome in CheckInOutcome
         }
@@ -174,7 +202,7 @@ async def check_in(
     await writer.record(answer)
     await writer.commit()
     if anything_new:
-        await live.changed(launch_id)
+        live.changed(launch_id)
     return answer
 
 

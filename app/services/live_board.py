@@ -37,7 +37,7 @@ SETTLE = 0.5
 CATCH_UP = 10.0
 # A watcher that saw no change for this long gets a keep-alive.
 KEEP_ALIVE = 15.0
-# How long a check-in waits for Redis before it leaves the board to catch up.
+# How long a message waits for Redis before the boards are left to catch up on their own.
 PUBLISH_TIMEOUT = 0.5
 
 Count = Callable[[], Awaitable[str]]
@@ -60,13 +60,18 @@ class LiveBoard:
         self._redis = Redis.from_url(redis_url) if redis_url else None
         self._boards: dict[Any, _Board] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+        self._unpublished: set[int] = set()
+        self._publish_wanted = asyncio.Event()
 
     async def start(self) -> None:
         if self._redis is not None:
             self._listener = asyncio.create_task(self._listen(self._redis))
+            self._publisher = asyncio.create_task(self._publish(self._redis))
 
     async def stop(self) -> None:
-        tasks = [b.task for b in self._boards.values() if b.task] + [self._listener]
+        tasks = [b.task for b in self._boards.values() if b.task]
+        tasks += [self._listener, self._publisher]
         for task in tasks:
             if task is not None:
                 task.cancel()
@@ -74,17 +79,15 @@ class LiveBoard:
         if self._redis is not None:
             await self._redis.aclose()
 
-    async def changed(self, launch_id: int) -> None:
+    def changed(self, launch_id: int) -> None:
         """Tell every worker's watchers of the launch that its figures changed. A check-in has
-        committed before this; if Redis cannot be told, the boards catch up on their own."""
+        committed before this, and does not wait for Redis: the message goes out in the
+        background, and if Redis cannot be told, the boards catch up on their own."""
         if self._redis is None:
             self._mark(launch_id)
             return
-        try:
-            async with asyncio.timeout(PUBLISH_TIMEOUT):
-                await self._redis.publish(CHANNEL, str(launch_id))
-        except (RedisError, OSError, TimeoutError) as exc:
-            log.warning("live board: could not publish launch %s: %r", launch_id, exc)
+        self._unpublished.add(launch_id)
+        self._publish_wanted.set()
 
     async def watch(
         self, key: Any, launch_id: int, count: Count, lasting: float
@@ -153,6 +156,21 @@ class LiveBoard:
                     queue.get_nowait()
                 queue.put_nowait("")
 
+    async def _publish(self, redis: Redis) -> None:
+        """Send one message per launch changed since the last was sent: while one is on its
+        way, the check-ins that follow wait for the next, so a busy worker sends a few
+        messages a second rather than one per check-in."""
+        while True:
+            await self._publish_wanted.wait()
+            self._publish_wanted.clear()
+            launches, self._unpublished = self._unpublished, set()
+            for launch_id in launches:
+                try:
+                    async with asyncio.timeout(PUBLISH_TIMEOUT):
+                        await redis.publish(CHANNEL, str(launch_id))
+                except (RedisError, OSError, TimeoutError) as exc:
+                    log.warning("live board: could not publish launch %s: %r", launch_id, exc)
+
     async def _listen(self, redis: Redis) -> None:
         """Mark the boards of each launch named on the channel; when Redis goes away, try
         again every few seconds, and count every board anew once it is back."""
@@ -172,7 +190,7 @@ class LiveBoard:
                 await asyncio.sleep(2)
 
 
-def _live_board(request: Request) -> LiveBoard:
+async def _live_board(request: Request) -> LiveBoard:
     board: LiveBoard = request.app.state.live_board
     return board
 
