@@ -171,6 +171,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Permission] = {
     ("GET", "/peluncuran"): P.launches_read,
     ("POST", "/peluncuran"): P.launches_write,
     ("GET", "/peluncuran/{launch_id}"): P.launches_read,
+    ("POST", "/peluncuran/{launch_id}/ubah"): P.launches_write,
     ("GET", "/peluncuran/{launch_id}/hub/{hub_id}"): P.launches_read,
     ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/kesiapan"): P.launch_hubs_ready,
     ("POST", "/peluncuran/{launch_id}/hub/{hub_id}/ubah"): P.launches_write,

@@ -140,7 +140,7 @@ async def get_board(
         200: {
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Server-Sent Events: a `board` event (the board's JSON, as `GET "
-            "/board` answers it) at once and after every change, and a comment after 15 s "
+            "/board` answers it) at once and after every change, and a comment after about 10 s "
             "without one to keep the connection open. The stream ends after a few minutes; a "
             "browser's EventSource opens it again by itself.",
         },
@@ -149,18 +149,16 @@ async def get_board(
 )
 async def stream_board(
     request: Request,
-    session: SessionDep,
     caller: CallerDep,
     live: LiveBoardDep,
     launch_id: LaunchId,
     level: BoardLevel = BoardLevel.hub,
     within: Within = None,
-) -> StreamingResponse:
+) -> Response:
     """The live count as it changes: each check-in at any hub, on any worker, reaches the
     board within seconds."""
     state = request.app.state
     figures = await check_ins.watch_board(
-        session,
         caller,
         launch_id,
         level,

@@ -8,7 +8,7 @@ grows with its size.
 """
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
 
@@ -27,6 +27,7 @@ from app.access.scope import (
 from app.core.db import own_session
 from app.core.sql import dialect_insert
 from app.errors import NotFound
+from app.http.events import board_event
 from app.http.idempotency import Writer
 from app.models.common import table_of, utcnow
 from app.models.launch import (
@@ -296,7 +297,6 @@ async def board(
 
 
 async def watch_board(
-    session: AsyncSession,
     caller: Caller,
     launch_id: int,
     level: BoardLevel,
@@ -305,16 +305,18 @@ async def watch_board(
     live: LiveBoard,
     engine: AsyncEngine,
     lasting: float,
-) -> AsyncIterator[str | None]:
-    """The board (JSON) now and after every change, for `lasting` seconds (None: no change
-    for a while)."""
-    await visible_launch(session, caller, launch_id)
-    # A watcher may stay for minutes: it holds no database connection between counts.
-    await session.close()
+) -> AsyncGenerator[bytes | None, None]:
+    """The board as a `board_event` now and after every change, for `lasting` seconds (None:
+    no change for a while). A watcher may stay for minutes: it holds no session, nor a
+    connection between counts."""
+    async with own_session(engine) as session:
+        await visible_launch(session, caller, launch_id)
 
-    async def count() -> str:
+    async def count() -> bytes:
         async with own_session(engine) as own:
-            return (await board(own, caller, launch_id, level, within)).model_dump_json()
+            return board_event(
+                (await board(own, caller, launch_id, level, within)).model_dump_json()
+            )
 
     key = (reach_key(caller), launch_id, level, within)
     return live.watch(key, launch_id, count, lasting)

@@ -15,11 +15,9 @@ one cooperative could otherwise plant `=HYPERLINK(...)` in the office's registry
 one stored character that a workbook cannot hold must not break the office's whole export.
 """
 
-import asyncio
 import csv
 import io
 import re
-import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,11 +25,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -399,20 +392,11 @@ async def write(
         async for rows in batches:
             yield _csv_text(rows).encode("utf-8")
         return
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(layout.sheet)
-    worksheet.freeze_panes = "A2"
-    for column, width in enumerate(layout.widths, start=1):
-        worksheet.column_dimensions[get_column_letter(column)].width = width
-    _append(worksheet, layout, [BoldRow(headers)])
-    async for rows in batches:
-        # Writing cells is CPU work: keep it off the event loop.
-        await asyncio.to_thread(_append, worksheet, layout, rows)
-    with tempfile.TemporaryFile() as file:
-        await asyncio.to_thread(workbook.save, file)
-        file.seek(0)
-        while chunk := await asyncio.to_thread(file.read, FILE_CHUNK_BYTES):
-            yield chunk
+    # openpyxl (with PIL) adds 8 MB to a worker: only one that writes a workbook loads it.
+    from app.services import workbook
+
+    async for chunk in workbook.chunks(layout, headers, batches):
+        yield chunk
 
 
 async def at_once(rows: list[list[Any]]) -> AsyncIterator[list[list[Any]]]:
@@ -431,41 +415,6 @@ def _csv_text(rows: list[list[Any]]) -> str:
     text = io.StringIO()
     csv.writer(text).writerows([_csv_cell(value) for value in row] for row in rows)
     return text.getvalue()
-
-
-_BOLD = Font(bold=True)
-_MONEY_FORMAT = "#,##0;-#,##0"
-
-
-def _append(worksheet: Any, layout: Layout, rows: list[list[Any]]) -> None:
-    for row in rows:
-        bold = isinstance(row, BoldRow)
-        worksheet.append(
-            [_xlsx_cell(worksheet, layout, column, value, bold) for column, value in enumerate(row)]
-        )
-
-
-def _xlsx_cell(worksheet: Any, layout: Layout, column: int, value: Any, bold: bool) -> Any:
-    """The value as openpyxl should write it: text always as text (openpyxl would store text
-    starting with `=` as a formula, and `#N/A` as an error), amounts formatted, totals bold.
-    Most cells need no styling and go as plain values, which openpyxl writes fastest."""
-    money = layout.money_from is not None and column >= layout.money_from
-    formula = False
-    if isinstance(value, str):
-        value, formula = safe_text(value)
-        if not (formula or value in ERROR_CODES or bold):
-            return value
-    elif not (bold or (money and isinstance(value, int))):
-        return value
-    cell = WriteOnlyCell(worksheet, value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.quotePrefix = formula
-    elif money:
-        cell.number_format = _MONEY_FORMAT
-    if bold:
-        cell.font = _BOLD
-    return cell
 
 
 # --- budget summary (ANGGARAN AWAL / PERGESERAN (+/-) / ANGGARAN AKHIR) ------------------------

@@ -20,7 +20,7 @@ every `CATCH_UP` seconds, which is how it catches up after Redis was down.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -33,25 +33,30 @@ log = logging.getLogger("kopdes.live_board")
 CHANNEL = "kopdes:launch-changed"
 # Changes arriving within this long of each other are counted once.
 SETTLE = 0.5
-# Every board is counted again at least this often, signal or not.
+# Every board is counted again at least this often, signal or not, and its watchers who got
+# nothing for as long get a keep-alive.
 CATCH_UP = 10.0
-# A watcher that saw no change for this long gets a keep-alive.
-KEEP_ALIVE = 15.0
 # How long a message waits for Redis before the boards are left to catch up on their own.
 PUBLISH_TIMEOUT = 0.5
 
-Count = Callable[[], Awaitable[str]]
+# Counts a board: its figures as they are sent to a watcher.
+Count = Callable[[], Awaitable[bytes]]
 
 
 @dataclass(eq=False)
 class _Board:
-    """One board and its watchers: each watcher's queue holds only the latest figures."""
+    """One board and its watchers. The watchers hold no figures of their own: each waits for
+    `updated`, then sends `latest` if its `version` is one it has not sent (a slow watcher
+    skips to the latest)."""
 
     launch_id: int
     count: Count
-    watchers: set[asyncio.Queue[str]] = field(default_factory=set)
+    watchers: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    latest: str | None = None
+    updated: asyncio.Event = field(default_factory=asyncio.Event)
+    latest: bytes | None = None
+    version: int = 0
+    ended: bool = False
     task: asyncio.Task[None] | None = None
 
 
@@ -70,12 +75,11 @@ class LiveBoard:
             self._publisher = asyncio.create_task(self._publish(self._redis))
 
     async def stop(self) -> None:
-        tasks = [b.task for b in self._boards.values() if b.task]
-        tasks += [self._listener, self._publisher]
-        for task in tasks:
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
+        tasks = [b.task for b in self._boards.values()] + [self._listener, self._publisher]
+        running = [task for task in tasks if task is not None]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         if self._redis is not None:
             await self._redis.aclose()
 
@@ -91,36 +95,32 @@ class LiveBoard:
 
     async def watch(
         self, key: Any, launch_id: int, count: Count, lasting: float
-    ) -> AsyncIterator[str | None]:
-        """The board's figures (JSON) now and after each change, for `lasting` seconds, and
-        None after every KEEP_ALIVE seconds without a change. Watchers with the same `key` share
+    ) -> AsyncGenerator[bytes | None, None]:
+        """The board's figures now and after each change, for `lasting` seconds, and None
+        after about CATCH_UP seconds without a change. Watchers with the same `key` share
         one board, counted by the first one's `count`."""
         board = self._boards.get(key)
         if board is None:
             board = self._boards[key] = _Board(launch_id, count)
             board.task = asyncio.create_task(self._keep_counting(key, board))
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
-        board.watchers.add(queue)
-        if board.latest is not None:
-            queue.put_nowait(board.latest)
-        # Each wait has its own timeout: one around the `yield` would fire in the reader.
+        board.watchers += 1
+        sent = 0
+        # No timer of its own: the board wakes its watchers at least every CATCH_UP seconds.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + lasting
         try:
             while True:
-                try:
-                    async with asyncio.timeout_at(min(deadline, loop.time() + KEEP_ALIVE)):
-                        figures = await queue.get()
-                except TimeoutError:
-                    if loop.time() >= deadline:
-                        return
-                    yield None
-                    continue
-                if not figures:
-                    return
-                yield figures
+                if board.latest is not None and board.version != sent:
+                    sent = board.version
+                    yield board.latest
+                elif board.ended or loop.time() >= deadline:
+                    return  # the watcher opens the stream again (and a board starts anew)
+                else:
+                    await board.updated.wait()
+                    if board.version == sent and not board.ended:
+                        yield None
         finally:
-            board.watchers.discard(queue)
+            board.watchers -= 1
 
     def _mark(self, launch_id: int) -> None:
         for board in self._boards.values():
@@ -128,15 +128,20 @@ class LiveBoard:
                 board.changed.set()
 
     async def _keep_counting(self, key: Any, board: _Board) -> None:
+        loop = asyncio.get_running_loop()
+        woken = loop.time()
         try:
             while True:
                 figures = await board.count()
-                if figures != board.latest:
+                changed = figures != board.latest
+                if changed:
                     board.latest = figures
-                    for queue in board.watchers:
-                        with contextlib.suppress(asyncio.QueueEmpty):
-                            queue.get_nowait()  # a slow watcher skips to the latest
-                        queue.put_nowait(figures)
+                    board.version += 1
+                if changed or loop.time() - woken >= CATCH_UP:
+                    # New figures, or a keep-alive for watchers who got nothing for a while.
+                    woken = loop.time()
+                    board.updated.set()  # wakes every watcher waiting now
+                    board.updated.clear()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(CATCH_UP):
                         await board.changed.wait()
@@ -151,10 +156,8 @@ class LiveBoard:
         finally:
             if self._boards.get(key) is board:
                 del self._boards[key]
-            for queue in board.watchers:  # they reconnect and start it again
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-                queue.put_nowait("")
+            board.ended = True
+            board.updated.set()
 
     async def _publish(self, redis: Redis) -> None:
         """Send one message per launch changed since the last was sent: while one is on its

@@ -1,10 +1,11 @@
 """Peluncuran: launch day. The launches the caller reaches (and, for the office, a form that runs
-a saved plan as one), a launch's readiness board, a hub's page (its checklist, its coordinator
-and capacity, its delegates with their check-in codes and QR codes), the coordinator's check-in
-page for a phone, and the live board; afterwards, the delegates imported from a file, the
-attendance report as a spreadsheet, and what the launch actually cost beside its plan. Each
-handler calls the API's services (`app.services.launches`, `launch_registrations`,
-`launch_registration_import`, `check_ins`, `launch_costs`).
+a saved plan as one), a launch's readiness board (and the form that changes the launch, for the
+office running it), a hub's page (its checklist, its coordinator and capacity, its delegates with
+their check-in codes and QR codes), the coordinator's check-in page for a phone, and the live
+board; afterwards, the delegates imported from a file, the attendance report as a spreadsheet,
+and what the launch actually cost beside its plan. Each handler calls the API's services
+(`app.services.launches`, `launch_registrations`, `launch_registration_import`, `check_ins`,
+`launch_costs`).
 
 The check-in page keeps what the phone has seen in the browser (`static/check-in.js`) and sends
 it in batches to `POST …/check-in`, which is `check_ins.check_in`: idempotent by registration,
@@ -12,11 +13,10 @@ and by the phone's own id for a walk-in count, so a batch sent again counts nobo
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
@@ -55,7 +55,10 @@ from app.models.launch import (
     HubPublic,
     HubStatus,
     HubUpdate,
+    Launch,
     LaunchCreate,
+    LaunchPublic,
+    LaunchUpdate,
     ReadinessUpdate,
     RegistrationCreate,
     RegistrationUpdate,
@@ -76,7 +79,7 @@ from app.services.exports import ExportFormat, HeaderLanguage
 from app.services.live_board import LiveBoardDep
 from app.web.calendar import qr_code
 from app.web.forms import field_errors, message, parse
-from app.web.i18n import gettext, office_moment, office_now
+from app.web.i18n import current_locale, gettext, office_moment, office_now
 from app.web.rendering import render
 from app.web.routing import (
     FormWriterDep,
@@ -133,6 +136,12 @@ def _mbps(text: str) -> float | str:
 
 def _may(caller: Caller, permission: Permission) -> bool:
     return permission in caller.principal.permissions
+
+
+def _may_change(caller: Caller, launch: Launch) -> bool:
+    """Whether the caller may change the launch and its hubs, as `PATCH /api/v1/launches/{id}`
+    allows: the office that runs it, with the right to write launches."""
+    return _may(caller, Permission.launches_write) and runs_launch(caller, launch)
 
 
 # --- the launches -----------------------------------------------------------------------------
@@ -232,6 +241,45 @@ async def create_launch(request: Request, codec: CursorCodecDep, writer: FormWri
     return see_other(f"/peluncuran/{created['id']}")
 
 
+async def _launch_page(
+    request: Request,
+    session: AsyncSession,
+    caller: Caller,
+    codec: CursorCodec,
+    launch_id: int,
+    within: str | None = None,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The launch's page; after a refused change, with what was typed and the errors."""
+    launch = await launches.get_launch(session, caller, launch_id)
+    launch_row = await launches.visible_launch(session, caller, launch_id)
+    hubs = (
+        await launches.list_hubs(session, caller, launch_id, codec, _page(LIST_SIZE), within)
+    ).items
+    areas = await region_service.children(session, launch.region or None)
+    may_change = _may_change(caller, launch_row)
+    return render(
+        request,
+        "peluncuran_satu.html",
+        {
+            "launch": launch,
+            "hubs": hubs,
+            "areas": areas,
+            "within": within or "",
+            "counts": {status: sum(h.status is status for h in hubs) for status in HubStatus},
+            "flagged": sum(h.flagged for h in hubs),
+            "may_change": may_change,
+            "etag": etag_of(launch) if may_change else "",
+            "values": _launch_values(launch) if values is None and may_change else values or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/peluncuran/{launch_id:int}")
 async def launch_page(
     request: Request,
@@ -242,24 +290,84 @@ async def launch_page(
     wilayah: Within = None,
 ) -> Response:
     """The launch and its readiness board; `wilayah` shows only the hubs within a region (a
-    district)."""
-    launch = await launches.get_launch(session, caller, launch_id)
-    hubs = (
-        await launches.list_hubs(session, caller, launch_id, codec, _page(LIST_SIZE), wilayah)
-    ).items
-    areas = await region_service.children(session, launch.region or None)
-    return render(
-        request,
-        "peluncuran_satu.html",
-        {
-            "launch": launch,
-            "hubs": hubs,
-            "areas": areas,
-            "within": wilayah or "",
-            "counts": {status: sum(h.status is status for h in hubs) for status in HubStatus},
-            "flagged": sum(h.flagged for h in hubs),
-        },
-    )
+    district). The office running it changes it here too."""
+    return await _launch_page(request, session, caller, codec, launch_id, wilayah)
+
+
+def _office_clock(moment: datetime) -> str:
+    """A moment as a `datetime-local` box shows it, on the office's clock (`office_moment`
+    reads it back); its seconds only when it has some, so that saving keeps it as it was."""
+    local = moment.astimezone(office_now().tzinfo)
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
+
+def _speed(mbps: float | None) -> str:
+    """A speed as the box shows it: every digit kept (`_mbps` reads it back exactly), the
+    decimal comma on an Indonesian page."""
+    if mbps is None:
+        return ""
+    text = str(int(mbps)) if mbps.is_integer() else str(mbps)
+    return text.replace(".", ",") if current_locale() == "id" else text
+
+
+def _launch_values(launch: LaunchPublic) -> dict[str, str]:
+    """The change form's first values: the launch as it is."""
+    return {
+        "name": launch.name,
+        "starts_at": _office_clock(launch.starts_at),
+        "ends_at": _office_clock(launch.ends_at),
+        "meeting_url": launch.meeting_url or "",
+        "stream_url": launch.stream_url or "",
+        "hub_down_mbps": _speed(launch.hub_down_mbps),
+        "hub_up_mbps": _speed(launch.hub_up_mbps),
+    }
+
+
+def _launch_update_input(form: FormData) -> LaunchUpdate:
+    """The form as `PATCH /api/v1/launches/{id}` takes it: every field sent, the moments on the
+    office's clock; an empty link or upload box as null, which clears it (the name, the times
+    and the download cannot be cleared: an empty box is refused by name)."""
+    down, up = _text(form, "hub_down_mbps"), _text(form, "hub_up_mbps")
+    data: dict[str, Any] = {
+        "name": _text(form, "name"),
+        "starts_at": office_moment(_text(form, "starts_at")),
+        "ends_at": office_moment(_text(form, "ends_at")),
+        "meeting_url": _text(form, "meeting_url") or None,
+        "stream_url": _text(form, "stream_url") or None,
+        "hub_down_mbps": _mbps(down) if down else None,
+        "hub_up_mbps": _mbps(up) if up else None,
+    }
+    return LaunchUpdate.model_validate_json(json.dumps(data))
+
+
+@router.post("/peluncuran/{launch_id:int}/ubah")
+async def change_launch(
+    request: Request, codec: CursorCodecDep, writer: WriterDep, launch_id: RecordId
+) -> Response:
+    """The office running the launch changes its name, times, links and the internet each hub
+    needs (`PATCH /api/v1/launches/{id}`, with the ETag the page was drawn with)."""
+    form = await request.form()
+    try:
+        data = _launch_update_input(form)
+        await launches.update_launch(writer, launch_id, data, if_match=_etag(form))
+    except (PreconditionFailed, PreconditionRequired):
+        flash(request, gettext("Someone else changed this launch. Look at it again first."))
+        return see_other(f"/peluncuran/{launch_id}")
+    except (ValidationError, Invalid) as invalid:
+        # The service set the values before it refused the window: not to be flushed now.
+        await writer.session.rollback()
+        return await _launch_page(
+            request,
+            writer.session,
+            writer.caller,
+            codec,
+            launch_id,
+            values=dict(form),
+            errors=field_errors(invalid),
+            status_code=422,
+        )
+    flash(request, gettext("The launch has been changed."))
+    return see_other(f"/peluncuran/{launch_id}")
 
 
 # --- the delegates from a file, and the attendance report -------------------------------------
@@ -506,7 +614,6 @@ async def _hub_page(
     launch = await launches.get_launch(session, caller, launch_id)
     hub = await launches.get_hub(session, caller, launch_id, hub_id)
     launch_row = await launches.visible_launch(session, caller, launch_id)
-    office_runs_it = runs_launch(caller, launch_row)
     registrations = await launch_registrations.list_registrations(
         session,
         caller,
@@ -529,8 +636,8 @@ async def _hub_page(
         "delegates": [(delegate, _qr(delegate.code)) for delegate in registrations.items],
         "delegates_total": registrations.total or 0,
         "may_ready": _may(caller, Permission.launch_hubs_ready)
-        and (caller.role is Role.coordinator or office_runs_it),
-        "may_change": _may(caller, Permission.launches_write) and office_runs_it,
+        and (caller.role is Role.coordinator or runs_launch(caller, launch_row)),
+        "may_change": _may_change(caller, launch_row),
         "may_register": _may(caller, Permission.launch_registrations_write),
         "section": section,
         "values": values or {},
@@ -892,19 +999,17 @@ async def board_page(
 @router.get("/peluncuran/{launch_id:int}/papan/stream")
 async def board_stream(
     request: Request,
-    session: SessionDep,
     caller: CallerDep,
     live: LiveBoardDep,
     launch_id: RecordId,
     tingkat: Level = BoardLevel.hub,
     wilayah: Within = None,
-) -> StreamingResponse:
+) -> Response:
     """The board as Server-Sent Events, as `GET /api/v1/launches/{id}/board/stream` sends it,
     for the page's session. When it ends, the browser opens it again (and the login is
     checked again)."""
     state = request.app.state
     figures = await check_ins.watch_board(
-        session,
         caller,
         launch_id,
         tingkat,
