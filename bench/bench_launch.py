@@ -3,7 +3,8 @@ lost or doubled, and a thousand live boards on one worker.
 
 On a fresh PostgreSQL database with Kukar's demo data, a Redis of its own (a redis-server on a
 spare port) and two servers on that database, both told of each other's check-ins through Redis:
-- the **check-in** server: uvicorn with `--workers` (4) workers;
+- the **check-in** server: uvicorn with `--workers` (2, as the Docker image runs: one per core)
+  workers;
 - the **board** server: one worker, holding `--watchers` (1,000) board streams (SSE) open.
 
 It saves a Kukar plan and runs it as a hybrid_hubs launch (20 district hubs) as demo-admin, and
@@ -22,18 +23,19 @@ figure arrives on its own stream and on each of the thousand. Each phase is chec
 database afterwards: every code sent is checked in exactly once, none that was not sent is, no
 code was answered `checked_in` twice.
 
-Targets: single check-ins >= 500/s, batched >= 5,000/s (delegates counted per second, repeats
-and retries not counted), zero lost and zero doubled, the board worker's resident memory under
-200 MB with the thousand streams open (VmRSS, sampled every 0.25 s while the check-ins flow:
-the highest; VmHWM is printed too, but it holds the peak of the worker's start, before any
-stream), a check-in on the board within 2 s
-(the probe's stream, worst case). Exits non-zero when one is missed. The load generator runs on
+Targets: single check-in requests >= 500/s (answered within wrk's window; the table shows the
+delegates counted a second beside them, repeats not counted), batched >= 5,000 check-ins/s
+(delegates counted a second, repeats and retries not counted), zero lost and zero doubled,
+the board worker's resident memory under 200 MB with the thousand streams open (VmRSS,
+sampled every 0.25 s while the check-ins flow: the highest; VmHWM is printed too, but it holds
+the peak of the worker's start, before any stream), a check-in on the board within 2 s (the
+probe's stream, worst case). Exits non-zero when one is missed. The load generator runs on
 the same machine, so the rates depend on its speed: compare figures of one run.
 
 Needs PostgreSQL (KOPDES_BENCH_POSTGRES_URL, default the local cluster; the database in it is
 dropped and recreated), redis-server and wrk.
 
-    .venv/bin/python bench/bench_launch.py [--workers 4] [--connections 64] [--seconds 20]
+    .venv/bin/python bench/bench_launch.py [--workers 2] [--connections 64] [--seconds 20]
         [--singles 40000] [--phones 24] [--batch 500] [--batched 100000] [--watchers 1000]
 """
 
@@ -258,6 +260,7 @@ class Phase:
     ended: float
     seconds: float  # the load's own window
     counted: int  # delegates answered `checked_in` within it
+    requests: int  # requests answered within it
     ledger: Ledger
     client_cpu: float  # share of one core, the load generator's processes
     workers_cpu: float  # share of one core, the server's workers together
@@ -315,10 +318,10 @@ def machine_busy() -> tuple[float, float, float]:
 
 
 async def timed(name: str, workers: Any, others: dict[str, Any], load: Any) -> Phase:
-    """Run `load(ledger)`, which returns its window's seconds, the delegates counted in it and
-    a note (or None to take the whole run and every delegate counted). `workers` and each of
-    `others` give the process ids whose CPU to measure (asked again at the end: connections,
-    and so PostgreSQL's processes, open during the run)."""
+    """Run `load(ledger)`, which returns its window's seconds, the delegates counted and the
+    requests answered in it, and a note (or None to take the whole run and all it counted).
+    `workers` and each of `others` give the process ids whose CPU to measure (asked again at
+    the end: connections, and so PostgreSQL's processes, open during the run)."""
     ledger = Ledger()
     cpu, workers_cpu = own_cpu(), cpu_of(workers())
     before = {what: cpu_of(pids()) for what, pids in others.items()}
@@ -336,13 +339,14 @@ async def timed(name: str, workers: Any, others: dict[str, Any], load: Any) -> P
     used["everything else"] = (
         (busy_now - busy) / wall_seconds - (cpu + workers_used) / seconds - sum(used.values())
     )
-    window_seconds, counted, note = window or (seconds, ledger.new, "")
+    window_seconds, counted, requests, note = window or (seconds, ledger.new, ledger.requests, "")
     return Phase(
         name,
         wall,
         wall + window_seconds,
         window_seconds,
         counted,
+        requests,
         ledger,
         cpu / seconds,
         workers_used / seconds,
@@ -417,7 +421,7 @@ async def singles(
         f"{p50 / 1000:.0f} ms, p95 {p95 / 1000:.0f} ms, p99 {p99 / 1000:.0f} ms, {errors} socket "
         f"errors; {len(unanswered)} codes unanswered when it stopped, sent again afterwards"
     )
-    return duration / 1e6, counted, note
+    return duration / 1e6, counted, requests, note
 
 
 async def batches(
@@ -602,11 +606,10 @@ async def run(args: argparse.Namespace, url: str, base: str, board: tuple[str, i
         f"{'req/s':>7} {'client CPU':>11} {'workers CPU':>12} statuses"
     )
     for phase in phases:
-        ledger = phase.ledger
         rate = phase.counted / phase.seconds
         print(
-            f"{phase.name:>8} {phase.counted:>8} {ledger.requests:>9} {phase.seconds:>8.1f} "
-            f"{rate:>10.0f} {ledger.requests / phase.seconds:>7.0f} {phase.client_cpu:>10.0%} "
+            f"{phase.name:>8} {phase.counted:>8} {phase.requests:>9} {phase.seconds:>8.1f} "
+            f"{rate:>10.0f} {phase.requests / phase.seconds:>7.0f} {phase.client_cpu:>10.0%} "
             f"{phase.workers_cpu:>11.0%} {dict(phase.ledger.statuses)}"
         )
         if phase.note:
@@ -615,12 +618,10 @@ async def run(args: argparse.Namespace, url: str, base: str, board: tuple[str, i
             f"{'':>8} CPU (share of one core) "
             + ", ".join(f"{what} {share:.0%}" for what, share in phase.others_cpu.items())
         )
-    target = {"single": TARGET_SINGLE, "batched": TARGET_BATCHED}
     for phase, delegates in zip(phases, (one_by_one, batched), strict=True):
         ledger = phase.ledger
         mine = restricted(found, {d.code for d in delegates})
         problems = discrepancies(ledger, mine, registered)
-        rate = phase.counted / phase.seconds
         print(
             f"{phase.name}: {len(ledger.codes_sent):,} codes sent in {ledger.scans:,} scans "
             f"({ledger.requests:,} requests, {ledger.scans - len(ledger.codes_sent):,} repeated); "
@@ -629,9 +630,17 @@ async def run(args: argparse.Namespace, url: str, base: str, board: tuple[str, i
         )
         if problems:
             ok = False
-        if rate < target[phase.name]:
-            print(f"MISSED: {phase.name} {rate:.0f} check-ins/s, target {target[phase.name]:,}")
-            ok = False
+    # As the issue puts them: single check-in requests a second (a second scan is a request
+    # too), and delegates checked in a second in batches.
+    single, batched_phase = phases
+    single_rate = single.requests / single.seconds
+    if single_rate < TARGET_SINGLE:
+        print(f"MISSED: single {single_rate:.0f} requests/s, target {TARGET_SINGLE}")
+        ok = False
+    batched_rate = batched_phase.counted / batched_phase.seconds
+    if batched_rate < TARGET_BATCHED:
+        print(f"MISSED: batched {batched_rate:.0f} check-ins/s, target {TARGET_BATCHED:,}")
+        ok = False
     probe_sent = {p["code"] for p in seen["probes"]}
     everything = probe_sent | phases[0].ledger.codes_sent | phases[1].ledger.codes_sent
     if found.codes != everything or found.check_ins != len(everything):
@@ -670,7 +679,7 @@ async def run(args: argparse.Namespace, url: str, base: str, board: tuple[str, i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--singles", type=int, default=40_000)
