@@ -78,17 +78,19 @@ def _hub(api: httpx.Client, launch: dict[str, Any], region: str) -> dict[str, An
     return next(h for h in hubs["items"] if h["region_code"] == region)
 
 
-def _coordinator_account(live_server: str) -> tuple[str, int]:
-    """A new hub coordinator account of Kukar, made by its administrator."""
-    username = f"koordinator-{uuid.uuid4().hex[:8]}"
+def _new_account(
+    live_server: str, role: str = "coordinator", scope: str = "64.02"
+) -> tuple[str, int]:
+    """A new account (by default a hub coordinator of Kukar), made by Kukar's administrator."""
+    username = f"{role}-{uuid.uuid4().hex[:8]}"
     with _api(live_server, "demo-admin") as admin:
         made = admin.post(
             "/api/v1/users",
             json={
                 "username": username,
                 "password": DEMO_PASSWORD,
-                "role": "coordinator",
-                "region_scope": "64.02",
+                "role": role,
+                "region_scope": scope,
             },
             headers=_key(),
         )
@@ -135,7 +137,7 @@ def test_an_officer_runs_a_saved_plan_as_a_launch_and_sees_which_hubs_need_atten
     name = f"Peluncuran Kopdes Kukar ({page.size_name} {uuid.uuid4().hex[:6]})"
     with _api(live_server) as api:
         plan = _plan(api, f"Rencana {name}")
-    coordinator, _ = _coordinator_account(live_server)
+    coordinator, _ = _new_account(live_server)
     log_in(page, "demo-officer")
     page.get_by_role("link", name="Peluncuran", exact=True).click()
     assert page.get_by_role("heading", name="Peluncuran", level=1).is_visible()
@@ -212,7 +214,7 @@ def test_a_coordinator_checks_in_through_a_lost_connection_and_each_arrival_coun
         launch = _launch(api, name, days_ahead=1)
         hub = _hub(api, launch, TENGGARONG)
         elsewhere = _hub(api, launch, TABANG)
-        username, user_id = _coordinator_account(live_server)
+        username, user_id = _new_account(live_server)
         _make_coordinator(api, launch, hub, user_id)
         codes = _register(api, launch, hub, people)
         (visitor,) = _register(api, launch, elsewhere, ["Fajar"])

@@ -20,11 +20,10 @@ from tests.web.conftest import DEMO_PASSWORD, check_page, log_in
 from tests.web.test_launch_day import (
     TABANG,
     _api,
-    _coordinator_account,
     _hub,
-    _key,
     _launch,
     _make_coordinator,
+    _new_account,
 )
 
 pytestmark = pytest.mark.browser
@@ -165,34 +164,17 @@ def test_a_stale_form_says_to_look_again_and_a_refusal_speaks_english(live_serve
         assert api.get(f"/api/v1/launches/{launch['id']}").json()["name"] == "Nama dari orang lain"
 
 
-def _district_officer(live_server: str) -> str:
-    """A new officer account of Tabang, a district of Kukar: it sees Kukar's launches but does
-    not run them."""
-    username = f"petugas-tabang-{uuid.uuid4().hex[:8]}"
-    with _api(live_server, "demo-admin") as admin:
-        made = admin.post(
-            "/api/v1/users",
-            json={
-                "username": username,
-                "password": DEMO_PASSWORD,
-                "role": "officer",
-                "region_scope": TABANG,
-            },
-            headers=_key(),
-        )
-    assert made.status_code == 201, made.text
-    return username
-
-
 def test_an_office_that_does_not_run_the_launch_and_a_coordinator_cannot_change_it(live_server):
     with _api(live_server) as api:
         launch = _launch(api, f"Peluncuran Kukar {uuid.uuid4().hex[:6]}", days_ahead=10)
-        coordinator, user_id = _coordinator_account(live_server)
+        coordinator, user_id = _new_account(live_server)
         _make_coordinator(api, launch, _hub(api, launch, TABANG), user_id)
     url = f"/peluncuran/{launch['id']}"
     with _logged_in(live_server, "demo-officer") as web:
         drawn = _change_form(web.get(url).text)  # what a page of the office running it holds
-    for username in (_district_officer(live_server), coordinator):
+    # A district's officer sees Kukar's launches but does not run them.
+    district_officer, _ = _new_account(live_server, "officer", TABANG)
+    for username in (district_officer, coordinator):
         with _logged_in(live_server, username) as web:
             shown = web.get(url)
             assert shown.status_code == 200, (username, shown.status_code)
