@@ -41,6 +41,18 @@ def prepare_database(url: str, *, demo: str | None = "kukar") -> None:
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
 
+async def connect(url: str) -> asyncpg.Connection:
+    """A plain driver connection to the database in `url`, for checking what the server did."""
+    parsed = make_url(url)
+    return await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+    )
+
+
 @contextmanager
 def serve(
     url: str,

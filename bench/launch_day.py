@@ -26,10 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
-from common import BIN, DEMO_PASSWORD, ROOT
-from sqlalchemy.engine import make_url
+from common import BIN, DEMO_PASSWORD, ROOT, connect
 
 from app.models.launch import CODE_ALPHABET, CODE_LENGTH
 
@@ -41,17 +39,6 @@ NATIONAL_PASSWORD = "bench-national-password"
 
 
 # --- the database ------------------------------------------------------------------------------
-
-
-async def connect(url: str) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=parsed.database,
-    )
 
 
 def create_national_admin(url: str) -> tuple[str, str]:

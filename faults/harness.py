@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_refocusing import create_lines, login, prepare_approved, violations  # noqa: E402
-from common import prepare_database, serve  # noqa: E402
+from common import connect, prepare_database, serve  # noqa: E402
 
 from app.core.migrations import head_revisions  # noqa: E402
 
@@ -101,17 +101,6 @@ def fail(message: str) -> None:
 
 def passed(message: str) -> None:
     print(f"PASSED: {message}")
-
-
-async def connect(url: str) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=parsed.database,
-    )
 
 
 def not_a_retryable_503(response: httpx.Response) -> str | None:

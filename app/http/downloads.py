@@ -5,13 +5,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.access.auth import Caller
 from app.core.db import stream_session
 from app.models.launch import BoardLevel
-from app.services import exports
+from app.services import exports, launch_costs
 from app.services.exports import ExportFormat, HeaderLanguage
 
 MEDIA_TYPES = {
@@ -75,3 +75,15 @@ async def attendance(
         exports.attendance_layout(level), exports.at_once(rows), export_format, headers
     )
     return attachment(content, export_format, f"kehadiran-peluncuran-{launch_id}-{level.value}")
+
+
+async def catalog_of_actuals(session: AsyncSession, caller: Caller, launch_id: int) -> Response:
+    """The planner's catalog with the prices the launch paid, as a TOML file."""
+    text = await launch_costs.catalog_of_actuals(session, caller, launch_id)
+    return Response(
+        text,
+        media_type="application/toml",
+        headers={
+            "Content-Disposition": f'attachment; filename="katalog-peluncuran-{launch_id}.toml"'
+        },
+    )

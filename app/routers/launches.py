@@ -245,14 +245,7 @@ async def catalog_of_actuals(
     prices would have cost for the quantities bought, with its source (this launch) and date.
     Plan the next launch with it: `python -m planner --catalog <file>`. A 409 while no cost is
     entered, or when the plan was made with another catalog than this service's."""
-    text = await launch_costs.catalog_of_actuals(session, caller, launch_id)
-    return Response(
-        text,
-        media_type="application/toml",
-        headers={
-            "Content-Disposition": f'attachment; filename="katalog-peluncuran-{launch_id}.toml"'
-        },
-    )
+    return await downloads.catalog_of_actuals(session, caller, launch_id)
 
 
 @router.get("/{launch_id}/hubs", responses=problems(400, 404))

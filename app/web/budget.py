@@ -35,7 +35,7 @@ from app.models.mentoring import TrainingFilters, TrainingStatus
 from app.routers.params import RecordId
 from app.services import budget, budget_import, refocusings, regions, trainings
 from app.services.budget_import import MAX_FILE_BYTES
-from app.web.forms import field_errors, form_values, parse
+from app.web.forms import field_errors, file_problems, form_values, parse
 from app.web.i18n import gettext
 from app.web.rendering import render
 from app.web.routing import FormWriterDep, answer_of, new_idempotency_key, page_router, see_other
@@ -167,26 +167,17 @@ async def _import_page(
         {
             "values": values,
             "refused": refused,
-            "problems": _import_problems(refused) if refused else [],
+            "problems": (
+                file_problems(refused, budget_import.COLUMNS, lambda e: said(e, gettext))
+                if refused
+                else []
+            ),
             "own_region": own,
             "areas": await regions.children(session, own),
             "idempotency_key": new_idempotency_key(),
         },
         status_code=status_code,
     )
-
-
-def _import_problems(refused: AppError) -> list[tuple[int | None, str, str]]:
-    """Each bad cell of a refused file as (its row, its column, what is wrong), in the
-    spreadsheet's numbering; a problem of the whole file has no row."""
-    found = []
-    for error in refused.errors or [{"loc": [], "msg": refused.said(gettext)}]:
-        loc = error["loc"]
-        row = loc[2] if loc[:2] == ["file", "row"] and len(loc) > 2 else None
-        name = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
-        column = budget_import.COLUMNS[name][0] if name in budget_import.COLUMNS else name
-        found.append((row, column, said(error, gettext) if "message" in error else error["msg"]))
-    return found
 
 
 @router.post("/anggaran/impor")

@@ -5,7 +5,7 @@ A form is read into the API's own input model, validated as the API validates a 
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -152,3 +152,21 @@ def message(error: Mapping[str, Any]) -> str:
         if translated != reason:  # a rule's own explanation, in the catalog
             return translated[:1].upper() + translated[1:] + "."
     return gettext("Check this field.")
+
+
+def file_problems(
+    refused: AppError,
+    columns: Mapping[str, tuple[str, Any]],
+    words: Callable[[dict[str, Any]], str],
+) -> list[tuple[int | None, str, str]]:
+    """Each bad cell of a refused file as (its row, its column as the file heads it, what is
+    wrong in the page's `words`), in the spreadsheet's numbering; a problem of the whole file
+    has no row."""
+    found = []
+    for error in refused.errors or [{"loc": [], "msg": refused.said(gettext)}]:
+        loc = error["loc"]
+        row = loc[2] if loc[:2] == ["file", "row"] and len(loc) > 2 else None
+        name = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
+        column = columns[name][0] if name in columns else name
+        found.append((row, column, words(error) if "message" in error else error["msg"]))
+    return found

@@ -78,7 +78,7 @@ from app.services import regions as region_service
 from app.services.exports import ExportFormat, HeaderLanguage
 from app.services.live_board import LiveBoardDep
 from app.web.calendar import qr_code
-from app.web.forms import field_errors, message, parse
+from app.web.forms import field_errors, file_problems, message, parse
 from app.web.i18n import current_locale, gettext, office_moment, office_now
 from app.web.rendering import render
 from app.web.routing import (
@@ -395,26 +395,14 @@ async def _import_page(
         {
             "launch": launch,
             "refused": refused,
-            "problems": _import_problems(refused) if refused else [],
+            "problems": (
+                file_problems(refused, launch_registration_import.COLUMNS, _problem_words)
+                if refused
+                else []
+            ),
         },
         status_code=status_code,
     )
-
-
-def _import_problems(refused: AppError) -> list[tuple[int | None, str, str]]:
-    """Each bad cell of a refused file as (its row, its column, what is wrong), in the
-    spreadsheet's numbering; a problem of the whole file has no row."""
-    found = []
-    for error in refused.errors or [{"loc": [], "msg": refused.said(gettext)}]:
-        loc = error["loc"]
-        number = loc[2] if loc[:2] == ["file", "row"] and len(loc) > 2 else None
-        name = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
-        columns = launch_registration_import.COLUMNS
-        column = columns[name][0] if name in columns else name
-        found.append(
-            (number, column, _problem_words(error) if "message" in error else error["msg"])
-        )
-    return found
 
 
 def _problem_words(error: dict[str, Any]) -> str:
@@ -582,14 +570,7 @@ async def enter_cost(request: Request, writer: FormWriterDep, launch_id: RecordI
 @router.get("/peluncuran/{launch_id:int}/biaya/katalog")
 async def catalog_download(session: SessionDep, caller: CallerDep, launch_id: RecordId) -> Response:
     """The planner's catalog with the prices this launch paid (`GET …/costs/catalog`)."""
-    text = await launch_costs.catalog_of_actuals(session, caller, launch_id)
-    return Response(
-        text,
-        media_type="application/toml",
-        headers={
-            "Content-Disposition": f'attachment; filename="katalog-peluncuran-{launch_id}.toml"'
-        },
-    )
+    return await downloads.catalog_of_actuals(session, caller, launch_id)
 
 
 # --- a hub ------------------------------------------------------------------------------------
